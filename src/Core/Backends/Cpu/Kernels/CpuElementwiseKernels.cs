@@ -1,0 +1,104 @@
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Backends.Cpu.Kernels;
+
+/// <summary>Reference element-wise kernels.</summary>
+internal sealed class CpuElementwiseKernels : IElementwiseKernels
+{
+    public void Fill(Tensor destination, float value) => CpuData.Span(destination).Fill(value);
+
+    public void Copy(Tensor source, Tensor destination) => CpuData.Span(source).CopyTo(CpuData.Span(destination));
+
+    public void Add(Tensor a, Tensor b, Tensor destination)
+    {
+        var x = CpuData.Span(a);
+        var y = CpuData.Span(b);
+        var z = CpuData.Span(destination);
+        for (int i = 0; i < z.Length; i++) z[i] = x[i] + y[i];
+    }
+
+    public void Multiply(Tensor a, Tensor b, Tensor destination)
+    {
+        var x = CpuData.Span(a);
+        var y = CpuData.Span(b);
+        var z = CpuData.Span(destination);
+        for (int i = 0; i < z.Length; i++) z[i] = x[i] * y[i];
+    }
+
+    public void Axpy(float alpha, Tensor x, Tensor y)
+    {
+        var xs = CpuData.Span(x);
+        var ys = CpuData.Span(y);
+        for (int i = 0; i < ys.Length; i++) ys[i] += alpha * xs[i];
+    }
+
+    public void Scale(Tensor x, float alpha)
+    {
+        var xs = CpuData.Span(x);
+        for (int i = 0; i < xs.Length; i++) xs[i] *= alpha;
+    }
+
+    public void CopyChannels(Tensor source, int sourceChannel, Tensor destination, int destinationChannel, int channels)
+    {
+        var src = CpuData.Span(source);
+        var dst = CpuData.Span(destination);
+        int n = source.Shape.N, s = source.Shape.SpatialSize, cs = source.Shape.C, cd = destination.Shape.C;
+        for (int i = 0; i < n; i++)
+            src.Slice((i * cs + sourceChannel) * s, channels * s).CopyTo(dst.Slice((i * cd + destinationChannel) * s, channels * s));
+    }
+
+    public void ChannelAffineForward(Tensor input, Tensor scale, Tensor shift, Tensor output)
+    {
+        var x = CpuData.Span(input);
+        var a = CpuData.Span(scale);
+        var b = CpuData.Span(shift);
+        var y = CpuData.Span(output);
+        int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
+        for (int i = 0; i < n; i++)
+            for (int ch = 0; ch < c; ch++)
+                for (int j = 0, at = (i * c + ch) * s; j < s; j++, at++)
+                    y[at] = x[at] * a[ch] + b[ch];
+    }
+
+    public void ChannelAffineBackward(Tensor input, Tensor outputGrad, Tensor scale, Tensor inputGrad, Tensor scaleGrad, Tensor shiftGrad)
+    {
+        var x = CpuData.Span(input);
+        var dy = CpuData.Span(outputGrad);
+        var a = CpuData.Span(scale);
+        var dx = CpuData.Span(inputGrad);
+        var da = CpuData.Span(scaleGrad);
+        var db = CpuData.Span(shiftGrad);
+        int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
+        for (int ch = 0; ch < c; ch++)
+        {
+            double sumScale = 0, sumShift = 0;
+            for (int i = 0; i < n; i++)
+                for (int j = 0, at = (i * c + ch) * s; j < s; j++, at++)
+                {
+                    sumScale += dy[at] * x[at];
+                    sumShift += dy[at];
+                    dx[at] = dy[at] * a[ch];
+                }
+            da[ch] += (float)sumScale;
+            db[ch] += (float)sumShift;
+        }
+    }
+
+    public void DropoutMask(Tensor mask, float p, ulong seed, int blockSize)
+    {
+        var m = CpuData.Span(mask);
+        float keep = 1f / (1f - p);
+        for (int block = 0; block * blockSize < m.Length; block++)
+        {
+            float value = RandomStream.Hash(seed, (ulong)block) < p ? 0f : keep;
+            m.Slice(block * blockSize, blockSize).Fill(value);
+        }
+    }
+
+    public double Sum(Tensor x)
+    {
+        double sum = 0;
+        foreach (float v in CpuData.Span(x)) sum += v;
+        return sum;
+    }
+}

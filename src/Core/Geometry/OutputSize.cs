@@ -1,0 +1,34 @@
+namespace MlNetConv.Geometry;
+
+/// <summary>
+/// The one home of the output-size formula of convolution and pooling windows:
+/// out = floor((in + padBegin + padEnd - d(k-1) - 1) / s) + 1, or with ceil in ceil mode.
+/// </summary>
+public static class OutputSize
+{
+    /// <param name="input">input extent</param>
+    /// <param name="kernel">window extent k</param>
+    /// <param name="stride">step s</param>
+    /// <param name="padBegin">zeros before</param>
+    /// <param name="padEnd">zeros after</param>
+    /// <param name="dilation">spacing d between window taps</param>
+    /// <param name="ceilMode">round up (pooling), dropping a last window that would start inside the end padding</param>
+    public static int Compute(int input, int kernel, int stride, int padBegin, int padEnd, int dilation = 1, bool ceilMode = false)
+    {
+        int span = input + padBegin + padEnd - dilation * (kernel - 1) - 1;
+        if (span < 0) return 0;
+        int steps = ceilMode ? (span + stride - 1) / stride : span / stride;
+        int output = steps + 1;
+        // PyTorch's rule: the last window must start inside the input or the begin padding.
+        if (ceilMode && (output - 1) * stride >= input + padBegin) output--;
+        return output;
+    }
+
+    /// <summary>Padding that gives out = ceil(in / s); an odd total puts the extra zero at the end.</summary>
+    public static (int Begin, int End) SamePadding(int input, int kernel, int stride, int dilation = 1)
+    {
+        int output = (input + stride - 1) / stride;
+        int total = Math.Max(0, (output - 1) * stride + dilation * (kernel - 1) + 1 - input);
+        return (total / 2, total - total / 2);
+    }
+}

@@ -1,0 +1,208 @@
+using System.Text.Json.Nodes;
+using MlNetConv.Backends;
+using MlNetConv.Layers;
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Graphs;
+
+/// <summary>One node of a graph: a layer (one input) or a merge (several inputs). Input -1 is the graph's input.</summary>
+public sealed record GraphNode(ILayer? Layer, IMergeLayer? Merge, int[] Inputs)
+{
+    public string Name => Layer?.Name ?? Merge!.Name;
+    public string TypeName => Layer?.TypeName ?? Merge!.TypeName;
+}
+
+/// <summary>
+/// A directed acyclic graph of layers. Nodes only refer to earlier nodes, so the list is its own topological order;
+/// backward walks it in reverse and sums gradients where an output fans out (residual skips). A graph is itself a
+/// layer, so residual and inception blocks nest; it may have several outputs (GoogLeNet's auxiliary heads).
+/// </summary>
+public class Graph : ILayer
+{
+    public const int GraphInput = -1;
+    private readonly GraphNode[] _nodes;
+    private readonly int[] _outputs;
+    private Tensor?[] _values = [];
+    private readonly Tensor?[] _accumulators;
+    private IBackend? _backend;
+    private bool _inputGradRequired = true;
+
+    public Graph(IEnumerable<GraphNode> nodes, IReadOnlyList<int> outputs, string? name = null)
+    {
+        _nodes = nodes.ToArray();
+        _outputs = outputs.ToArray();
+        Name = name ?? "";
+        if (_nodes.Length == 0) throw new ArgumentException("A graph needs at least one node.");
+        if (_outputs.Length == 0) throw new ArgumentException("A graph needs at least one output.");
+        var counters = new Dictionary<string, int>();
+        for (int i = 0; i < _nodes.Length; i++)
+        {
+            var node = _nodes[i];
+            if ((node.Layer is null) == (node.Merge is null)) throw new ArgumentException($"Graph node {i} must hold exactly one layer or merge.");
+            if (node.Layer is not null && node.Inputs.Length != 1) throw new ArgumentException($"Graph node {i} ({node.TypeName}) is a layer and takes one input, got {node.Inputs.Length}.");
+            foreach (int input in node.Inputs)
+                if (input < GraphInput || input >= i)
+                    throw new ArgumentException($"Graph node {i} ({node.TypeName}) refers to node {input}; nodes may only use the graph input (-1) or earlier nodes.");
+            if (string.IsNullOrEmpty(node.Name)) Rename(node, DefaultName(node, i, counters));
+        }
+        var duplicate = _nodes.GroupBy(n => n.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"Graph '{Name}': two nodes are named '{duplicate.Key}'.");
+        foreach (int o in _outputs)
+            if (o < 0 || o >= _nodes.Length) throw new ArgumentException($"Graph output {o} is not a node (0..{_nodes.Length - 1}).");
+        _accumulators = new Tensor?[_nodes.Length + 1];
+    }
+
+    public string Name { get; set; }
+    public virtual string TypeName => "Graph";
+    public IReadOnlyList<GraphNode> Nodes => _nodes;
+    public IReadOnlyList<int> OutputNodes => _outputs;
+    public bool IsBuilt => _backend is not null;
+    public Shape InputShape { get; private set; }
+    public Shape OutputShape => OutputShapes[0];
+    public IReadOnlyList<Shape> OutputShapes { get; private set; } = [];
+
+    /// <summary>Output shape of every node after Build.</summary>
+    public IReadOnlyList<Shape> NodeShapes { get; private set; } = [];
+
+    public bool InputGradRequired
+    {
+        get => _inputGradRequired;
+        set
+        {
+            _inputGradRequired = value;
+            foreach (var node in _nodes)
+                if (node.Layer is not null) node.Layer.InputGradRequired = value || node.Inputs[0] != GraphInput;
+        }
+    }
+
+    public IReadOnlyList<ILayer> Children => _nodes.Where(n => n.Layer is not null).Select(n => n.Layer!).ToArray();
+    public IReadOnlyList<Parameter> Parameters => Children.SelectMany(c => c.Parameters).ToArray();
+    public LayerStats Stats => LayerStats.None;
+
+    public Shape Build(IBackend backend, Shape input)
+    {
+        if (_backend is not null)
+        {
+            if (input.Skip(1).SequenceEqual(InputShape.Skip(1))) return OutputShape.WithBatch(input.N);
+            throw new InvalidOperationException($"Graph '{Name}' was built for input {InputShape}; it cannot be rebuilt for {input}.");
+        }
+        var shapes = new Shape[_nodes.Length];
+        Shape ShapeOf(int i) => i == GraphInput ? input : shapes[i];
+        for (int i = 0; i < _nodes.Length; i++)
+        {
+            var node = _nodes[i];
+            shapes[i] = node.Layer is not null
+                ? node.Layer.Build(backend, ShapeOf(node.Inputs[0]))
+                : node.Merge!.Build(backend, node.Inputs.Select(ShapeOf).ToArray());
+        }
+        _backend = backend;
+        InputShape = input;
+        NodeShapes = shapes;
+        OutputShapes = _outputs.Select(o => shapes[o]).ToArray();
+        _values = new Tensor?[_nodes.Length];
+        InputGradRequired = _inputGradRequired;
+        return OutputShape;
+    }
+
+    public Tensor Forward(Tensor input, bool training) => ForwardAll(input, training)[0];
+
+    /// <summary>Runs every node and returns the graph's outputs in order.</summary>
+    public IReadOnlyList<Tensor> ForwardAll(Tensor input, bool training)
+    {
+        if (_backend is null) throw new InvalidOperationException($"Graph '{Name}' is used before Build.");
+        Tensor ValueOf(int i) => i == GraphInput ? input : _values[i]!;
+        for (int i = 0; i < _nodes.Length; i++)
+        {
+            var node = _nodes[i];
+            _values[i] = node.Layer is not null
+                ? node.Layer.Forward(ValueOf(node.Inputs[0]), training)
+                : node.Merge!.Forward(node.Inputs.Select(ValueOf).ToArray());
+        }
+        return _outputs.Select(o => _values[o]!).ToArray();
+    }
+
+    public Tensor? Backward(Tensor outputGrad) => BackwardAll([outputGrad]);
+
+    /// <summary>Backpropagates one gradient per output (null: that output does not feed the loss).</summary>
+    public Tensor? BackwardAll(IReadOnlyList<Tensor?> outputGrads)
+    {
+        if (outputGrads.Count != _outputs.Length)
+            throw new ArgumentException($"Graph '{Name}' has {_outputs.Length} outputs but got {outputGrads.Count} gradients.");
+        var grads = new Tensor?[_nodes.Length + 1];
+        var owned = new bool[_nodes.Length + 1];
+        for (int j = 0; j < _outputs.Length; j++)
+            if (outputGrads[j] is { } g) Accumulate(grads, owned, _outputs[j], g);
+        for (int i = _nodes.Length - 1; i >= 0; i--)
+        {
+            var grad = grads[i];
+            if (grad is null) continue;
+            var node = _nodes[i];
+            if (node.Layer is not null)
+            {
+                var inputGrad = node.Layer.Backward(grad);
+                if (inputGrad is not null) Accumulate(grads, owned, node.Inputs[0], inputGrad);
+            }
+            else
+            {
+                var inputGrads = node.Merge!.Backward(grad);
+                for (int k = 0; k < node.Inputs.Length; k++)
+                    if (node.Inputs[k] != GraphInput || InputGradRequired) Accumulate(grads, owned, node.Inputs[k], inputGrads[k]);
+            }
+        }
+        return InputGradRequired ? grads[_nodes.Length] : null;
+    }
+
+    /// <summary>
+    /// Adds a gradient into a node's slot. The first gradient is borrowed (no copy); a second one at a fan-out
+    /// copies into a buffer the graph owns before summing, so no layer's buffer is ever modified.
+    /// </summary>
+    private void Accumulate(Tensor?[] grads, bool[] owned, int node, Tensor grad)
+    {
+        int slot = node == GraphInput ? _nodes.Length : node;
+        var current = grads[slot];
+        if (current is null)
+        {
+            grads[slot] = grad;
+            return;
+        }
+        var backend = _backend!;
+        if (!owned[slot])
+        {
+            var acc = _accumulators[slot];
+            if (acc is null || acc.Shape != current.Shape) _accumulators[slot] = acc = backend.Allocate(current.Shape);
+            backend.Elementwise.Copy(current, acc);
+            grads[slot] = acc;
+            owned[slot] = true;
+        }
+        backend.Elementwise.Axpy(1f, grad, grads[slot]!);
+    }
+
+    public virtual void WriteConfig(JsonObject config)
+    {
+        var nodes = new JsonArray();
+        foreach (var node in _nodes)
+        {
+            var item = LayerRegistry.ToJson(node);
+            item["inputs"] = Json.Ints(node.Inputs);
+            nodes.Add(item);
+        }
+        config["nodes"] = nodes;
+        config["outputs"] = Json.Ints(_outputs);
+    }
+
+    private static void Rename(GraphNode node, string name)
+    {
+        if (node.Layer is not null) node.Layer.Name = name;
+        else node.Merge!.Name = name;
+    }
+
+    protected virtual string DefaultName(GraphNode node, int index, Dictionary<string, int> counters)
+    {
+        string type = node.TypeName.ToLowerInvariant();
+        int k = counters.GetValueOrDefault(type);
+        counters[type] = k + 1;
+        return $"{type}{k}";
+    }
+
+    public override string ToString() => $"{TypeName}({_nodes.Length} nodes)";
+}

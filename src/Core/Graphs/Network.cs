@@ -1,0 +1,146 @@
+using MlNetConv.Backends;
+using MlNetConv.Backends.Cpu;
+using MlNetConv.Layers;
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Graphs;
+
+/// <summary>
+/// A built model: the root layer (usually a graph) built on one backend for one sample shape, with dotted
+/// parameter names assigned and weights initialized from a seed. The same seed gives the same weights: each
+/// parameter draws from a stream keyed by (seed, its name).
+/// </summary>
+public sealed class Network : IDisposable
+{
+    /// <param name="root">an unbuilt layer or graph (see <see cref="NetworkBuilder"/>)</param>
+    /// <param name="sampleShape">one sample without the batch dimension: (C), (C, L), (C, H, W) or (C, D, H, W)</param>
+    public Network(ILayer root, Shape sampleShape, IBackend? backend = null, ulong seed = 0)
+    {
+        Root = root;
+        Backend = backend ?? CpuBackend.Default;
+        InputShape = new Shape([1, .. sampleShape]);
+        root.InputGradRequired = false;
+        root.Build(Backend, InputShape);
+        AssignNames(root, "");
+        Parameters = root.Parameters;
+        var duplicate = Parameters.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new InvalidOperationException($"Two parameters are named '{duplicate.Key}'; give the layers distinct names.");
+        TrainableParameters = Parameters.Where(p => p.Trainable).ToArray();
+        Stochastic = Flatten(root).OfType<IStochasticLayer>().ToArray();
+        Initialize(seed);
+    }
+
+    public ILayer Root { get; }
+    public IBackend Backend { get; }
+
+    /// <summary>(1, C, spatial...): the input shape with a batch of one.</summary>
+    public Shape InputShape { get; }
+
+    public Shape SampleShape => new(InputShape.Skip(1).ToArray());
+    public IReadOnlyList<Parameter> Parameters { get; }
+    public IReadOnlyList<Parameter> TrainableParameters { get; }
+    private IReadOnlyList<IStochasticLayer> Stochastic { get; }
+
+    public IReadOnlyList<Shape> OutputShapes => Root is Graph g ? g.OutputShapes : [Root.OutputShape];
+    public int OutputCount => OutputShapes.Count;
+
+    /// <summary>Number of trainable weights.</summary>
+    public long ParameterCount => TrainableParameters.Sum(p => (long)p.Size);
+
+    public Parameter this[string name] => Parameters.FirstOrDefault(p => p.Name == name)
+        ?? throw new KeyNotFoundException($"The network has no parameter named '{name}'.");
+
+    /// <summary>Re-draws every parameter from its initializer.</summary>
+    public void Initialize(ulong seed)
+    {
+        foreach (var p in Parameters)
+        {
+            if (p.Initializer is null) continue;
+            var values = new float[p.Size];
+            p.Initializer.Initialize(values, p.FanIn, p.FanOut, new RandomStream(seed, p.Name));
+            p.Value.CopyFrom(values);
+        }
+    }
+
+    /// <summary>Gives every dropout layer a seed for this step, so a run is reproducible and resumable.</summary>
+    public void SetStepSeed(ulong seed, long step)
+    {
+        for (int i = 0; i < Stochastic.Count; i++) Stochastic[i].SetSeed(RandomStream.Combine(seed, (ulong)step, (ulong)i));
+    }
+
+    /// <summary>The first output for a batch (N, C, spatial...). The tensor belongs to the network until the next call.</summary>
+    public Tensor Forward(Tensor input, bool training = false)
+    {
+        CheckInput(input);
+        return Root.Forward(input, training);
+    }
+
+    /// <summary>Every output (several for GoogLeNet with auxiliary heads).</summary>
+    public IReadOnlyList<Tensor> ForwardAll(Tensor input, bool training = false)
+    {
+        CheckInput(input);
+        return Root is Graph g ? g.ForwardAll(input, training) : [Root.Forward(input, training)];
+    }
+
+    public void Backward(Tensor outputGrad) => Root.Backward(outputGrad);
+
+    public void BackwardAll(IReadOnlyList<Tensor?> outputGrads)
+    {
+        if (Root is Graph g) g.BackwardAll(outputGrads);
+        else Root.Backward(outputGrads[0] ?? throw new ArgumentException("The network's only output needs a gradient."));
+    }
+
+    public void ZeroGrad()
+    {
+        foreach (var p in TrainableParameters) Backend.Elementwise.Fill(p.Grad!, 0f);
+    }
+
+    /// <summary>Runs samples through in evaluation mode and returns the first output, batch by batch.</summary>
+    /// <param name="inputs">count × sample size values</param>
+    public float[] Predict(ReadOnlySpan<float> inputs, int batchSize = 256)
+    {
+        int sample = SampleShape.Size, count = inputs.Length / sample;
+        if (count * sample != inputs.Length)
+            throw new ArgumentException($"Expected a multiple of {sample} values (sample shape {SampleShape}), got {inputs.Length}.");
+        int outSize = OutputShapes[0].SampleSize;
+        var result = new float[count * outSize];
+        for (int start = 0; start < count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, count - start);
+            using var batch = Backend.Allocate(InputShape.WithBatch(n));
+            batch.CopyFrom(inputs.Slice(start * sample, n * sample));
+            var output = Forward(batch);
+            Backend.Download(output, result.AsSpan(start * outSize, n * outSize));
+        }
+        return result;
+    }
+
+    private void CheckInput(Tensor input)
+    {
+        if (input.Shape.Rank != InputShape.Rank || !input.Shape.Skip(1).SequenceEqual(InputShape.Skip(1)))
+            throw new ArgumentException($"The network expects input (N, {string.Join(", ", InputShape.Skip(1))}), got {input.Shape}.");
+    }
+
+    /// <summary>Every layer of the tree, depth first.</summary>
+    public static IEnumerable<ILayer> Flatten(ILayer layer)
+    {
+        yield return layer;
+        foreach (var child in layer.Children)
+            foreach (var l in Flatten(child)) yield return l;
+    }
+
+    private static void AssignNames(ILayer layer, string prefix)
+    {
+        foreach (var p in layer.Parameters.Where(p => layer.Children.Count == 0)) p.Name = prefix + p.LocalName;
+        foreach (var child in layer.Children) AssignNames(child, prefix + child.Name + ".");
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in Parameters)
+        {
+            p.Value.Dispose();
+            p.Grad?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Init;
+
+/// <summary>The usual weight initializations. Gains follow PyTorch's torch.nn.init.</summary>
+public static class Initializers
+{
+    /// <summary>He/Kaiming normal: N(0, gain²/fanIn), gain = sqrt(2) for ReLU.</summary>
+    public static IInitializer KaimingNormal(float gain = 1.41421356f) => new Normal(0, gain, FanMode.In);
+
+    /// <summary>He/Kaiming uniform: U(-b, b), b = gain * sqrt(3/fanIn).</summary>
+    public static IInitializer KaimingUniform(float gain = 1.41421356f) => new Uniform(gain * MathF.Sqrt(3f), FanMode.In);
+
+    /// <summary>Glorot/Xavier uniform: U(-b, b), b = sqrt(6/(fanIn + fanOut)).</summary>
+    public static IInitializer GlorotUniform(float gain = 1f) => new Uniform(gain * MathF.Sqrt(6f), FanMode.Average);
+
+    /// <summary>Glorot/Xavier normal: N(0, 2/(fanIn + fanOut)).</summary>
+    public static IInitializer GlorotNormal(float gain = 1f) => new Normal(0, gain * MathF.Sqrt(2f), FanMode.Average);
+
+    /// <summary>LeCun normal: N(0, 1/fanIn).</summary>
+    public static IInitializer LeCunNormal() => new Normal(0, 1f, FanMode.In);
+
+    /// <summary>LeCun uniform: U(-b, b), b = sqrt(3/fanIn).</summary>
+    public static IInitializer LeCunUniform() => new Uniform(MathF.Sqrt(3f), FanMode.In);
+
+    /// <summary>PyTorch's default for convolution and linear layers (weights and biases): U(-1/sqrt(fanIn), 1/sqrt(fanIn)).</summary>
+    public static IInitializer PyTorchDefault() => new Uniform(1f, FanMode.In);
+
+    /// <summary>A fixed Gaussian, e.g. AlexNet's N(0, 0.01).</summary>
+    public static IInitializer Gaussian(float mean, float std) => new Normal(mean, std, FanMode.None);
+
+    public static IInitializer Constant(float value) => new ConstantValue(value);
+
+    public static IInitializer Zeros() => new ConstantValue(0f);
+
+    public static IInitializer Ones() => new ConstantValue(1f);
+
+    private enum FanMode { None, In, Average }
+
+    private static float FanScale(FanMode mode, int fanIn, int fanOut) => mode switch
+    {
+        FanMode.In => 1f / MathF.Sqrt(Math.Max(1, fanIn)),
+        FanMode.Average => 1f / MathF.Sqrt(Math.Max(1, fanIn + fanOut)),
+        _ => 1f,
+    };
+
+    private sealed record Normal(float Mean, float Scale, FanMode Mode) : IInitializer
+    {
+        public void Initialize(Span<float> values, int fanIn, int fanOut, RandomStream random)
+        {
+            float std = Scale * FanScale(Mode, fanIn, fanOut);
+            for (int i = 0; i < values.Length; i++) values[i] = Mean + std * (float)random.NextGaussian();
+        }
+    }
+
+    private sealed record Uniform(float Scale, FanMode Mode) : IInitializer
+    {
+        public void Initialize(Span<float> values, int fanIn, int fanOut, RandomStream random)
+        {
+            float bound = Scale * FanScale(Mode, fanIn, fanOut);
+            for (int i = 0; i < values.Length; i++) values[i] = (2f * random.NextFloat() - 1f) * bound;
+        }
+    }
+
+    private sealed record ConstantValue(float Value) : IInitializer
+    {
+        public void Initialize(Span<float> values, int fanIn, int fanOut, RandomStream random) => values.Fill(Value);
+    }
+}

@@ -1,0 +1,149 @@
+using System.Text.Json.Nodes;
+using MlNetConv.Geometry;
+using MlNetConv.Init;
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Layers;
+
+/// <summary>
+/// Convolution over 1..3 spatial dimensions (cross-correlation, as in PyTorch):
+/// out[n, o] = bias[o] + Σ_{i ∈ inputs(o)} Σ_k weight[o, i, k] · in[n, i, s·p - pad + d·k], where inputs(o) is the
+/// group of o, or the row of a connection table. Output extent: <see cref="OutputSize.Compute"/>.
+/// Input (N, Cin, spatial...), output (N, Cout, outSpatial...); Cin is inferred at build time.
+/// </summary>
+public abstract class Convolution : Layer
+{
+    private ConvGeometry? _geometry;
+    private Parameter? _weight, _bias;
+    private Tensor? _input, _output, _inputGrad;
+
+    protected Convolution(int outChannels, int[] kernelSize, int[] stride, Padding padding, int[] dilation, int groups, bool bias,
+        ConnectionTable? connections, string? name) : base(name)
+    {
+        OutChannels = outChannels;
+        KernelSize = kernelSize;
+        Stride = stride;
+        Padding = padding;
+        Dilation = dilation;
+        Groups = groups;
+        HasBias = bias;
+        Connections = connections;
+        if (outChannels <= 0) throw new ArgumentException($"{GetType().Name}: out_channels must be positive, got {outChannels}.");
+    }
+
+    public int OutChannels { get; }
+    public int[] KernelSize { get; }
+    public int[] Stride { get; }
+    public Padding Padding { get; }
+    public int[] Dilation { get; }
+    public int Groups { get; }
+    public bool HasBias { get; }
+    public ConnectionTable? Connections { get; }
+
+    /// <summary>Weight initialization; PyTorch's default U(±1/sqrt(fanIn)) unless set.</summary>
+    public IInitializer WeightInit { get; init; } = Initializers.PyTorchDefault();
+
+    public IInitializer BiasInit { get; init; } = Initializers.PyTorchDefault();
+
+    public ConvGeometry Geometry => _geometry ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
+    public Parameter Weight => _weight ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
+    public Parameter? Bias => _bias;
+
+    protected override Shape OnBuild(Shape input)
+    {
+        var g = ConvGeometry.Create(input, OutChannels, KernelSize, Stride, Dilation, Padding, Groups, Connections, $"Layer '{Name}' ({TypeName})");
+        _geometry = g;
+        int fanIn = g.Connections * g.KernelVolume / g.OutChannels;
+        int fanOut = g.Connections * g.KernelVolume / g.InChannels;
+        _weight = AddParameter("weight", g.WeightShape, WeightInit, fanIn, fanOut);
+        if (HasBias) _bias = AddParameter("bias", new Shape(OutChannels), BiasInit, fanIn, fanOut);
+        return g.OutputShape(input.N);
+    }
+
+    public override LayerStats Stats
+    {
+        get
+        {
+            var g = Geometry;
+            long outPlane = g.Output.Volume, macs = 0, connections = 0;
+            for (int o = 0; o < g.OutChannels; o++)
+            {
+                long taps = (long)g.InputsOf[o].Length * g.KernelVolume;
+                macs += outPlane * taps;
+                connections += outPlane * (taps + (HasBias ? 1 : 0));
+            }
+            var extent = new Int3(g.Dilation.D * (g.Kernel.D - 1) + 1, g.Dilation.H * (g.Kernel.H - 1) + 1, g.Dilation.W * (g.Kernel.W - 1) + 1);
+            return new LayerStats(connections, macs, extent, g.Stride);
+        }
+    }
+
+    public override Tensor Forward(Tensor input, bool training)
+    {
+        CheckInput(input);
+        var output = Reuse(ref _output, Geometry.OutputShape(input.Shape.N));
+        Backend.Convolution.Forward(Geometry, input, Weight.Value, _bias?.Value, output);
+        _input = input;
+        return output;
+    }
+
+    public override Tensor? Backward(Tensor outputGrad)
+    {
+        var input = Saved(_input, Name);
+        Backend.Convolution.BackwardWeights(Geometry, input, outputGrad, Weight.Grad!, _bias?.Grad);
+        if (!InputGradRequired) return null;
+        var inputGrad = Reuse(ref _inputGrad, input.Shape);
+        Backend.Convolution.BackwardData(Geometry, outputGrad, Weight.Value, inputGrad);
+        return inputGrad;
+    }
+
+    public override void WriteConfig(JsonObject config)
+    {
+        config["outChannels"] = OutChannels;
+        config["kernelSize"] = Json.Ints(KernelSize);
+        config["stride"] = Json.Ints(Stride);
+        config["padding"] = Json.Padding(Padding);
+        config["dilation"] = Json.Ints(Dilation);
+        config["groups"] = Groups;
+        config["bias"] = HasBias;
+        if (Connections is not null) config["connections"] = Json.Table(Connections);
+    }
+
+    public override string ToString()
+    {
+        var parts = new List<string> { IsBuilt ? $"{Geometry.InChannels}, {OutChannels}" : $"{OutChannels}", $"kernel_size={Json.Text(KernelSize)}" };
+        if (Stride.Any(s => s != 1)) parts.Add($"stride={Json.Text(Stride)}");
+        if (Padding.Mode != PaddingMode.Explicit || Padding.Values.Any(v => v != 0)) parts.Add($"padding={Padding}");
+        if (Dilation.Any(d => d != 1)) parts.Add($"dilation={Json.Text(Dilation)}");
+        if (Groups != 1) parts.Add($"groups={Groups}");
+        if (!HasBias) parts.Add("bias=False");
+        if (Connections is not null) parts.Add($"connections={Connections.Connections}");
+        return $"{TypeName}({string.Join(", ", parts)})";
+    }
+
+    protected static int[] Repeat(int value, int rank) => Enumerable.Repeat(value, rank).ToArray();
+}
+
+/// <summary>1D convolution over (N, C, L).</summary>
+public sealed class Conv1d(int outChannels, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1, int groups = 1,
+    bool bias = true, ConnectionTable? connections = null, string? name = null)
+    : Convolution(outChannels, [kernelSize], [stride], padding ?? 0, [dilation], groups, bias, connections, name);
+
+/// <summary>2D convolution over (N, C, H, W).</summary>
+public sealed class Conv2d : Convolution
+{
+    public Conv2d(int outChannels, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1, int groups = 1,
+        bool bias = true, ConnectionTable? connections = null, string? name = null)
+        : base(outChannels, Repeat(kernelSize, 2), Repeat(stride, 2), padding ?? 0, Repeat(dilation, 2), groups, bias, connections, name) { }
+
+    /// <summary>Rectangular kernels, strides and dilations, (H, W) each.</summary>
+    public Conv2d(int outChannels, (int H, int W) kernelSize, (int H, int W) stride, Padding? padding = null, (int H, int W)? dilation = null,
+        int groups = 1, bool bias = true, ConnectionTable? connections = null, string? name = null)
+        : base(outChannels, [kernelSize.H, kernelSize.W], [stride.H, stride.W], padding ?? 0,
+            dilation is { } d ? [d.H, d.W] : [1, 1], groups, bias, connections, name) { }
+}
+
+/// <summary>3D convolution over (N, C, D, H, W).</summary>
+public sealed class Conv3d(int outChannels, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1, int groups = 1,
+    bool bias = true, ConnectionTable? connections = null, string? name = null)
+    : Convolution(outChannels, Enumerable.Repeat(kernelSize, 3).ToArray(), Enumerable.Repeat(stride, 3).ToArray(), padding ?? 0,
+        Enumerable.Repeat(dilation, 3).ToArray(), groups, bias, connections, name);

@@ -1,0 +1,113 @@
+using System.Text.Json.Nodes;
+using MlNetConv.Graphs;
+using MlNetConv.Layers;
+
+namespace MlNetConv;
+
+/// <summary>
+/// Turns layers into JSON ({"type", "name", "config"}) and back: the architecture part of a saved model.
+/// Every layer type that can be saved is listed here once.
+/// </summary>
+public static class LayerRegistry
+{
+    private static readonly Dictionary<string, Func<JsonObject, ILayer>> Layers = new()
+    {
+        ["Sequential"] = c => new Sequential(Json.Array(c, "layers").Select(l => ReadLayer(l!.AsObject())).ToArray()),
+        ["Graph"] = ReadGraph,
+        ["Conv1d"] = c => new Conv1d(Json.Int(c, "outChannels"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0],
+            Json.ReadPadding(c, "padding"), Json.IntArray(c, "dilation")[0], Json.Int(c, "groups"), Json.Bool(c, "bias"), Table(c)),
+        ["Conv2d"] = c =>
+        {
+            int[] k = Json.IntArray(c, "kernelSize"), s = Json.IntArray(c, "stride"), d = Json.IntArray(c, "dilation");
+            return new Conv2d(Json.Int(c, "outChannels"), (k[0], k[1]), (s[0], s[1]), Json.ReadPadding(c, "padding"), (d[0], d[1]),
+                Json.Int(c, "groups"), Json.Bool(c, "bias"), Table(c));
+        },
+        ["Conv3d"] = c => new Conv3d(Json.Int(c, "outChannels"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0],
+            Json.ReadPadding(c, "padding"), Json.IntArray(c, "dilation")[0], Json.Int(c, "groups"), Json.Bool(c, "bias"), Table(c)),
+        ["Dense"] = c => new Dense(Json.Int(c, "outFeatures"), Json.Bool(c, "bias")),
+        ["Flatten"] = _ => new Flatten(),
+        ["ReLU"] = _ => new ReLU(),
+        ["LeakyReLU"] = c => new LeakyReLU(Json.Float(c, "negativeSlope")),
+        ["Tanh"] = _ => new Tanh(),
+        ["ScaledTanh"] = _ => new ScaledTanh(),
+        ["Sigmoid"] = _ => new Sigmoid(),
+        ["MaxPool1d"] = c => new MaxPool1d(Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.IntArray(c, "padding")[0],
+            Json.IntArray(c, "dilation")[0], Json.Bool(c, "ceilMode")),
+        ["MaxPool2d"] = c => new MaxPool2d(Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.IntArray(c, "padding")[0],
+            Json.IntArray(c, "dilation")[0], Json.Bool(c, "ceilMode")),
+        ["MaxPool3d"] = c => new MaxPool3d(Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.IntArray(c, "padding")[0],
+            Json.IntArray(c, "dilation")[0], Json.Bool(c, "ceilMode")),
+        ["AvgPool1d"] = c => new AvgPool1d(Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.IntArray(c, "padding")[0],
+            Json.Bool(c, "ceilMode"), Json.Bool(c, "countIncludePad")),
+        ["AvgPool2d"] = c => new AvgPool2d(Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.IntArray(c, "padding")[0],
+            Json.Bool(c, "ceilMode"), Json.Bool(c, "countIncludePad")),
+        ["AvgPool3d"] = c => new AvgPool3d(Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.IntArray(c, "padding")[0],
+            Json.Bool(c, "ceilMode"), Json.Bool(c, "countIncludePad")),
+        ["GlobalAvgPool"] = _ => new GlobalAvgPool(),
+        ["GlobalMaxPool"] = _ => new GlobalMaxPool(),
+        ["Subsampling2d"] = c => new Subsampling2d(Json.Int(c, "kernelSize")),
+        ["Dropout"] = c => new Dropout(Json.Float(c, "p")),
+        ["Dropout2d"] = c => new Dropout2d(Json.Float(c, "p")),
+        ["LocalResponseNorm"] = c => new LocalResponseNorm(Json.Int(c, "size"), Json.Float(c, "alpha"), Json.Float(c, "beta"),
+            Json.Float(c, "k"), Json.Bool(c, "alphaOverSize")),
+        ["BatchNorm1d"] = c => new BatchNorm1d(Json.Float(c, "momentum"), Json.Float(c, "eps")),
+        ["BatchNorm2d"] = c => new BatchNorm2d(Json.Float(c, "momentum"), Json.Float(c, "eps")),
+        ["BatchNorm3d"] = c => new BatchNorm3d(Json.Float(c, "momentum"), Json.Float(c, "eps")),
+    };
+
+    private static readonly Dictionary<string, Func<JsonObject, IMergeLayer>> Merges = new()
+    {
+        ["Add"] = _ => new Add(),
+        ["Concat"] = _ => new Concat(),
+    };
+
+    /// <summary>{"type", "name", "config"} of a layer, recursively for graphs.</summary>
+    public static JsonObject ToJson(ILayer layer)
+    {
+        if (!Layers.ContainsKey(layer.TypeName))
+            throw new NotSupportedException($"Layer '{layer.Name}' of type {layer.TypeName} cannot be saved: the type is not registered in {nameof(LayerRegistry)}.");
+        var config = new JsonObject();
+        layer.WriteConfig(config);
+        return new JsonObject { ["type"] = layer.TypeName, ["name"] = layer.Name, ["config"] = config };
+    }
+
+    internal static JsonObject ToJson(GraphNode node)
+    {
+        if (node.Layer is not null) return ToJson(node.Layer);
+        var config = new JsonObject();
+        node.Merge!.WriteConfig(config);
+        return new JsonObject { ["type"] = node.Merge.TypeName, ["name"] = node.Name, ["config"] = config };
+    }
+
+    /// <summary>Rebuilds an (unbuilt) layer from its JSON.</summary>
+    public static ILayer ReadLayer(JsonObject json)
+    {
+        string type = Json.String(json, "type");
+        if (!Layers.TryGetValue(type, out var factory))
+            throw new InvalidDataException($"Unknown layer type '{type}' in the saved architecture.");
+        var layer = factory(Json.Object(json, "config"));
+        layer.Name = Json.String(json, "name");
+        return layer;
+    }
+
+    private static Graph ReadGraph(JsonObject c)
+    {
+        var nodes = new List<GraphNode>();
+        foreach (var item in Json.Array(c, "nodes"))
+        {
+            var json = item!.AsObject();
+            string type = Json.String(json, "type");
+            int[] inputs = Json.IntArray(json, "inputs");
+            if (Merges.TryGetValue(type, out var merge))
+            {
+                var m = merge(Json.Object(json, "config"));
+                m.Name = Json.String(json, "name");
+                nodes.Add(new GraphNode(null, m, inputs));
+            }
+            else nodes.Add(new GraphNode(ReadLayer(json), null, inputs));
+        }
+        return new Graph(nodes, Json.IntArray(c, "outputs"));
+    }
+
+    private static Geometry.ConnectionTable? Table(JsonObject c) => Json.ReadTable(c, "connections");
+}

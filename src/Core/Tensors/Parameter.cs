@@ -1,0 +1,43 @@
+using MlNetConv.Init;
+
+namespace MlNetConv.Tensors;
+
+/// <summary>
+/// A named tensor of a layer: a trainable weight with its gradient, or a non-trainable buffer such as
+/// BatchNorm's running mean. Names follow torchvision/ONNX (<c>layer1.0.conv1.weight</c>); a layer gives the
+/// local name (<c>weight</c>) and the network prefixes the path when it is built.
+/// </summary>
+public sealed class Parameter
+{
+    public Parameter(string localName, Tensor value, bool trainable = true, IInitializer? initializer = null, int fanIn = 0, int fanOut = 0)
+    {
+        LocalName = localName;
+        Name = localName;
+        Value = value;
+        Trainable = trainable;
+        Initializer = initializer;
+        FanIn = fanIn;
+        FanOut = fanOut;
+        if (trainable) Grad = value.Backend.Allocate(value.Shape);
+    }
+
+    /// <summary>The name inside its layer (<c>weight</c>, <c>bias</c>, <c>running_mean</c>).</summary>
+    public string LocalName { get; }
+
+    /// <summary>The full dotted name inside the network.</summary>
+    public string Name { get; internal set; }
+
+    public Tensor Value { get; }
+
+    /// <summary>The accumulated gradient (null for buffers). Backward passes ADD to it; optimizers zero it.</summary>
+    public Tensor? Grad { get; }
+
+    public bool Trainable { get; }
+    public IInitializer? Initializer { get; }
+    public int FanIn { get; }
+    public int FanOut { get; }
+    public Shape Shape => Value.Shape;
+    public int Size => Value.Size;
+
+    public override string ToString() => $"{Name} {Shape}";
+}
