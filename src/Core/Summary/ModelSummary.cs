@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Text;
+using MlNetConv.Geometry;
+using MlNetConv.Graphs;
+using MlNetConv.Layers;
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Summary;
+
+/// <summary>One row of the summary: a leaf layer or merge with its dotted name.</summary>
+/// <param name="Connections">multiply-accumulates plus one per bias, per output (LeNet's count)</param>
+/// <param name="ReceptiveField">input pixels (D, H, W) one output element sees</param>
+public sealed record LayerSummary(string Name, string Layer, Shape OutputShape, long Parameters, long Connections, long MultiplyAccumulates, Int3 ReceptiveField);
+
+/// <summary>
+/// Per layer: output shape, trainable parameters, connections, multiply-accumulates and receptive field; plus totals.
+/// Receptive fields follow r_out = r_in + (k_eff - 1)·j_in, j_out = j_in·s along every path (the widest wins at merges).
+/// </summary>
+public sealed class ModelSummary
+{
+    private ModelSummary(IReadOnlyList<LayerSummary> rows, Shape input)
+    {
+        Rows = rows;
+        InputShape = input;
+    }
+
+    public IReadOnlyList<LayerSummary> Rows { get; }
+    public Shape InputShape { get; }
+    public long TotalParameters => Rows.Sum(r => r.Parameters);
+    public long TotalConnections => Rows.Sum(r => r.Connections);
+    public long TotalMultiplyAccumulates => Rows.Sum(r => r.MultiplyAccumulates);
+
+    public LayerSummary this[string name] => Rows.FirstOrDefault(r => r.Name == name)
+        ?? throw new KeyNotFoundException($"The summary has no layer named '{name}'.");
+
+    public static ModelSummary Of(Network network)
+    {
+        var rows = new List<LayerSummary>();
+        Walk(network.Root, "", new Field(Int3.One, Int3.One), rows, isRoot: true);
+        return new ModelSummary(rows, network.InputShape);
+    }
+
+    /// <summary>Receptive field size and jump (input pixels between neighbouring outputs).</summary>
+    private readonly record struct Field(Int3 Size, Int3 Jump)
+    {
+        public Field Through(LayerStats s) => new(
+            new Int3(Size.D + (s.WindowExtent.D - 1) * Jump.D, Size.H + (s.WindowExtent.H - 1) * Jump.H, Size.W + (s.WindowExtent.W - 1) * Jump.W),
+            new Int3(Jump.D * s.WindowStride.D, Jump.H * s.WindowStride.H, Jump.W * s.WindowStride.W));
+
+        public static Field Widest(IEnumerable<Field> fields) => fields.MaxBy(f => (long)f.Size.D * f.Size.H * f.Size.W);
+    }
+
+    private static Field Walk(ILayer layer, string path, Field input, List<LayerSummary> rows, bool isRoot = false)
+    {
+        if (layer is not Graph graph)
+        {
+            var stats = layer.Stats;
+            var field = input.Through(stats);
+            long parameters = layer.Parameters.Where(p => p.Trainable).Sum(p => (long)p.Size);
+            rows.Add(new LayerSummary(path + layer.Name, layer.ToString() ?? layer.TypeName, layer.OutputShape, parameters,
+                stats.Connections, stats.MultiplyAccumulates, field.Size));
+            return field;
+        }
+        // The root graph adds no prefix (parameter names start below it); nested graphs add their name.
+        string prefix = isRoot ? "" : path + graph.Name + ".";
+        var fields = new Field[graph.Nodes.Count];
+        Field FieldOf(int i) => i == Graph.GraphInput ? input : fields[i];
+        for (int i = 0; i < graph.Nodes.Count; i++)
+        {
+            var node = graph.Nodes[i];
+            if (node.Layer is not null) fields[i] = Walk(node.Layer, prefix, FieldOf(node.Inputs[0]), rows);
+            else
+            {
+                fields[i] = Field.Widest(node.Inputs.Select(FieldOf));
+                var stats = node.Merge!.Stats;
+                rows.Add(new LayerSummary(prefix + node.Name, node.Merge.ToString() ?? node.TypeName, node.Merge.OutputShape, 0,
+                    stats.Connections, stats.MultiplyAccumulates, fields[i].Size));
+            }
+        }
+        return Field.Widest(graph.OutputNodes.Select(o => fields[o]));
+    }
+
+    /// <summary>A printable table with totals; the last lines are <c>total params: N</c> and <c>total macs: N</c>.</summary>
+    public override string ToString()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string[] header = ["layer", "type", "output shape", "params", "connections", "macs", "receptive field"];
+        var table = Rows.Select(r => new[]
+        {
+            r.Name, r.Layer, r.OutputShape.ToString(), r.Parameters.ToString("N0", inv), r.Connections.ToString("N0", inv),
+            r.MultiplyAccumulates.ToString("N0", inv), FieldText(r.ReceptiveField, r.OutputShape.SpatialRank),
+        }).ToList();
+        var widths = header.Select((h, c) => Math.Max(h.Length, table.Count == 0 ? 0 : table.Max(row => row[c].Length))).ToArray();
+        var sb = new StringBuilder();
+        sb.AppendLine($"input {InputShape}");
+        void Line(string[] cells) => sb.AppendLine(string.Join("  ", cells.Select((c, i) => i >= 3 && i <= 5 ? c.PadLeft(widths[i]) : c.PadRight(widths[i]))).TrimEnd());
+        Line(header);
+        sb.AppendLine(new string('-', widths.Sum() + 2 * (widths.Length - 1)));
+        foreach (var row in table) Line(row);
+        sb.AppendLine(new string('-', widths.Sum() + 2 * (widths.Length - 1)));
+        sb.AppendLine($"total connections: {TotalConnections.ToString(inv)}");
+        sb.AppendLine($"total params: {TotalParameters.ToString(inv)}");
+        sb.Append($"total macs: {TotalMultiplyAccumulates.ToString(inv)}");
+        return sb.ToString();
+    }
+
+    private static string FieldText(Int3 f, int spatialRank) => spatialRank switch
+    {
+        <= 0 => $"{f.H}x{f.W}",
+        1 => $"{f.W}",
+        2 => $"{f.H}x{f.W}",
+        _ => $"{f.D}x{f.H}x{f.W}",
+    };
+}

@@ -1,0 +1,87 @@
+using MlNetConv.Backends.Cpu;
+using MlNetConv.Geometry;
+using MlNetConv.Layers;
+using MlNetConv.Tensors;
+using MlNetConv.Tests.Support;
+
+namespace MlNetConv.Tests.Layers;
+
+/// <summary>Conv1d/2d/3d: output shapes, weight counts and finite-difference gradients of input, weight and bias.</summary>
+public sealed class ConvolutionTests
+{
+    // Input (N, C, L) -> output (N, Cout, Lout); weights Cout·Cin/groups·k + bias.
+    private static readonly LayerCases Conv1dCases = new(
+        new("k3", () => new Conv1d(4, 3), new Shape(2, 3, 9), new Shape(2, 4, 7), 4 * 3 * 3 + 4),
+        new("stride2_pad1", () => new Conv1d(4, 3, stride: 2, padding: 1), new Shape(2, 3, 10), new Shape(2, 4, 5), 4 * 3 * 3 + 4),
+        new("valid_k5", () => new Conv1d(4, 5, padding: Padding.Valid), new Shape(1, 2, 11), new Shape(1, 4, 7), 4 * 2 * 5 + 4),
+        // ceil(9 / 2) = 5 outputs need 3 padding zeros: 1 before, 2 after.
+        new("same_k4_stride2_odd", () => new Conv1d(3, 4, stride: 2, padding: Padding.Same), new Shape(2, 2, 9), new Shape(2, 3, 5), 3 * 2 * 4 + 3),
+        new("dilation2", () => new Conv1d(4, 3, padding: 2, dilation: 2), new Shape(2, 3, 11), new Shape(2, 4, 11), 4 * 3 * 3 + 4),
+        new("groups2_nobias", () => new Conv1d(4, 3, groups: 2, bias: false), new Shape(2, 4, 8), new Shape(2, 4, 6), 4 * 2 * 3),
+        new("depthwise_multiplier2_batch3", () => new Conv1d(6, 3, padding: 1, groups: 3), new Shape(3, 3, 7), new Shape(3, 6, 7), 6 * 1 * 3 + 6));
+
+    // Input (N, C, H, W) -> output (N, Cout, Hout, Wout).
+    private static readonly LayerCases Conv2dCases = new(
+        new("3x3", () => new Conv2d(4, 3), new Shape(2, 3, 6, 6), new Shape(2, 4, 4, 4), 4 * 3 * 9 + 4),
+        new("stride2_pad1", () => new Conv2d(4, 3, stride: 2, padding: 1), new Shape(2, 3, 7, 7), new Shape(2, 4, 4, 4), 4 * 3 * 9 + 4),
+        new("explicit_pad_1x2", () => new Conv2d(3, 3, padding: Padding.Explicit(1, 2)), new Shape(1, 2, 5, 6), new Shape(1, 3, 5, 8), 3 * 2 * 9 + 3),
+        new("valid_5x5", () => new Conv2d(4, 5, padding: Padding.Valid), new Shape(1, 2, 9, 9), new Shape(1, 4, 5, 5), 4 * 2 * 25 + 4),
+        new("same_3x3", () => new Conv2d(4, 3, padding: Padding.Same), new Shape(2, 3, 6, 6), new Shape(2, 4, 6, 6), 4 * 3 * 9 + 4),
+        // ceil(7 / 2) = 4 outputs with a 4x4 kernel need 3 padding zeros per axis: 1 before, 2 after.
+        new("same_4x4_stride2_odd", () => new Conv2d(3, 4, stride: 2, padding: Padding.Same), new Shape(2, 2, 7, 7), new Shape(2, 3, 4, 4), 3 * 2 * 16 + 3),
+        new("same_rect_3x2_stride_2x1", () => new Conv2d(3, (3, 2), (2, 1), Padding.Same), new Shape(1, 2, 5, 6), new Shape(1, 3, 3, 6), 3 * 2 * 6 + 3),
+        new("dilation2", () => new Conv2d(4, 3, padding: 2, dilation: 2), new Shape(2, 3, 7, 7), new Shape(2, 4, 7, 7), 4 * 3 * 9 + 4),
+        new("dilation2_stride2", () => new Conv2d(4, 3, stride: 2, padding: 2, dilation: 2), new Shape(1, 3, 8, 8), new Shape(1, 4, 4, 4), 4 * 3 * 9 + 4),
+        new("groups2", () => new Conv2d(4, 3, padding: 1, groups: 2), new Shape(2, 4, 5, 5), new Shape(2, 4, 5, 5), 4 * 2 * 9 + 4),
+        new("groups3_nobias", () => new Conv2d(6, 3, groups: 3, bias: false), new Shape(1, 6, 5, 5), new Shape(1, 6, 3, 3), 6 * 2 * 9),
+        new("depthwise", () => new Conv2d(4, 3, padding: 1, groups: 4), new Shape(2, 4, 5, 5), new Shape(2, 4, 5, 5), 4 * 1 * 9 + 4),
+        // LeNet-5's C3 table: 60 connections of one 3x3 kernel each, 16 biases.
+        new("lenet5_c3_table", () => new Conv2d(16, 3, connections: ConnectionTable.LeNet5C3), new Shape(1, 6, 7, 7), new Shape(1, 16, 5, 5), 60 * 9 + 16),
+        new("rect_2x3_stride_1x2", () => new Conv2d(4, (2, 3), (1, 2), Padding.Explicit(1, 0)), new Shape(2, 3, 6, 7), new Shape(2, 4, 7, 3), 4 * 3 * 6 + 4),
+        new("odd_9x7_stride2_batch3", () => new Conv2d(5, 3, stride: 2), new Shape(3, 3, 9, 7), new Shape(3, 5, 4, 3), 5 * 3 * 9 + 5),
+        new("batch1_nobias", () => new Conv2d(4, 3, padding: 1, bias: false), new Shape(1, 3, 5, 5), new Shape(1, 4, 5, 5), 4 * 3 * 9),
+        new("1x1_stride2", () => new Conv2d(5, 1, stride: 2), new Shape(2, 3, 5, 5), new Shape(2, 5, 3, 3), 5 * 3 + 5));
+
+    // Input (N, C, D, H, W) -> output (N, Cout, Dout, Hout, Wout).
+    private static readonly LayerCases Conv3dCases = new(
+        new("3x3x3", () => new Conv3d(3, 3), new Shape(2, 2, 5, 5, 5), new Shape(2, 3, 3, 3, 3), 3 * 2 * 27 + 3),
+        new("stride2_pad1", () => new Conv3d(3, 3, stride: 2, padding: 1), new Shape(1, 2, 6, 6, 6), new Shape(1, 3, 3, 3, 3), 3 * 2 * 27 + 3),
+        new("valid_odd_4x3x5", () => new Conv3d(2, 2, padding: Padding.Valid), new Shape(1, 3, 4, 3, 5), new Shape(1, 2, 3, 2, 4), 2 * 3 * 8 + 2),
+        // ceil(5 / 2) = 3 outputs with a 2-kernel need one padding zero, after.
+        new("same_stride2_odd", () => new Conv3d(2, 2, stride: 2, padding: Padding.Same), new Shape(1, 2, 5, 5, 5), new Shape(1, 2, 3, 3, 3), 2 * 2 * 8 + 2),
+        new("dilation2", () => new Conv3d(2, 3, dilation: 2), new Shape(1, 2, 6, 6, 6), new Shape(1, 2, 2, 2, 2), 2 * 2 * 27 + 2),
+        new("groups2_nobias_batch3", () => new Conv3d(4, 3, padding: 1, groups: 2, bias: false), new Shape(3, 4, 4, 4, 4), new Shape(3, 4, 4, 4, 4), 4 * 2 * 27));
+
+    public static TheoryData<string> Conv1dNames => Conv1dCases.Names;
+    public static TheoryData<string> Conv2dNames => Conv2dCases.Names;
+    public static TheoryData<string> Conv3dNames => Conv3dCases.Names;
+
+    [Theory, MemberData(nameof(Conv1dNames))]
+    public void Conv1d_GradientsMatchFiniteDifferences(string name) => Conv1dCases[name].AssertGradients();
+
+    [Theory, MemberData(nameof(Conv2dNames))]
+    public void Conv2d_GradientsMatchFiniteDifferences(string name) => Conv2dCases[name].AssertGradients();
+
+    [Theory, MemberData(nameof(Conv3dNames))]
+    public void Conv3d_GradientsMatchFiniteDifferences(string name) => Conv3dCases[name].AssertGradients();
+
+    [Theory, MemberData(nameof(Conv1dNames))]
+    public void Conv1d_ShapesAndParameters(string name) => Conv1dCases[name].AssertShapes();
+
+    [Theory, MemberData(nameof(Conv2dNames))]
+    public void Conv2d_ShapesAndParameters(string name) => Conv2dCases[name].AssertShapes();
+
+    [Theory, MemberData(nameof(Conv3dNames))]
+    public void Conv3d_ShapesAndParameters(string name) => Conv3dCases[name].AssertShapes();
+
+    [Fact]
+    public void SamePadding_StrideTwoOddInput_PadsOneBeforeAndTwoAfter()
+    {
+        var conv = new Conv2d(3, 4, stride: 2, padding: Padding.Same);
+        // x: (1, 2, 7, 7)
+        conv.Build(new CpuBackend(), new Shape(1, 2, 7, 7));
+
+        Assert.Equal(new Int3(0, 1, 1), conv.Geometry.PadBegin);
+        Assert.Equal(new Int3(0, 2, 2), conv.Geometry.PadEnd);
+    }
+}
