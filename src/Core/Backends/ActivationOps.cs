@@ -3,7 +3,7 @@ namespace MlNetConv.Backends;
 /// <summary>max(0, x).</summary>
 public readonly struct ReluOp : IActivationOp
 {
-    public float Forward(float x) => x > 0f ? x : 0f;
+    public float Forward(float x) => x < 0f ? 0f : x; // NaN passes through, as in PyTorch, so divergence is seen
     public float Backward(float x, float y, float outputGrad) => x > 0f ? outputGrad : 0f;
 }
 
@@ -11,7 +11,7 @@ public readonly struct ReluOp : IActivationOp
 public readonly struct LeakyReluOp(float slope) : IActivationOp
 {
     public float Slope { get; } = slope;
-    public float Forward(float x) => x > 0f ? x : Slope * x;
+    public float Forward(float x) => x < 0f ? Slope * x : x;
     public float Backward(float x, float y, float outputGrad) => x > 0f ? outputGrad : Slope * outputGrad;
 }
 

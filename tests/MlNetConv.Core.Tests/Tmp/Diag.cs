@@ -17,7 +17,7 @@ public sealed class Diag
                     var sw = System.Diagnostics.Stopwatch.StartNew();
                     var r = c.CheckGradients();
                     var worst = r.Checks.OrderByDescending(x => x.RelativeError).First();
-                    lines.Add($"{type.Name}.{f.Name}.{c.Name}: max {r.MaxRelativeError:E2} n={r.Checks.Count} kinks={r.Checks.Count(x => x.Kink)} {sw.ElapsedMilliseconds}ms worst {worst}");
+                    lines.Add($"{type.Name}.{f.Name}.{c.Name}: max {r.MaxRelativeError:E2} n={r.Checks.Count} skipped={r.Skipped.Count} {sw.ElapsedMilliseconds}ms worst {worst}");
                 }
         File.WriteAllLines("/tmp/diag.txt", lines);
     }

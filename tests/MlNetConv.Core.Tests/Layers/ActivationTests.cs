@@ -1,0 +1,63 @@
+using MlNetConv.Backends.Cpu;
+using MlNetConv.Layers;
+using MlNetConv.Tensors;
+using MlNetConv.Tests.Support;
+
+namespace MlNetConv.Tests.Layers;
+
+/// <summary>Every activation: shape-preserving, no weights, and gradients that match finite differences.</summary>
+public sealed class ActivationTests
+{
+    /// <summary>ReLU-like kinks sit at 0: keep every input more than 4h away, so the stencil never crosses one.</summary>
+    private static readonly GradientCheckOptions AwayFromKink = new() { Input = Values.AwayFromZero(4.0 / 64, 2) };
+
+    // Shape-preserving: output shape = input shape, (N, C, spatial...) or (N, features).
+    private static readonly LayerCases Cases = new(
+        new("relu", () => new ReLU(), new Shape(2, 3, 4, 4), new Shape(2, 3, 4, 4), Options: AwayFromKink),
+        new("relu_features", () => new ReLU(), new Shape(3, 7), new Shape(3, 7), Options: AwayFromKink),
+        new("leaky_relu_0.01", () => new LeakyReLU(), new Shape(2, 3, 5), new Shape(2, 3, 5), Options: AwayFromKink),
+        new("leaky_relu_0.2", () => new LeakyReLU(0.2f), new Shape(2, 2, 3, 3, 3), new Shape(2, 2, 3, 3, 3), Options: AwayFromKink),
+        new("tanh", () => new Tanh(), new Shape(2, 3, 4, 4), new Shape(2, 3, 4, 4)),
+        new("tanh_wide_range", () => new Tanh(), new Shape(1, 4, 9), new Shape(1, 4, 9), Options: new() { Input = Values.Uniform(-3, 3) }),
+        new("scaled_tanh", () => new ScaledTanh(), new Shape(2, 3, 4, 4), new Shape(2, 3, 4, 4), Options: new() { Input = Values.Uniform(-3, 3) }),
+        new("sigmoid", () => new Sigmoid(), new Shape(2, 3, 4, 4), new Shape(2, 3, 4, 4), Options: new() { Input = Values.Uniform(-4, 4) }),
+        new("sigmoid_features", () => new Sigmoid(), new Shape(4, 5), new Shape(4, 5)));
+
+    public static TheoryData<string> Names => Cases.Names;
+
+    [Theory, MemberData(nameof(Names))]
+    public void GradientsMatchFiniteDifferences(string name) => Cases[name].AssertGradients();
+
+    [Theory, MemberData(nameof(Names))]
+    public void ShapesAndParameters(string name) => Cases[name].AssertShapes();
+
+    [Theory]
+    [InlineData("relu", -2f, 0f)]
+    [InlineData("relu", 0f, 0f)]
+    [InlineData("relu", 1.5f, 1.5f)]
+    [InlineData("leaky", -2f, -0.4f)]
+    [InlineData("leaky", 3f, 3f)]
+    [InlineData("scaled_tanh", 1f, 1f)]
+    [InlineData("scaled_tanh", -1f, -1f)]
+    [InlineData("sigmoid", 0f, 0.5f)]
+    [InlineData("tanh", 0f, 0f)]
+    public void Forward_KnownValues(string activation, float x, float expected)
+    {
+        ILayer layer = activation switch
+        {
+            "relu" => new ReLU(),
+            "leaky" => new LeakyReLU(0.2f),
+            "scaled_tanh" => new ScaledTanh(),
+            "sigmoid" => new Sigmoid(),
+            _ => new Tanh(),
+        };
+        var backend = new CpuBackend();
+        layer.Build(backend, new Shape(1, 1));
+        // x: (1, 1)
+        using var input = backend.Allocate(new Shape(1, 1));
+        input.CopyFrom([x]);
+
+        // LeCun's scaled tanh is 1.7159 tanh(2x/3): f(±1) = ±1 to four digits.
+        Assert.Equal(expected, layer.Forward(input, training: true).ToArray()[0], 4);
+    }
+}

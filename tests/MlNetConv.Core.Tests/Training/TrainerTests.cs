@@ -1,0 +1,156 @@
+using MlNetConv.Graphs;
+using MlNetConv.Optimizers;
+using MlNetConv.Tensors;
+using MlNetConv.Training;
+
+namespace MlNetConv.Tests.Training;
+
+public sealed class TrainerTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mlnetconv-trainer-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static readonly Shape Sample = new(1, 6, 6);
+
+    /// <summary>A tiny problem: 6x6 images with a bright bar that is horizontal (class 0), vertical (1) or diagonal (2), plus noise.</summary>
+    private static InMemoryDataset Bars(int count, ulong seed)
+    {
+        var random = new RandomStream(seed);
+        var features = new float[count * 36];
+        var labels = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            int label = i % 3, at = 1 + random.NextInt(4);
+            labels[i] = label;
+            for (int y = 0; y < 6; y++)
+                for (int x = 0; x < 6; x++)
+                {
+                    bool on = label switch { 0 => y == at, 1 => x == at, _ => x == y };
+                    features[i * 36 + y * 6 + x] = (on ? 1f : 0f) + 0.2f * (float)random.NextGaussian();
+                }
+        }
+        return new InMemoryDataset(features, labels, Sample);
+    }
+
+    private static Network TinyNetwork(ulong seed = 3) => new(new NetworkBuilder()
+        .Conv2d(4, 3, padding: 1).BatchNorm2d().ReLU().MaxPool2d(2).Flatten().Dropout(0.2f).Dense(3).Build(), Sample, seed: seed);
+
+    private static TrainerOptions Options(int epochs = 4) => new()
+    {
+        Epochs = epochs, BatchSize = 16, Seed = 11, Optimizer = new SgdOptions(0.05f, 0.9f, 1e-4f),
+        Schedule = LearningRateSchedules.Cosine(epochs),
+    };
+
+    private static float[][] Weights(Network n) => n.Parameters.Select(p => p.Value.ToArray()).ToArray();
+
+    [Fact]
+    public void ATinyNetworkLearnsATinyProblem()
+    {
+        using var network = TinyNetwork();
+        var trainer = new Trainer(network, Options(6));
+        var before = trainer.Evaluate(Bars(90, 99));
+        var result = trainer.Fit(Bars(300, 1));
+        var after = trainer.Evaluate(Bars(90, 99));
+        Assert.True(after.Accuracy >= 0.95, $"accuracy {after.Accuracy} (before training {before.Accuracy})");
+        Assert.True(result.Last.Loss < result.History[0].Loss);
+    }
+
+    [Fact]
+    public void TheSameSeedGivesBitIdenticalWeights()
+    {
+        using var a = TinyNetwork();
+        using var b = TinyNetwork();
+        new Trainer(a, Options()).Fit(Bars(100, 1));
+        new Trainer(b, Options()).Fit(Bars(100, 1));
+        Assert.Equal(Weights(a), Weights(b));
+        using var c = TinyNetwork();
+        new Trainer(c, Options() with { Seed = 12 }).Fit(Bars(100, 1));
+        Assert.NotEqual(Weights(a), Weights(c));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AResumedRunEndsWithTheWeightsOfAnUninterruptedOne(bool adam)
+    {
+        var data = Bars(100, 1);
+        var validation = Bars(30, 5);
+        var options = Options(4) with { Optimizer = adam ? new AdamWOptions(0.01f) : new SgdOptions(0.05f, 0.9f, 1e-4f, Nesterov: true) };
+        using var full = TinyNetwork();
+        new Trainer(full, options).Fit(data, validation);
+
+        string checkpoint = Path.Combine(_dir, $"run-{adam}.ckpt");
+        using (var first = TinyNetwork())
+            new Trainer(first, options with { Epochs = 2, CheckpointPath = checkpoint, Schedule = LearningRateSchedules.Cosine(4), RestoreBestWeights = false }).Fit(data, validation);
+        using var resumed = TinyNetwork(seed: 999); // other initial weights: the checkpoint must overwrite them all
+        new Trainer(resumed, options with { CheckpointPath = checkpoint }).Fit(data, validation, resume: true);
+        Assert.Equal(Weights(full), Weights(resumed));
+    }
+
+    [Fact]
+    public void EarlyStoppingStopsAndRestoresTheBestEpoch()
+    {
+        using var network = TinyNetwork();
+        // A learning rate far too high makes the validation loss worsen after the first epochs.
+        var options = Options(30) with { Optimizer = new SgdOptions(2f, 0.9f), Schedule = null, EarlyStoppingPatience = 2 };
+        var trainer = new Trainer(network, options);
+        var validation = Bars(60, 5);
+        var result = trainer.Fit(Bars(100, 1), validation);
+        Assert.True(result.StoppedEarly);
+        Assert.True(result.History.Count < 30);
+        double best = result.History.Where(h => h.ValidationLoss is not null).Min(h => h.ValidationLoss!.Value);
+        Assert.Equal(best, result.History[result.BestEpoch - 1].ValidationLoss);
+        Assert.Equal(best, trainer.Evaluate(validation).Loss, 5);
+    }
+
+    [Fact]
+    public void ValidationFractionHoldsOutData()
+    {
+        using var network = TinyNetwork();
+        var reports = new List<TrainingProgress>();
+        var result = new Trainer(network, Options(2) with { ValidationFraction = 0.2f, Progress = new SyncProgress(reports) }).Fit(Bars(100, 1));
+        Assert.All(result.History, h => Assert.NotNull(h.ValidationAccuracy));
+        Assert.Equal(80 / 16, reports.First(r => r.EpochCompleted).Batches);
+        Assert.Contains(reports, r => r.SamplesPerSecond > 0 && r.Batch == 1);
+    }
+
+    [Fact]
+    public void CancellationStopsTraining()
+    {
+        using var network = TinyNetwork();
+        using var cts = new CancellationTokenSource();
+        var options = Options(50) with { Progress = new SyncProgress(p => { if (p.Batch == 2) cts.Cancel(); }) };
+        Assert.Throws<OperationCanceledException>(() => new Trainer(network, options).Fit(Bars(100, 1), cancellationToken: cts.Token));
+    }
+
+    [Fact]
+    public void ANonFiniteLossStopsTrainingWithAClearError()
+    {
+        using var network = TinyNetwork();
+        var data = Bars(32, 1);
+        var features = new float[32 * 36];
+        var labels = new int[32];
+        data.CopyBatch(Enumerable.Range(0, 32).ToArray(), features, labels);
+        features[5] = float.NaN;
+        var error = Assert.Throws<TrainingDivergedException>(() => new Trainer(network, Options()).Fit(new InMemoryDataset(features, labels, Sample)));
+        Assert.Contains("epoch 1", error.Message);
+    }
+
+    [Fact]
+    public void MismatchedSampleShapesAreRejected()
+    {
+        using var network = TinyNetwork();
+        var wrong = new InMemoryDataset(new float[2 * 49], [0, 1], new Shape(1, 7, 7));
+        var error = Assert.Throws<ArgumentException>(() => new Trainer(network, Options()).Fit(wrong));
+        Assert.Contains("(1, 7, 7)", error.Message);
+        Assert.Contains("(1, 6, 6)", error.Message);
+    }
+
+    /// <summary>Reports synchronously (Progress&lt;T&gt; posts to the thread pool).</summary>
+    private sealed class SyncProgress(Action<TrainingProgress> action) : IProgress<TrainingProgress>
+    {
+        public SyncProgress(List<TrainingProgress> list) : this(list.Add) { }
+        public void Report(TrainingProgress value) => action(value);
+    }
+}
