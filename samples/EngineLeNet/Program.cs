@@ -1,6 +1,7 @@
 // Trains LeNet-5 (ReLU, max pooling) with the engine alone — no ML.NET — on the bundled MNIST digits:
 // the first 8,000 for training, the held-out last 2,000 for testing.
 using System.Diagnostics;
+using MlNetConv.Augmentation;
 using MlNetConv.Data;
 using MlNetConv.Graphs;
 using MlNetConv.Optimizers;
@@ -24,6 +25,8 @@ var trainer = new Trainer(network, new TrainerOptions
     Seed = 1,
     Optimizer = new SgdOptions(LearningRate: 0.05f, Momentum: 0.9f, WeightDecay: 5e-4f),
     Schedule = LearningRateSchedules.Cosine(epochs),
+    // Shift digits by up to 2 pixels: the distortions that took LeNet-5 from 0.95 % to 0.8 % error.
+    Augmentation = new ImageAugmentation { CropPadding = 2 },
     Progress = new Progress<TrainingProgress>(p => { if (p.EpochCompleted) Console.WriteLine(p); }),
 });
 trainer.Fit(train);

@@ -13,11 +13,14 @@ namespace MlNetConv.Tests.Support;
 public sealed record LayerCase(string Name, Func<ILayer> Create, Shape Input, Shape Output, long Trainable = 0, long Buffers = 0,
     GradientCheckOptions? Options = null)
 {
+    /// <summary>The smallest batch the harness runs (batch norm of (N, C) needs two samples in training).</summary>
+    public int MinBatch { get; init; } = 1;
+
     public GradientCheckReport CheckGradients() => GradientCheck.Layer(Create(), Input, Options);
 
     public void AssertGradients() => CheckGradients().AssertPassed();
 
-    public void AssertShapes() => LayerHarness.Check(Create(), Input, Output, Trainable, Buffers, Options?.Training ?? true);
+    public void AssertShapes() => LayerHarness.Check(Create(), Input, Output, Trainable, Buffers, Options?.Training ?? true, MinBatch);
 
     public override string ToString() => Name;
 }

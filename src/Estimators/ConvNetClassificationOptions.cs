@@ -1,0 +1,52 @@
+using MlNetConv.Layers;
+using MlNetConv.Optimizers;
+using MlNetConv.Training;
+using MlNetConv.Transforms;
+
+namespace MlNetConv.Estimators;
+
+/// <summary>Options of <see cref="ConvNetClassificationTrainer"/>; every member has a sensible default.</summary>
+public sealed class ConvNetClassificationOptions
+{
+    /// <summary>ML.NET's default column names.</summary>
+    public static class Defaults
+    {
+        public const string Label = "Label", Features = "Features", Score = "Score", PredictedLabel = "PredictedLabel";
+        public const int Epochs = 10, BatchSize = 64;
+    }
+
+    /// <summary>The network: a zoo architecture (<c>Architectures.LeNet5()</c>) or one written with NetworkBuilder. It is copied, never built in place.</summary>
+    public ILayer? Architecture { get; set; }
+
+    public int Epochs { get; set; } = Defaults.Epochs;
+    public int BatchSize { get; set; } = Defaults.BatchSize;
+    public OptimizerOptions Optimizer { get; set; } = new SgdOptions(0.01f, 0.9f);
+    public ILearningRateSchedule? Schedule { get; set; }
+
+    /// <summary>Seeds weights, shuffling and dropout; null takes the MLContext's seed (or 0).</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Held-out rows for validation (early stopping, best weights).</summary>
+    public Microsoft.ML.IDataView? ValidationSet { get; set; }
+    public float ValidationFraction { get; set; }
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>Applied to training batches only.</summary>
+    public IBatchAugmentation? Augmentation { get; set; }
+
+    /// <summary>Applied to every input, in training and scoring, and saved with the model.</summary>
+    public ChannelNormalization? Normalization { get; set; }
+
+    /// <summary>(C, H, W) of the feature vector when its column does not carry dimensions (e.g. a plain float vector).</summary>
+    public int[]? InputShape { get; set; }
+
+    public IProgress<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>Skip rows with a missing label or non-finite features (and count them) instead of failing.</summary>
+    public bool SkipBadRows { get; set; }
+
+    public string LabelColumnName { get; set; } = Defaults.Label;
+    public string FeatureColumnName { get; set; } = Defaults.Features;
+    public string ScoreColumnName { get; set; } = Defaults.Score;
+    public string PredictedLabelColumnName { get; set; } = Defaults.PredictedLabel;
+}

@@ -1,0 +1,110 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MlNetConv.Graphs;
+using MlNetConv.Tensors;
+using MlNetConv.Training;
+using MlNetConv.Zoo;
+
+namespace MlNetConv.Estimators;
+
+/// <summary>
+/// Trains a convolutional network on a key label and a known-size float vector (e.g. from ExtractPixels, whose
+/// dimensions give (C, H, W)), as one step of an ML.NET pipeline. A thin adapter over the engine's Trainer.
+/// </summary>
+public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificationTransformer>
+{
+    private readonly MLContext _ml;
+    private readonly ConvNetClassificationOptions _options;
+
+    public ConvNetClassificationTrainer(MLContext ml, ConvNetClassificationOptions options)
+    {
+        _ml = ml ?? throw new ArgumentNullException(nameof(ml));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+    }
+
+    public ConvNetClassificationTransformer Fit(IDataView input)
+    {
+        var o = _options;
+        var (sampleShape, classCount) = CheckSchema(input.Schema);
+        var host = ((IHostEnvironment)_ml).Register("ConvNet");
+        using var channel = host.Start("Training");
+        int seed = o.Seed ?? 0;
+        var train = DataViewDataset.Read(input, o.FeatureColumnName, o.LabelColumnName, sampleShape, o.Normalization, o.SkipBadRows, "Training");
+        if (train.Skipped > 0) Log(channel, ChannelMessageKind.Warning, $"Skipped {train.Skipped} bad training rows.");
+        DataViewDataset? validation = null;
+        if (o.ValidationSet is not null)
+        {
+            CheckSchema(o.ValidationSet.Schema);
+            validation = DataViewDataset.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, sampleShape, o.Normalization, o.SkipBadRows, "Validation");
+        }
+        if (train.Count == 0) throw new InvalidOperationException("ConvNet: the training data has no usable rows.");
+
+        var architecture = Architectures.Clone(o.Architecture ?? Architectures.LeNet5(sampleShape[^1], classCount));
+        var network = new Network(architecture, sampleShape, seed: (ulong)seed);
+        if (network.OutputShapes[0].Rank != 2 || network.OutputShapes[0][1] != classCount)
+            throw new InvalidOperationException($"ConvNet: the network's output is {network.OutputShapes[0]}, but label column '{o.LabelColumnName}' has {classCount} classes: end the network with Dense({classCount}).");
+        Log(channel, ChannelMessageKind.Info, $"ConvNet: {network.ParameterCount} parameters, input {sampleShape}, {classCount} classes, {train.Count} training rows on {network.Backend.Name}.");
+
+        var progress = new Progress(o.Progress, channel);
+        var trainer = new Trainer(network, new TrainerOptions
+        {
+            Epochs = o.Epochs, BatchSize = o.BatchSize, Seed = (ulong)seed, Optimizer = o.Optimizer, Schedule = o.Schedule,
+            ValidationFraction = validation is null ? o.ValidationFraction : 0, EarlyStoppingPatience = o.EarlyStoppingPatience,
+            Augmentation = o.Augmentation, Progress = progress,
+        });
+        trainer.Fit(train, validation);
+        var labelAnnotations = input.Schema[o.LabelColumnName].Annotations;
+        return new ConvNetClassificationTransformer(new ConvNetModel(network, o.Normalization, classCount), o.FeatureColumnName,
+            o.ScoreColumnName, o.PredictedLabelColumnName, labelAnnotations);
+    }
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var label = inputSchema.FirstOrDefault(c => c.Name == _options.LabelColumnName);
+        if (label.Name is null) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"ConvNet: label column '{_options.LabelColumnName}' not found.");
+        if (!label.IsKey) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"ConvNet: label column '{_options.LabelColumnName}' must be a key; add MapValueToKey(\"{_options.LabelColumnName}\") before the trainer.");
+        // ML.NET's own multiclass trainer declares exactly the Score/PredictedLabel columns this trainer adds.
+        var shape = _ml.MulticlassClassification.Trainers.NaiveBayes(_options.LabelColumnName, _options.FeatureColumnName).GetOutputSchema(inputSchema);
+        return _options.ScoreColumnName == ConvNetClassificationOptions.Defaults.Score && _options.PredictedLabelColumnName == ConvNetClassificationOptions.Defaults.PredictedLabel
+            ? shape
+            : _ml.Transforms.CopyColumns(_options.ScoreColumnName, ConvNetClassificationOptions.Defaults.Score)
+                .Append(_ml.Transforms.CopyColumns(_options.PredictedLabelColumnName, ConvNetClassificationOptions.Defaults.PredictedLabel))
+                .GetOutputSchema(shape);
+    }
+
+    private (Shape SampleShape, int Classes) CheckSchema(DataViewSchema schema)
+    {
+        var o = _options;
+        var feature = schema.GetColumnOrNull(o.FeatureColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: feature column '{o.FeatureColumnName}' not found; the schema has: {string.Join(", ", schema.Select(c => c.Name))}.");
+        var label = schema.GetColumnOrNull(o.LabelColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: label column '{o.LabelColumnName}' not found; the schema has: {string.Join(", ", schema.Select(c => c.Name))}.");
+        if (feature.Type is not VectorDataViewType vector || vector.ItemType != NumberDataViewType.Single || !vector.IsKnownSize)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: column '{o.FeatureColumnName}' must be a known-size vector of Single, got {feature.Type}.");
+        if (label.Type is not KeyDataViewType key || key.RawType != typeof(uint))
+            throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: label column '{o.LabelColumnName}' must be a UInt32 key (add MapValueToKey), got {label.Type}.");
+        if (key.Count < 2) throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: label column '{o.LabelColumnName}' has {key.Count} classes; at least 2 are needed.");
+        int[] dims = o.InputShape ?? (vector.Dimensions.Length >= 2 ? vector.Dimensions.ToArray() : [1, vector.Size]);
+        var shape = new Shape(dims);
+        if (shape.Size != vector.Size)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: input shape {shape} has {shape.Size} values but column '{o.FeatureColumnName}' has {vector.Size}.");
+        return (shape, (int)key.Count);
+    }
+
+    private static void Log(IChannel channel, ChannelMessageKind kind, string message)
+    {
+        if (kind == ChannelMessageKind.Warning) channel.Warning(MessageSensitivity.None, message);
+        else channel.Info(MessageSensitivity.None, message);
+    }
+
+    /// <summary>Forwards progress to the options callback and epoch summaries to MLContext.Log.</summary>
+    private sealed class Progress(IProgress<TrainingProgress>? user, IChannel channel) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            user?.Report(value);
+            if (value.EpochCompleted) Log(channel, ChannelMessageKind.Info, value.ToString());
+        }
+    }
+}

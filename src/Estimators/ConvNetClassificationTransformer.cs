@@ -1,0 +1,64 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MlNetConv.Estimators;
+
+/// <summary>
+/// A trained convolutional classifier in an ML.NET pipeline: adds Score (class probabilities, annotated as ML.NET's
+/// multiclass trainers do) and PredictedLabel (a key over the training labels). Transform scores rows in batches;
+/// PredictionEngine scores row by row through <see cref="GetRowToRowMapper"/>.
+/// </summary>
+public sealed class ConvNetClassificationTransformer : ITransformer
+{
+    internal ConvNetClassificationTransformer(ConvNetModel model, string featureColumn, string scoreColumn, string predictedLabelColumn,
+        DataViewSchema.Annotations labelAnnotations, int batchSize = 256)
+    {
+        Model = model;
+        FeatureColumnName = featureColumn;
+        ScoreColumnName = scoreColumn;
+        PredictedLabelColumnName = predictedLabelColumn;
+        LabelAnnotations = labelAnnotations;
+        BatchSize = batchSize;
+    }
+
+    public ConvNetModel Model { get; }
+    public string FeatureColumnName { get; }
+    public string ScoreColumnName { get; }
+    public string PredictedLabelColumnName { get; }
+    internal DataViewSchema.Annotations LabelAnnotations { get; }
+
+    /// <summary>Rows per forward pass in <see cref="Transform"/>.</summary>
+    public int BatchSize { get; }
+
+    public bool IsRowToRowMapper => true;
+
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        CheckInput(inputSchema);
+        return ScoringSchema.Build(inputSchema, this);
+    }
+
+    public IDataView Transform(IDataView input)
+    {
+        CheckInput(input.Schema);
+        return new ScoringDataView(input, this);
+    }
+
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        CheckInput(inputSchema);
+        return new ScoringRowMapper(inputSchema, this);
+    }
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ModelPersistence.Save(this, ctx);
+
+    internal int CheckInput(DataViewSchema schema)
+    {
+        var column = schema.GetColumnOrNull(FeatureColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: input column '{FeatureColumnName}' not found; the schema has: {string.Join(", ", schema.Select(c => c.Name))}.");
+        int size = Model.SampleShape.Size;
+        if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector || vector.ItemType != NumberDataViewType.Single || vector.Size != size)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: column '{FeatureColumnName}' must be a vector of {size} Single values (input shape {Model.SampleShape}), got {column.Type}.");
+        return column.Index;
+    }
+}
