@@ -12,9 +12,9 @@ public sealed class GlobalPoolingTests
         new("avg_1d", () => new GlobalAvgPool(), new Shape(2, 3, 5), new Shape(2, 3)),
         new("avg_3d_batch1", () => new GlobalAvgPool(), new Shape(1, 2, 3, 3, 3), new Shape(1, 2)),
         new("avg_odd_7x5", () => new GlobalAvgPool(), new Shape(3, 2, 7, 5), new Shape(3, 2)),
-        new("max_2d", () => new GlobalMaxPool(), new Shape(2, 3, 4, 4), new Shape(2, 3), Options: PoolingTests.DistinctInputs),
-        new("max_1d", () => new GlobalMaxPool(), new Shape(2, 3, 5), new Shape(2, 3), Options: PoolingTests.DistinctInputs),
-        new("max_3d_batch1", () => new GlobalMaxPool(), new Shape(1, 2, 3, 3, 3), new Shape(1, 2), Options: PoolingTests.DistinctInputs));
+        new("max_2d", () => new GlobalMaxPool(), new Shape(2, 3, 4, 4), new Shape(2, 3), Options: GradientCheckOptions.DistinctInputs),
+        new("max_1d", () => new GlobalMaxPool(), new Shape(2, 3, 5), new Shape(2, 3), Options: GradientCheckOptions.DistinctInputs),
+        new("max_3d_batch1", () => new GlobalMaxPool(), new Shape(1, 2, 3, 3, 3), new Shape(1, 2), Options: GradientCheckOptions.DistinctInputs));
 
     public static TheoryData<string> Names => Cases.Names;
 

@@ -37,7 +37,8 @@ public sealed class MergeTests
             var g = new GraphBuilder();
             var cat = g.Merge(new Concat(), g.Add(new Conv2d(2, 1), g.Input), g.Add(new Sigmoid(), g.Input));
             return g.Build(g.Add(new Conv2d(3, 3), cat));
-        }, new Shape(2, 2, 5, 5), new Shape(2, 3, 3, 3), (2 * 2 + 2) + (3 * 4 * 9 + 3)));
+        }, new Shape(2, 2, 5, 5), new Shape(2, 3, 3, 3), (2 * 2 + 2) + (3 * 4 * 9 + 3),
+            Options: new() { Parameters = GradientCheckOptions.InitialScale }));
 
     public static TheoryData<string> MergeNames
     {

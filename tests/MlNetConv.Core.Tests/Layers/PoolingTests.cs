@@ -7,11 +7,8 @@ namespace MlNetConv.Tests.Layers;
 /// <summary>Max and average pooling in 1, 2 and 3 dimensions: shapes and finite-difference gradients.</summary>
 public sealed class PoolingTests
 {
-    /// <summary>
-    /// A maximum changes place only where two taps are closer than the stencil's reach: distinct inputs 1/8 apart
-    /// (8h) keep every window's order fixed.
-    /// </summary>
-    internal static readonly GradientCheckOptions DistinctInputs = new() { Input = Values.Distinct(1.0 / 8) };
+    /// <summary>A maximum changes place only where two taps come closer than the stencil's reach: distinct inputs keep every window's order.</summary>
+    private static readonly GradientCheckOptions DistinctInputs = GradientCheckOptions.DistinctInputs;
 
     // Input (N, C, L) -> output (N, C, Lout).
     private static readonly LayerCases Pool1dCases = new(

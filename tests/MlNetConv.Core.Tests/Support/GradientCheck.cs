@@ -8,9 +8,29 @@ using MlNetConv.Tensors;
 
 namespace MlNetConv.Tests.Support;
 
-/// <summary>Settings of one finite-difference gradient check.</summary>
+/// <summary>Settings of one finite-difference gradient check, and the presets the tests share.</summary>
 public sealed record GradientCheckOptions
 {
+    /// <summary>
+    /// 1/32: large enough that float32 rounding in the loss, divided by h, stays well below the tolerance; small
+    /// enough that the stencil's truncation error h⁴/30·f⁽⁵⁾ does too, even for batch norm over four samples.
+    /// </summary>
+    public const double DefaultStep = 1.0 / 32;
+
+    /// <summary>Inputs at least 4h from 0, where ReLU and LeakyReLU have their kink.</summary>
+    public static GradientCheckOptions AwayFromZero { get; } = new() { Input = Values.AwayFromZero(4 * DefaultStep, 2) };
+
+    /// <summary>Distinct inputs 8h apart within every feature map: no window maximum changes place within a stencil.</summary>
+    public static GradientCheckOptions DistinctInputs { get; } = new() { Input = Values.Distinct(8 * DefaultStep) };
+
+    /// <summary>
+    /// Weights and biases at PyTorch's initial scale U(±1/sqrt(fanIn)) (other parameters as by default): activations
+    /// of multi-layer blocks stay of order one, and so does the float32 rounding in the loss, which reaches the
+    /// numeric gradient multiplied by 1.5/h when every output depends on the perturbed element.
+    /// </summary>
+    public static ValueGenerator? InitialScale(ILayer layer, Parameter parameter) =>
+        parameter.FanIn > 0 ? Values.Uniform(-1 / Math.Sqrt(parameter.FanIn), 1 / Math.Sqrt(parameter.FanIn)) : null;
+
     /// <summary>Seeds the input, the parameters, the output projection and the sampled elements.</summary>
     public ulong Seed { get; init; } = 1;
 
@@ -18,7 +38,7 @@ public sealed record GradientCheckOptions
     public bool Training { get; init; } = true;
 
     /// <summary>The finite-difference step h; a power of two (see <see cref="Values"/>).</summary>
-    public double Step { get; init; } = 1.0 / 64;
+    public double Step { get; init; } = DefaultStep;
 
     /// <summary>Largest accepted |analytic - numeric| / max(|analytic|, |numeric|, <see cref="Floor"/>).</summary>
     public double Tolerance { get; init; } = 1e-3;

@@ -1,0 +1,153 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetConv.Graphs;
+using MlNetConv.Optimizers;
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Estimators.Tests;
+
+public class ConvNetClassificationTrainerTests
+{
+    public sealed class Input
+    {
+        public string Label { get; set; } = "";
+
+        [VectorType(1, 6, 6)]
+        public float[] Features { get; set; } = [];
+    }
+
+    public sealed class Output
+    {
+        public string PredictedLabel { get; set; } = "";
+        public float[] Score { get; set; } = [];
+    }
+
+    private static readonly string[] Classes = ["horizontal", "vertical", "diagonal"];
+
+    /// <summary>6x6 images with a bright bar: horizontal, vertical or diagonal, plus noise.</summary>
+    internal static List<Input> Bars(int count, ulong seed)
+    {
+        var random = new RandomStream(seed);
+        var rows = new List<Input>();
+        for (int i = 0; i < count; i++)
+        {
+            int label = i % 3, at = 1 + random.NextInt(4);
+            var pixels = new float[36];
+            for (int y = 0; y < 6; y++)
+                for (int x = 0; x < 6; x++)
+                    pixels[y * 6 + x] = (label switch { 0 => y == at, 1 => x == at, _ => x == y } ? 1f : 0f) + 0.2f * (float)random.NextGaussian();
+            rows.Add(new Input { Label = Classes[label], Features = pixels });
+        }
+        return rows;
+    }
+
+    private static ConvNetClassificationOptions Options() => new()
+    {
+        Architecture = new NetworkBuilder().Conv2d(4, 3, padding: 1).ReLU().MaxPool2d(2).Flatten().Dense(3).Build(),
+        Epochs = 6, BatchSize = 16, Seed = 3, Optimizer = new SgdOptions(0.05f, 0.9f),
+    };
+
+    private static IEstimator<ITransformer> Pipeline(MLContext ml, ConvNetClassificationOptions options) =>
+        ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.ConvNet(ml, options))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+
+    [Fact]
+    public void FitsTransformsAndEvaluatesLikeAnMlNetTrainer()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Bars(300, 1));
+        var test = ml.Data.LoadFromEnumerable(Bars(90, 2));
+        var estimator = Pipeline(ml, Options());
+
+        var model = estimator.Fit(train);
+        var scored = model.Transform(test);
+        // Schema propagation: Transform's schema is GetOutputSchema's, with the annotations ML.NET's trainers attach.
+        Assert.Equal(model.GetOutputSchema(test.Schema).Select(c => (c.Name, c.Type)), scored.Schema.Select(c => (c.Name, c.Type)));
+        var score = scored.Schema["Score"];
+        Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 3), score.Type);
+        ReadOnlyMemory<char> kind = default;
+        score.Annotations.GetValue("ScoreColumnKind", ref kind);
+        Assert.Equal("MulticlassClassification", kind.ToString());
+        VBuffer<ReadOnlyMemory<char>> slots = default;
+        score.GetSlotNames(ref slots);
+        Assert.Equal(Classes, slots.DenseValues().Select(v => v.ToString()));
+
+        var metrics = ml.MulticlassClassification.Evaluate(scored);
+        Assert.True(metrics.MicroAccuracy >= 0.95, $"accuracy {metrics.MicroAccuracy}");
+
+        // The evaluator's accuracy equals the accuracy counted by hand from the engine's predictions.
+        var predictions = ml.Data.CreateEnumerable<Output>(scored, reuseRowObject: false).ToList();
+        var truth = Bars(90, 2);
+        double manual = predictions.Zip(truth).Count(p => p.First.PredictedLabel == p.Second.Label) / (double)truth.Count;
+        Assert.Equal(manual, metrics.MicroAccuracy, 10);
+        Assert.All(predictions, p => Assert.Equal(1f, p.Score.Sum(), 4));
+    }
+
+    [Fact]
+    public void PredictionEnginesGiveTheBatchedAnswersUnderParallelLoad()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = Pipeline(ml, Options()).Fit(ml.Data.LoadFromEnumerable(Bars(150, 1)));
+        var rows = Bars(60, 7);
+        var batched = ml.Data.CreateEnumerable<Output>(model.Transform(ml.Data.LoadFromEnumerable(rows)), reuseRowObject: false).ToList();
+        var results = new Output[400];
+        Parallel.For(0, 8, worker =>
+        {
+            var engine = ml.Model.CreatePredictionEngine<Input, Output>(model);
+            for (int i = worker; i < results.Length; i += 8) results[i] = engine.Predict(rows[i % rows.Count]);
+        });
+        for (int i = 0; i < results.Length; i++)
+        {
+            Assert.Equal(batched[i % rows.Count].PredictedLabel, results[i].PredictedLabel);
+            Assert.Equal(batched[i % rows.Count].Score, results[i].Score, new ToleranceComparer(1e-5f));
+        }
+    }
+
+    [Fact]
+    public void TheSameSeedGivesTheSameScores()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Bars(90, 1));
+        float[] Scores() => ml.Data.CreateEnumerable<Output>(Pipeline(ml, Options()).Fit(data).Transform(data), false).SelectMany(o => o.Score).ToArray();
+        Assert.Equal(Scores(), Scores());
+    }
+
+    [Fact]
+    public void MissingOrMistypedColumnsThrowMessagesThatNameThem()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Bars(30, 1));
+        var noFeatures = Options();
+        noFeatures.FeatureColumnName = "Pixels";
+        var e1 = Assert.ThrowsAny<Exception>(() => Pipeline(ml, noFeatures).Fit(data));
+        Assert.Contains("'Pixels'", e1.Message);
+        var e2 = Assert.ThrowsAny<Exception>(() => ml.MulticlassClassification.Trainers.ConvNet(ml, Options()).Fit(data));
+        Assert.Contains("key", e2.Message);
+        var wrongShape = Options();
+        wrongShape.InputShape = [1, 5, 5];
+        var e3 = Assert.ThrowsAny<Exception>(() => Pipeline(ml, wrongShape).Fit(data));
+        Assert.Contains("(1, 5, 5)", e3.Message);
+    }
+
+    [Fact]
+    public void BadRowsAreNamedOrSkipped()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Bars(40, 1);
+        rows[17].Features[3] = float.NaN;
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var error = Assert.ThrowsAny<Exception>(() => Pipeline(ml, Options()).Fit(data));
+        Assert.Contains("row 17", error.Message);
+        var skip = Options();
+        skip.SkipBadRows = true;
+        var model = Pipeline(ml, skip).Fit(data);
+        Assert.NotNull(model);
+    }
+
+    private sealed class ToleranceComparer(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float a, float b) => Math.Abs(a - b) <= tolerance;
+        public int GetHashCode(float value) => 0;
+    }
+}
