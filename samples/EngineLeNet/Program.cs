@@ -10,7 +10,7 @@ using MlNetConv.Tensors;
 using MlNetConv.Training;
 using MlNetConv.Zoo;
 
-int epochs = args.Length > 0 ? int.Parse(args[0]) : 12;
+int epochs = args.Length > 0 ? int.Parse(args[0]) : 20;
 var clock = Stopwatch.StartNew();
 var digits = MnistDigits.Load(MnistDigits.FindDefault());
 var sampleShape = new Shape(1, MnistDigits.Rows, MnistDigits.Columns);
@@ -26,7 +26,7 @@ var trainer = new Trainer(network, new TrainerOptions
     Optimizer = new SgdOptions(LearningRate: 0.05f, Momentum: 0.9f, WeightDecay: 5e-4f),
     Schedule = LearningRateSchedules.Cosine(epochs),
     // Shift digits by up to 2 pixels: the distortions that took LeNet-5 from 0.95 % to 0.8 % error.
-    Augmentation = new ImageAugmentation { CropPadding = 2 },
+    Augmentation = new ImageAugmentation { CropPadding = 2, FillValue = -0.1307f / 0.3081f },
     Progress = new Progress<TrainingProgress>(p => { if (p.EpochCompleted) Console.WriteLine(p); }),
 });
 trainer.Fit(train);

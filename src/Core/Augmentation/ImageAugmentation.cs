@@ -12,6 +12,9 @@ public sealed record ImageAugmentation : IBatchAugmentation
 {
     /// <summary>Zero padding before a random crop back to the original size (4 for CIFAR/Fashion-MNIST style training).</summary>
     public int CropPadding { get; init; }
+
+    /// <summary>The value shifted-in pixels take: the background (after normalisation, MNIST's is -0.1307/0.3081).</summary>
+    public float FillValue { get; init; }
     public bool HorizontalFlip { get; init; }
     public float Brightness { get; init; }
     public float Contrast { get; init; }
@@ -37,7 +40,7 @@ public sealed record ImageAugmentation : IBatchAugmentation
                         for (int x = 0; x < w; x++)
                         {
                             int sy = y + dy, sx = (flip ? w - 1 - x : x) + dx;
-                            sample[(ch * h + y) * w + x] = (uint)sy < (uint)h && (uint)sx < (uint)w ? scratch[(ch * h + sy) * w + sx] : 0f;
+                            sample[(ch * h + y) * w + x] = (uint)sy < (uint)h && (uint)sx < (uint)w ? scratch[(ch * h + sy) * w + sx] : FillValue;
                         }
             }
             float gain = 1f + Contrast * (2f * random.NextFloat() - 1f), shift = Brightness * (2f * random.NextFloat() - 1f);

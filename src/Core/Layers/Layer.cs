@@ -55,6 +55,13 @@ public abstract class Layer : ILayer
     protected Parameter AddParameter(string localName, Shape shape, IInitializer? initializer, int fanIn = 0, int fanOut = 0, bool trainable = true)
     {
         var p = new Parameter(localName, Backend.Allocate(shape), trainable, initializer, fanIn, fanOut);
+        // A usable value at once (a layer may be used outside a network); Network re-draws with its own seed.
+        if (initializer is not null)
+        {
+            var values = new float[shape.Size];
+            initializer.Initialize(values, fanIn, fanOut, new RandomStream(0, localName));
+            p.Value.CopyFrom(values);
+        }
         _parameters.Add(p);
         return p;
     }

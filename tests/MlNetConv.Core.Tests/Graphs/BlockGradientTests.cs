@@ -13,18 +13,24 @@ namespace MlNetConv.Tests.Graphs;
 public sealed class BlockGradientTests
 {
     /// <summary>
-    /// A ReLU after a batch norm sees values near 0 whatever the input, and a weight of the convolution before it
-    /// moves a whole channel: with random γ and β some stencil always straddles the kink. γ in [0.25, 0.5] and β = ±2
-    /// keep every channel entirely on or entirely off (|x̂| stays below 4), so the ReLU passes or blocks whole
-    /// channels and has no kink inside any stencil. Convolutions at their initial scale (see
-    /// <see cref="GradientCheckOptions.InitialScale"/>).
+    /// Settings for the residual blocks. The batch statistics make every output depend on every element, so each
+    /// difference of the loss carries the float32 rounding of all outputs, which the stencil multiplies by 1.5/h:
+    /// <list type="bullet">
+    /// <item>conv2 and the projection start at their initial scale, which keeps the outputs of order one; conv1 keeps
+    /// weights of order one (bn1 undoes their scale), so that the step stays small against them;</item>
+    /// <item>the step is 1/16, which halves the rounding's share while the truncation error stays far below the tolerance;</item>
+    /// <item>ReLU's kink: a weight of conv1 moves a whole channel of bn1's output, so with random γ and β some stencil
+    /// always straddles 0. γ in [0.1, 0.2] and β = ±1 put every channel entirely above or entirely below 0 (|x̂| stays
+    /// below 5): the ReLU passes or blocks whole channels and no stencil meets its kink.</item>
+    /// </list>
     /// </summary>
-    private static readonly GradientCheckOptions ChannelsOnOrOff = new()
+    private static readonly GradientCheckOptions ResidualBlock = new()
     {
-        Parameters = (layer, p) => layer is not BatchNorm bn ? GradientCheckOptions.InitialScale(layer, p)
-            : p == bn.Weight ? Values.Uniform(0.25, 0.5)
-            : p == bn.BiasParameter ? Values.AwayFromZero(2, 2)
-            : null,
+        Step = 1.0 / 16,
+        Input = Values.Uniform(-0.5, 0.5),
+        Parameters = (layer, p) => layer is BatchNorm bn
+            ? (p == bn.Weight ? Values.Uniform(0.1, 0.2) : p == bn.BiasParameter ? Values.AwayFromZero(1, 1) : null)
+            : layer.Name is "conv2" or "projection" ? GradientCheckOptions.InitialScale(layer, p) : null,
     };
 
     /// <summary>Convolutions at their initial scale, keeping float32 rounding in the loss of deeper blocks small.</summary>
@@ -35,23 +41,14 @@ public sealed class BlockGradientTests
 
     // Blocks over (N, C, H, W).
     private static readonly LayerCases Cases = new(
-        // y = conv(relu(bn(conv(x)))) + x: weights 2 · (4·4·9 + 4) + bn 2·4, buffers 2·4.
-        new("residual_identity", () => new NetworkBuilder()
-                .Residual(m => m.Conv2d(4, 3, padding: 1).BatchNorm2d().ReLU().Conv2d(4, 3, padding: 1))
-                .Build(),
-            new Shape(2, 4, 5, 5), new Shape(2, 4, 5, 5), 2 * (4 * 4 * 9 + 4) + 2 * 4, 2 * 4, ChannelsOnOrOff),
+        // y = conv2(relu(bn1(conv1(x)))) + x: weights 2 · (4·4·9 + 4) + bn 2·4, buffers 2·4.
+        new("residual_identity", () => Residual(4), new Shape(2, 4, 4, 4), new Shape(2, 4, 4, 4), 2 * (4 * 4 * 9 + 4) + 2 * 4, 2 * 4, ResidualBlock),
         // The main path halves the size and widens to 6 channels; the shortcut is a 1x1 stride-2 projection.
-        new("residual_projection", () => new NetworkBuilder()
-                .Residual(
-                    m => m.Conv2d(6, 3, stride: 2, padding: 1).BatchNorm2d().ReLU().Conv2d(6, 3, padding: 1),
-                    s => s.Conv2d(6, 1, stride: 2))
-                .Build(),
-            new Shape(2, 4, 6, 6), new Shape(2, 6, 3, 3), (6 * 4 * 9 + 6) + 2 * 6 + (6 * 6 * 9 + 6) + (6 * 4 + 6), 2 * 6, ChannelsOnOrOff),
-        // Without the ReLU: every weight of the main path reaches the output.
-        new("residual_projection_linear", () => new NetworkBuilder()
-                .Residual(m => m.Conv2d(3, 3, stride: 2, padding: 1).BatchNorm2d().Conv2d(3, 3, padding: 1), s => s.Conv2d(3, 1, stride: 2))
-                .Build(),
-            new Shape(2, 2, 5, 5), new Shape(2, 3, 3, 3), (3 * 2 * 9 + 3) + 2 * 3 + (3 * 3 * 9 + 3) + (3 * 2 + 3), 2 * 3, InitialScale),
+        new("residual_projection", () => Residual(6, stride: 2, projection: true), new Shape(2, 4, 5, 5), new Shape(2, 6, 3, 3),
+            (6 * 4 * 9 + 6) + 2 * 6 + (6 * 6 * 9 + 6) + (6 * 4 + 6), 2 * 6, ResidualBlock),
+        // Without the ReLU the gradient of every weight of the main path reaches the output.
+        new("residual_projection_no_relu", () => Residual(3, stride: 2, projection: true, relu: false), new Shape(2, 2, 5, 5), new Shape(2, 3, 3, 3),
+            (3 * 2 * 9 + 3) + 2 * 3 + (3 * 3 * 9 + 3) + (3 * 2 + 3), 2 * 3, ResidualBlock),
         // Branches 1x1 (2), 1x1 -> 3x3 (3), 1x1 -> 5x5 (2), 3x3/1 max pool -> 1x1 (2): 9 channels.
         new("inception", () => Inception(),
             new Shape(2, 4, 5, 5), new Shape(2, 9, 5, 5), (4 * 2 + 2) + (4 * 2 + 2) + (3 * 2 * 9 + 3) + (4 + 1) + (2 * 25 + 2) + (4 * 2 + 2), 0,
@@ -107,6 +104,21 @@ public sealed class BlockGradientTests
         report.AssertPassed();
         Assert.Equal(network.TrainableParameters.Count, report.Tensors.Count);
     }
+
+    /// <summary>
+    /// torchvision's BasicBlock without its final ReLU: conv1 (3x3, stride) -> bn1 -> relu -> conv2 (3x3), plus the
+    /// identity or a 1x1 projection with the same stride.
+    /// </summary>
+    private static Sequential Residual(int channels, int stride = 1, bool projection = false, bool relu = true) => new NetworkBuilder()
+        .Residual(
+            m =>
+            {
+                m.Conv2d(channels, 3, stride, padding: 1, name: "conv1").BatchNorm2d(name: "bn1");
+                if (relu) m.ReLU(name: "relu");
+                m.Conv2d(channels, 3, padding: 1, name: "conv2");
+            },
+            projection ? s => s.Conv2d(channels, 1, stride, name: "projection") : null)
+        .Build();
 
     /// <summary>GoogLeNet's module in miniature (without its ReLUs, whose kinks no input choice keeps out of the stencils).</summary>
     private static Sequential Inception() => new NetworkBuilder().Concat("inception",

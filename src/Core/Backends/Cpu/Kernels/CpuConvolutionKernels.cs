@@ -96,59 +96,42 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
     /// <summary>outMap += cross-correlation of one input map with one kernel.</summary>
     private static void Correlate(ConvGeometry g, ReadOnlySpan<float> inMap, ReadOnlySpan<float> kernel, Span<float> outMap)
     {
-        var (inD, inH, inW) = g.Input;
-        var (outD, outH, outW) = g.Output;
-        for (int kd = 0; kd < g.Kernel.D; kd++)
-        for (int kh = 0; kh < g.Kernel.H; kh++)
-        for (int kw = 0; kw < g.Kernel.W; kw++)
+        foreach (var run in Runs(g))
         {
-            float wv = kernel[(kd * g.Kernel.H + kh) * g.Kernel.W + kw];
-            var (owStart, owEnd) = ValidRange(outW, inW, g.Stride.W, g.PadBegin.W, kw * g.Dilation.W);
-            for (int od = 0; od < outD; od++)
-            {
-                int id = od * g.Stride.D - g.PadBegin.D + kd * g.Dilation.D;
-                if ((uint)id >= (uint)inD) continue;
-                for (int oh = 0; oh < outH; oh++)
-                {
-                    int ih = oh * g.Stride.H - g.PadBegin.H + kh * g.Dilation.H;
-                    if ((uint)ih >= (uint)inH) continue;
-                    int inRow = (id * inH + ih) * inW, outRow = (od * outH + oh) * outW;
-                    for (int ow = owStart; ow < owEnd; ow++)
-                        outMap[outRow + ow] += wv * inMap[inRow + ow * g.Stride.W - g.PadBegin.W + kw * g.Dilation.W];
-                }
-            }
+            float wv = kernel[run.Tap];
+            for (int ow = run.Start; ow < run.End; ow++) outMap[run.OutRow + ow] += wv * inMap[run.InAt + ow * g.Stride.W];
         }
     }
 
     /// <summary>inGradMap += each output gradient spread back through the kernel taps (the transposed correlation).</summary>
     private static void ScatterTransposed(ConvGeometry g, ReadOnlySpan<float> outGradMap, ReadOnlySpan<float> kernel, Span<float> inGradMap)
     {
-        var (inD, inH, inW) = g.Input;
-        var (outD, outH, outW) = g.Output;
-        for (int kd = 0; kd < g.Kernel.D; kd++)
-        for (int kh = 0; kh < g.Kernel.H; kh++)
-        for (int kw = 0; kw < g.Kernel.W; kw++)
+        foreach (var run in Runs(g))
         {
-            float wv = kernel[(kd * g.Kernel.H + kh) * g.Kernel.W + kw];
-            var (owStart, owEnd) = ValidRange(outW, inW, g.Stride.W, g.PadBegin.W, kw * g.Dilation.W);
-            for (int od = 0; od < outD; od++)
-            {
-                int id = od * g.Stride.D - g.PadBegin.D + kd * g.Dilation.D;
-                if ((uint)id >= (uint)inD) continue;
-                for (int oh = 0; oh < outH; oh++)
-                {
-                    int ih = oh * g.Stride.H - g.PadBegin.H + kh * g.Dilation.H;
-                    if ((uint)ih >= (uint)inH) continue;
-                    int inRow = (id * inH + ih) * inW, outRow = (od * outH + oh) * outW;
-                    for (int ow = owStart; ow < owEnd; ow++)
-                        inGradMap[inRow + ow * g.Stride.W - g.PadBegin.W + kw * g.Dilation.W] += wv * outGradMap[outRow + ow];
-                }
-            }
+            float wv = kernel[run.Tap];
+            for (int ow = run.Start; ow < run.End; ow++) inGradMap[run.InAt + ow * g.Stride.W] += wv * outGradMap[run.OutRow + ow];
         }
     }
 
     /// <summary>kernelGrad += correlation of one input map with one output-gradient map.</summary>
     private static void AccumulateKernelGrad(ConvGeometry g, ReadOnlySpan<float> inMap, ReadOnlySpan<float> outGradMap, Span<float> kernelGrad)
+    {
+        foreach (var run in Runs(g))
+        {
+            float sum = 0;
+            for (int ow = run.Start; ow < run.End; ow++) sum += outGradMap[run.OutRow + ow] * inMap[run.InAt + ow * g.Stride.W];
+            kernelGrad[run.Tap] += sum;
+        }
+    }
+
+    /// <summary>
+    /// One kernel tap over one output row: outputs [Start, End) of the row at OutRow read the input at
+    /// InAt + ow * strideW (InAt already holds the row, the padding and the tap's dilated offset).
+    /// </summary>
+    private readonly record struct Run(int Tap, int OutRow, int InAt, int Start, int End);
+
+    /// <summary>Every (tap, output row) pair whose input row lies inside the input — the one traversal all three kernels share.</summary>
+    private static IEnumerable<Run> Runs(ConvGeometry g)
     {
         var (inD, inH, inW) = g.Input;
         var (outD, outH, outW) = g.Output;
@@ -156,8 +139,9 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         for (int kh = 0; kh < g.Kernel.H; kh++)
         for (int kw = 0; kw < g.Kernel.W; kw++)
         {
-            float sum = 0;
-            var (owStart, owEnd) = ValidRange(outW, inW, g.Stride.W, g.PadBegin.W, kw * g.Dilation.W);
+            int tap = (kd * g.Kernel.H + kh) * g.Kernel.W + kw, tapW = kw * g.Dilation.W;
+            var (owStart, owEnd) = ValidRange(outW, inW, g.Stride.W, g.PadBegin.W, tapW);
+            if (owStart >= owEnd) continue;
             for (int od = 0; od < outD; od++)
             {
                 int id = od * g.Stride.D - g.PadBegin.D + kd * g.Dilation.D;
@@ -166,12 +150,9 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
                 {
                     int ih = oh * g.Stride.H - g.PadBegin.H + kh * g.Dilation.H;
                     if ((uint)ih >= (uint)inH) continue;
-                    int inRow = (id * inH + ih) * inW, outRow = (od * outH + oh) * outW;
-                    for (int ow = owStart; ow < owEnd; ow++)
-                        sum += outGradMap[outRow + ow] * inMap[inRow + ow * g.Stride.W - g.PadBegin.W + kw * g.Dilation.W];
+                    yield return new Run(tap, (od * outH + oh) * outW, (id * inH + ih) * inW - g.PadBegin.W + tapW, owStart, owEnd);
                 }
             }
-            kernelGrad[(kd * g.Kernel.H + kh) * g.Kernel.W + kw] += sum;
         }
     }
 
