@@ -76,6 +76,28 @@ public sealed class BlockGradientTests
     }
 
     [Fact]
+    public void TwoOutputs_NullGradient_MeansThatOutputDoesNotFeedTheLoss()
+    {
+        var backend = new CpuBackend();
+        var graph = TwoOutputs(outputA: false);
+        var input = new Shape(2, 2, 4, 4);
+        graph.Build(backend, input);
+        // x: (2, 2, 4, 4); r: (2, 3, 4, 4) for the first head, zeros (2, 2) for the second.
+        using var x = backend.Allocate(input);
+        x.CopyFrom(Values.Uniform()(input, new RandomStream(1)));
+        using var r = backend.Allocate(graph.OutputShapes[0]);
+        r.CopyFrom(Values.Uniform()(r.Shape, new RandomStream(2)));
+        using var zeros = backend.Allocate(graph.OutputShapes[1]);
+
+        graph.ForwardAll(x, training: true);
+        var withZeros = graph.BackwardAll([r, zeros])!.ToArray();
+        graph.ForwardAll(x, training: true);
+        var withNull = graph.BackwardAll([r, null])!.ToArray();
+
+        Assert.Equal(withZeros, withNull);
+    }
+
+    [Fact]
     public void Network_ChecksEveryParameterOfNestedBlocks()
     {
         // LeNet-like head on an inception block, with dropout in training: sample (4, 6, 6).

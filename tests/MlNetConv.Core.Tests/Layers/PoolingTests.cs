@@ -1,3 +1,4 @@
+using MlNetConv.Backends.Cpu;
 using MlNetConv.Layers;
 using MlNetConv.Tensors;
 using MlNetConv.Tests.Support;
@@ -72,4 +73,27 @@ public sealed class PoolingTests
 
     [Theory, MemberData(nameof(Pool3dNames))]
     public void Pool3d_ShapesAndParameters(string name) => Pool3dCases[name].AssertShapes();
+
+    /// <summary>Average pooling divides as PyTorch does; the gradient checks only see that backward matches forward.</summary>
+    [Theory]
+    // windows [1 2] [3 4] [5]: the last is clipped by ceil mode and divided by the one tap it has
+    [InlineData(5, 2, 2, 0, true, true, new float[] { 1.5f, 3.5f, 5f })]
+    // windows [0 1 2] [2 3 4] [4 5 6] with a padding zero in front, included in the divisor or not
+    [InlineData(6, 3, 2, 1, false, true, new float[] { 1f, 3f, 5f })]
+    [InlineData(6, 3, 2, 1, false, false, new float[] { 1.5f, 3f, 5f })]
+    // ceil mode adds [6 0 .]: the divisor counts the end padding (2), not what lies beyond it
+    [InlineData(6, 3, 2, 1, true, true, new float[] { 1f, 3f, 5f, 3f })]
+    [InlineData(6, 3, 2, 1, true, false, new float[] { 1.5f, 3f, 5f, 6f })]
+    public void AvgPool1d_DividesAsPyTorch(int length, int kernel, int stride, int padding, bool ceilMode, bool countIncludePad, float[] expected)
+    {
+        var backend = new CpuBackend();
+        var pool = new AvgPool1d(kernel, stride, padding, ceilMode, countIncludePad);
+        // x: (1, 1, length) = 1, 2, ..., length
+        var input = new Shape(1, 1, length);
+        pool.Build(backend, input);
+        using var x = backend.Allocate(input);
+        x.CopyFrom(Enumerable.Range(1, length).Select(i => (float)i).ToArray());
+
+        Assert.Equal(expected, pool.Forward(x, training: false).ToArray());
+    }
 }

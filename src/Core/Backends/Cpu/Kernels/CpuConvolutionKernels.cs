@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlNetConv.Geometry;
 using MlNetConv.Tensors;
 
@@ -130,8 +131,12 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
     /// </summary>
     private readonly record struct Run(int Tap, int OutRow, int InAt, int Start, int End);
 
-    /// <summary>Every (tap, output row) pair whose input row lies inside the input — the one traversal all three kernels share.</summary>
-    private static IEnumerable<Run> Runs(ConvGeometry g)
+    private static readonly ConditionalWeakTable<ConvGeometry, Run[]> RunCache = new();
+
+    /// <summary>Every (tap, output row) pair whose input row lies inside the input — the one traversal all three kernels share, computed once per geometry.</summary>
+    private static Run[] Runs(ConvGeometry g) => RunCache.GetValue(g, geometry => EnumerateRuns(geometry).ToArray());
+
+    private static IEnumerable<Run> EnumerateRuns(ConvGeometry g)
     {
         var (inD, inH, inW) = g.Input;
         var (outD, outH, outW) = g.Output;
