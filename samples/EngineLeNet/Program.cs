@@ -1,10 +1,10 @@
 // Trains LeNet-5 (ReLU, max pooling) with the engine alone — no ML.NET — on the bundled MNIST digits:
 // the first 8,000 for training, the held-out last 2,000 for testing.
 using System.Diagnostics;
-using MlNetConv.Augmentation;
 using MlNetConv.Data;
 using MlNetConv.Graphs;
 using MlNetConv.Optimizers;
+using MlNetConv.Preprocessing;
 using MlNetConv.Summary;
 using MlNetConv.Tensors;
 using MlNetConv.Training;
@@ -26,7 +26,8 @@ var trainer = new Trainer(network, new TrainerOptions
     Optimizer = new SgdOptions(LearningRate: 0.05f, Momentum: 0.9f, WeightDecay: 5e-4f),
     Schedule = LearningRateSchedules.Cosine(epochs),
     // Shift digits by up to 2 pixels: the distortions that took LeNet-5 from 0.95 % to 0.8 % error.
-    Augmentation = new ImageAugmentation { CropPadding = 2, FillValue = -0.1307f / 0.3081f },
+    Augmentation = new ImageAugmentation { CropPadding = 2 },
+    Normalization = ChannelNormalization.Mnist,
     Progress = new Progress<TrainingProgress>(p => { if (p.EpochCompleted) Console.WriteLine(p); }),
 });
 trainer.Fit(train);
@@ -40,10 +41,7 @@ IDataset ToDataset(MnistDigits d)
     var labels = new int[d.Count];
     for (int i = 0; i < d.Count; i++)
     {
-        // Normalise with MNIST's mean and standard deviation (0.1307, 0.3081).
-        var image = features.AsSpan(i * MnistDigits.PixelsPerImage, MnistDigits.PixelsPerImage);
-        d.CopyImage(i, image);
-        foreach (ref float v in image) v = (v - 0.1307f) / 0.3081f;
+        d.CopyImage(i, features.AsSpan(i * MnistDigits.PixelsPerImage, MnistDigits.PixelsPerImage));
         labels[i] = d.Label(i);
     }
     return new InMemoryDataset(features, labels, sampleShape);

@@ -1,7 +1,7 @@
 using MlNetConv.Layers;
 using MlNetConv.Optimizers;
 using MlNetConv.Training;
-using MlNetConv.Transforms;
+using MlNetConv.Preprocessing;
 
 namespace MlNetConv.Estimators;
 
@@ -23,7 +23,7 @@ public sealed class ConvNetClassificationOptions
     public OptimizerOptions Optimizer { get; set; } = new SgdOptions(0.01f, 0.9f);
     public ILearningRateSchedule? Schedule { get; set; }
 
-    /// <summary>Seeds weights, shuffling and dropout; null takes the MLContext's seed (or 0).</summary>
+    /// <summary>Seeds weights, shuffling and dropout; null draws one from the MLContext (reproducible when the MLContext has a seed).</summary>
     public int? Seed { get; set; }
 
     /// <summary>Held-out rows for validation (early stopping, best weights).</summary>

@@ -29,14 +29,15 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
         var (sampleShape, classCount) = CheckSchema(input.Schema);
         var host = ((IHostEnvironment)_ml).Register("ConvNet");
         using var channel = host.Start("Training");
-        int seed = o.Seed ?? 0;
-        var train = DataViewDataset.Read(input, o.FeatureColumnName, o.LabelColumnName, sampleShape, o.Normalization, o.SkipBadRows, "Training");
-        if (train.Skipped > 0) Log(channel, ChannelMessageKind.Warning, $"Skipped {train.Skipped} bad training rows.");
-        DataViewDataset? validation = null;
+        int seed = o.Seed ?? host.Rand.Next();
+        var (train, skipped) = DataViewReader.Read(input, o.FeatureColumnName, o.LabelColumnName, sampleShape, o.SkipBadRows, "Training");
+        if (skipped > 0) Log(channel, ChannelMessageKind.Warning, $"Skipped {skipped} bad training rows.");
+        IDataset? validation = null;
         if (o.ValidationSet is not null)
         {
             CheckSchema(o.ValidationSet.Schema);
-            validation = DataViewDataset.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, sampleShape, o.Normalization, o.SkipBadRows, "Validation");
+            (validation, skipped) = DataViewReader.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, sampleShape, o.SkipBadRows, "Validation");
+            if (skipped > 0) Log(channel, ChannelMessageKind.Warning, $"Skipped {skipped} bad validation rows.");
         }
         if (train.Count == 0) throw new InvalidOperationException("ConvNet: the training data has no usable rows.");
 
@@ -51,7 +52,7 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
         {
             Epochs = o.Epochs, BatchSize = o.BatchSize, Seed = (ulong)seed, Optimizer = o.Optimizer, Schedule = o.Schedule,
             ValidationFraction = validation is null ? o.ValidationFraction : 0, EarlyStoppingPatience = o.EarlyStoppingPatience,
-            Augmentation = o.Augmentation, Progress = progress,
+            Augmentation = o.Augmentation, Normalization = o.Normalization, Progress = progress,
         });
         trainer.Fit(train, validation);
         var labelAnnotations = input.Schema[o.LabelColumnName].Annotations;
@@ -76,12 +77,8 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
     private (Shape SampleShape, int Classes) CheckSchema(DataViewSchema schema)
     {
         var o = _options;
-        var feature = schema.GetColumnOrNull(o.FeatureColumnName)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: feature column '{o.FeatureColumnName}' not found; the schema has: {string.Join(", ", schema.Select(c => c.Name))}.");
-        var label = schema.GetColumnOrNull(o.LabelColumnName)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: label column '{o.LabelColumnName}' not found; the schema has: {string.Join(", ", schema.Select(c => c.Name))}.");
-        if (feature.Type is not VectorDataViewType vector || vector.ItemType != NumberDataViewType.Single || !vector.IsKnownSize)
-            throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: column '{o.FeatureColumnName}' must be a known-size vector of Single, got {feature.Type}.");
+        var vector = SchemaChecks.FeatureVector(schema, o.FeatureColumnName);
+        var label = SchemaChecks.Column(schema, o.LabelColumnName, "label");
         if (label.Type is not KeyDataViewType key || key.RawType != typeof(uint))
             throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: label column '{o.LabelColumnName}' must be a UInt32 key (add MapValueToKey), got {label.Type}.");
         if (key.Count < 2) throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: label column '{o.LabelColumnName}' has {key.Count} classes; at least 2 are needed.");

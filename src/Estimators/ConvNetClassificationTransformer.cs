@@ -18,6 +18,7 @@ public sealed class ConvNetClassificationTransformer : ITransformer
         ScoreColumnName = scoreColumn;
         PredictedLabelColumnName = predictedLabelColumn;
         LabelAnnotations = labelAnnotations;
+        ClassNames = ScoringColumns.ClassNames(labelAnnotations, model.ClassCount);
         BatchSize = batchSize;
     }
 
@@ -27,6 +28,9 @@ public sealed class ConvNetClassificationTransformer : ITransformer
     public string PredictedLabelColumnName { get; }
     internal DataViewSchema.Annotations LabelAnnotations { get; }
 
+    /// <summary>The label's values in key order: the Score column's slot names.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
     /// <summary>Rows per forward pass in <see cref="Transform"/>.</summary>
     public int BatchSize { get; }
 
@@ -35,7 +39,7 @@ public sealed class ConvNetClassificationTransformer : ITransformer
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         CheckInput(inputSchema);
-        return ScoringSchema.Build(inputSchema, this);
+        return ScoringColumns.Schema(inputSchema, this);
     }
 
     public IDataView Transform(IDataView input)
@@ -52,13 +56,5 @@ public sealed class ConvNetClassificationTransformer : ITransformer
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => ModelPersistence.Save(this, ctx);
 
-    internal int CheckInput(DataViewSchema schema)
-    {
-        var column = schema.GetColumnOrNull(FeatureColumnName)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: input column '{FeatureColumnName}' not found; the schema has: {string.Join(", ", schema.Select(c => c.Name))}.");
-        int size = Model.SampleShape.Size;
-        if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector || vector.ItemType != NumberDataViewType.Single || vector.Size != size)
-            throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: column '{FeatureColumnName}' must be a vector of {size} Single values (input shape {Model.SampleShape}), got {column.Type}.");
-        return column.Index;
-    }
+    private void CheckInput(DataViewSchema schema) => SchemaChecks.FeatureVector(schema, FeatureColumnName, Model.SampleShape.Size);
 }

@@ -1,18 +1,20 @@
 using System.Collections.Concurrent;
+using MlNetConv.Backends;
 using MlNetConv.Graphs;
 using MlNetConv.Persistence;
 using MlNetConv.Tensors;
-using MlNetConv.Transforms;
+using MlNetConv.Preprocessing;
 
 namespace MlNetConv.Estimators;
 
 /// <summary>
 /// A trained classifier as the transformer needs it: network bytes, input shape, normalisation and class count,
-/// plus a pool of network instances so concurrent cursors and prediction engines never share layer buffers.
+/// plus a pool of scorers (a network instance with its buffers) so concurrent cursors and prediction engines never
+/// share layer buffers and steady-state scoring allocates no tensors.
 /// </summary>
 public sealed class ConvNetModel
 {
-    private readonly ConcurrentBag<Network> _pool = [];
+    private readonly ConcurrentBag<Scorer> _pool = [];
     private readonly byte[] _networkBytes;
 
     public ConvNetModel(Network network, ChannelNormalization? normalization, int classCount)
@@ -21,7 +23,7 @@ public sealed class ConvNetModel
         SampleShape = network.SampleShape;
         Normalization = normalization;
         ClassCount = classCount;
-        _pool.Add(network);
+        _pool.Add(new Scorer(network));
     }
 
     public Shape SampleShape { get; }
@@ -31,30 +33,37 @@ public sealed class ConvNetModel
     /// <summary>The network in the engine's own file format.</summary>
     public ReadOnlyMemory<byte> NetworkBytes => _networkBytes;
 
-    /// <summary>A network for exclusive use until returned.</summary>
-    public Network Rent() => _pool.TryTake(out var n) ? n : ModelFile.FromBytes(_networkBytes).Network;
-
-    public void Return(Network network) => _pool.Add(network);
-
     /// <summary>Softmax probabilities for <paramref name="count"/> samples.</summary>
     /// <param name="features">count × sample size raw values (normalised here); overwritten</param>
     /// <param name="scores">count × ClassCount probabilities</param>
     public void Score(Span<float> features, int count, Span<float> scores)
     {
         Normalization?.Apply(features, SampleShape, count);
-        var network = Rent();
+        var scorer = _pool.TryTake(out var s) ? s : new Scorer(ModelFile.FromBytes(_networkBytes).Network);
         try
         {
-            using var input = network.Backend.Allocate(network.InputShape.WithBatch(count));
-            input.CopyFrom(features[..(count * SampleShape.Size)]);
-            var logits = network.Forward(input);
-            using var probabilities = network.Backend.Allocate(logits.Shape);
-            network.Backend.Loss.Softmax(logits, probabilities);
-            network.Backend.Download(probabilities, scores[..(count * ClassCount)]);
+            scorer.Run(features[..(count * SampleShape.Size)], count, scores[..(count * ClassCount)]);
         }
         finally
         {
-            Return(network);
+            _pool.Add(scorer);
+        }
+    }
+
+    /// <summary>One network with its input and probability buffers, used by one thread at a time.</summary>
+    private sealed class Scorer(Network network)
+    {
+        private Tensor? _input, _probabilities;
+
+        public void Run(ReadOnlySpan<float> features, int count, Span<float> scores)
+        {
+            var backend = network.Backend;
+            var input = backend.Reuse(ref _input, network.InputShape.WithBatch(count));
+            input.CopyFrom(features);
+            var logits = network.Forward(input);
+            var probabilities = backend.Reuse(ref _probabilities, logits.Shape);
+            backend.Loss.Softmax(logits, probabilities);
+            backend.Download(probabilities, scores);
         }
     }
 }

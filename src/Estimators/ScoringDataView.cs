@@ -9,7 +9,7 @@ namespace MlNetConv.Estimators;
 /// </summary>
 internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTransformer transformer) : IDataView
 {
-    public DataViewSchema Schema { get; } = ScoringSchema.Build(input.Schema, transformer);
+    public DataViewSchema Schema { get; } = ScoringColumns.Schema(input.Schema, transformer);
     public bool CanShuffle => false;
     public long? GetRowCount() => input.GetRowCount();
 
@@ -17,9 +17,9 @@ internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTran
     {
         var needed = columnsNeeded.ToArray();
         int inputCount = input.Schema.Count;
-        bool scoring = needed.Any(c => c.Index >= inputCount);
         var inputColumns = needed.Where(c => c.Index < inputCount).Select(c => input.Schema[c.Index]).ToList();
-        return new Cursor(this, input.GetRowCursor(inputColumns), scoring ? input.GetRowCursor([input.Schema[transformer.FeatureColumnName]]) : null, needed);
+        var lookahead = needed.Any(c => c.Index >= inputCount) ? input.GetRowCursor([input.Schema[transformer.FeatureColumnName]]) : null;
+        return new Cursor(Schema, transformer, input.GetRowCursor(inputColumns), lookahead, needed);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
@@ -27,33 +27,32 @@ internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTran
 
     private sealed class Cursor : DataViewRowCursor
     {
-        private readonly ScoringDataView _view;
+        private readonly ConvNetClassificationTransformer _transformer;
         private readonly DataViewRowCursor _input;
         private readonly DataViewRowCursor? _lookahead;
         private readonly ValueGetter<VBuffer<float>>? _features;
         private readonly HashSet<int> _active;
-        private readonly int _k, _sample, _inputCount;
+        private readonly int _k, _sample;
         private readonly float[] _batchFeatures, _batchScores;
         private int _batchCount, _batchAt;
         private VBuffer<float> _buffer;
 
-        public Cursor(ScoringDataView view, DataViewRowCursor input, DataViewRowCursor? lookahead, DataViewSchema.Column[] active)
+        public Cursor(DataViewSchema schema, ConvNetClassificationTransformer transformer, DataViewRowCursor input, DataViewRowCursor? lookahead,
+            DataViewSchema.Column[] active)
         {
-            _view = view;
+            Schema = schema;
+            _transformer = transformer;
             _input = input;
             _lookahead = lookahead;
             _active = active.Select(c => c.Index).ToHashSet();
-            var model = view._transformer().Model;
-            _k = model.ClassCount;
-            _sample = model.SampleShape.Size;
-            _inputCount = input.Schema.Count;
-            int batch = view._transformer().BatchSize;
-            _batchFeatures = new float[batch * _sample];
-            _batchScores = new float[batch * _k];
-            if (lookahead is not null) _features = lookahead.GetGetter<VBuffer<float>>(lookahead.Schema[view._transformer().FeatureColumnName]);
+            _k = transformer.Model.ClassCount;
+            _sample = transformer.Model.SampleShape.Size;
+            _batchFeatures = new float[transformer.BatchSize * _sample];
+            _batchScores = new float[transformer.BatchSize * _k];
+            if (lookahead is not null) _features = lookahead.GetGetter<VBuffer<float>>(lookahead.Schema[transformer.FeatureColumnName]);
         }
 
-        public override DataViewSchema Schema => _view.Schema;
+        public override DataViewSchema Schema { get; }
         public override long Position => _input.Position;
         public override long Batch => _input.Batch;
         public override bool IsColumnActive(DataViewSchema.Column column) => _active.Contains(column.Index);
@@ -68,37 +67,23 @@ internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTran
 
         private void FillBatch()
         {
-            var transformer = _view._transformer();
             _batchCount = 0;
             _batchAt = 0;
-            while (_batchCount < transformer.BatchSize && _lookahead!.MoveNext())
+            while (_batchCount < _transformer.BatchSize && _lookahead!.MoveNext())
             {
                 _features!(ref _buffer);
                 if (_buffer.Length != _sample)
-                    throw new InvalidOperationException($"ConvNet: row {_lookahead.Position}, column '{transformer.FeatureColumnName}' has {_buffer.Length} values, expected {_sample}.");
+                    throw new InvalidOperationException($"ConvNet: row {_lookahead.Position}, column '{_transformer.FeatureColumnName}' has {_buffer.Length} values, expected {_sample}.");
                 _buffer.CopyTo(_batchFeatures, _batchCount * _sample);
                 _batchCount++;
             }
-            if (_batchCount > 0) transformer.Model.Score(_batchFeatures, _batchCount, _batchScores);
+            if (_batchCount > 0) _transformer.Model.Score(_batchFeatures, _batchCount, _batchScores);
         }
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (column.Index < _inputCount) return _input.GetGetter<TValue>(_input.Schema[column.Index]);
-            ReadOnlySpan<float> Scores() => _batchScores.AsSpan(_batchAt * _k, _k);
-            if (column.Index == _inputCount)
-            {
-                ValueGetter<VBuffer<float>> score = (ref VBuffer<float> v) =>
-                {
-                    var editor = VBufferEditor.Create(ref v, _k);
-                    Scores().CopyTo(editor.Values);
-                    v = editor.Commit();
-                };
-                return (ValueGetter<TValue>)(Delegate)score;
-            }
-            ValueGetter<uint> predicted = (ref uint v) => v = (uint)ArgMax(Scores()) + 1;
-            return (ValueGetter<TValue>)(Delegate)predicted;
-        }
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
+            column.Index < _input.Schema.Count
+                ? _input.GetGetter<TValue>(_input.Schema[column.Index])
+                : ScoringColumns.Getter<TValue>(column, _input.Schema.Count, () => _batchScores.AsSpan(_batchAt * _k, _k));
 
         protected override void Dispose(bool disposing)
         {
@@ -109,15 +94,5 @@ internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTran
             }
             base.Dispose(disposing);
         }
-    }
-
-    private ConvNetClassificationTransformer _transformer() => transformer;
-
-    internal static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-            if (values[i] > values[best]) best = i;
-        return best;
     }
 }

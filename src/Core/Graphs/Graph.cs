@@ -168,8 +168,7 @@ public class Graph : ILayer
         var backend = _backend!;
         if (!owned[slot])
         {
-            var acc = _accumulators[slot];
-            if (acc is null || acc.Shape != current.Shape) _accumulators[slot] = acc = backend.Allocate(current.Shape);
+            var acc = backend.Reuse(ref _accumulators[slot], current.Shape);
             backend.Elementwise.Copy(current, acc);
             grads[slot] = acc;
             owned[slot] = true;

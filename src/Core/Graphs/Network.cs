@@ -53,13 +53,7 @@ public sealed class Network : IDisposable
     /// <summary>Re-draws every parameter from its initializer.</summary>
     public void Initialize(ulong seed)
     {
-        foreach (var p in Parameters)
-        {
-            if (p.Initializer is null) continue;
-            var values = new float[p.Size];
-            p.Initializer.Initialize(values, p.FanIn, p.FanOut, new RandomStream(seed, p.Name));
-            p.Value.CopyFrom(values);
-        }
+        foreach (var p in Parameters) p.Initialize(seed);
     }
 
     /// <summary>Gives every dropout layer a seed for this step, so a run is reproducible and resumable.</summary>

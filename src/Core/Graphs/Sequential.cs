@@ -6,10 +6,11 @@ namespace MlNetConv.Graphs;
 /// <summary>A chain of layers, the common case of a graph. Unnamed layers are named by position ("0", "1", …) as in PyTorch.</summary>
 public sealed class Sequential : Graph
 {
-    public Sequential(IEnumerable<ILayer> layers, string? name = null)
-        : base(Chain(layers), [Math.Max(0, layers.Count() - 1)], name) => Layers = layers.ToArray();
+    public Sequential(IEnumerable<ILayer> layers, string? name = null) : this(layers.ToArray(), name) { }
 
     public Sequential(params ILayer[] layers) : this(layers, null) { }
+
+    private Sequential(ILayer[] layers, string? name) : base(Chain(layers), [layers.Length - 1], name) => Layers = layers;
 
     public IReadOnlyList<ILayer> Layers { get; }
     public override string TypeName => "Sequential";

@@ -34,10 +34,10 @@ public sealed class Add(string? name = null) : IMergeLayer
         for (int i = 1; i < inputs.Count; i++)
             if (inputs[i].Shape != inputs[0].Shape)
                 throw new ArgumentException($"Merge '{Name}' (Add): input 0 is {inputs[0].Shape}, input {i} is {inputs[i].Shape}.");
-        if (_output is null || _output.Shape != inputs[0].Shape) _output = backend.Allocate(inputs[0].Shape);
-        backend.Elementwise.Add(inputs[0], inputs[1], _output);
-        for (int i = 2; i < inputs.Count; i++) backend.Elementwise.Axpy(1f, inputs[i], _output);
-        return _output;
+        var output = backend.Reuse(ref _output, inputs[0].Shape);
+        backend.Elementwise.Add(inputs[0], inputs[1], output);
+        for (int i = 2; i < inputs.Count; i++) backend.Elementwise.Axpy(1f, inputs[i], output);
+        return output;
     }
 
     /// <summary>Every input receives the output gradient unchanged (the same tensor: consumers only read it).</summary>

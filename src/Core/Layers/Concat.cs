@@ -9,7 +9,7 @@ public sealed class Concat(string? name = null) : IMergeLayer
 {
     private IBackend? _backend;
     private Tensor? _output;
-    private Tensor[] _inputGrads = [];
+    private Tensor?[] _inputGrads = [];
     private Shape[] _inputShapes = [];
 
     public string Name { get; set; } = name ?? "";
@@ -24,7 +24,7 @@ public sealed class Concat(string? name = null) : IMergeLayer
                 throw new ArgumentException($"Merge '{Name}' (Concat): inputs must agree except in channels; input 0 is {inputs[0]}, input {i} is {inputs[i]}.");
         _backend = backend;
         _inputShapes = [.. inputs];
-        _inputGrads = new Tensor[inputs.Count];
+        _inputGrads = new Tensor?[inputs.Count];
         return OutputShape = inputs[0].WithChannels(inputs.Sum(s => s.C));
     }
 
@@ -34,30 +34,31 @@ public sealed class Concat(string? name = null) : IMergeLayer
     {
         var backend = _backend ?? throw new InvalidOperationException($"Merge '{Name}' is used before Build.");
         var shape = OutputShape.WithBatch(inputs[0].Shape.N);
-        if (_output is null || _output.Shape != shape) _output = backend.Allocate(shape);
+        var output = backend.Reuse(ref _output, shape);
         int channel = 0;
         for (int i = 0; i < inputs.Count; i++)
         {
             if (inputs[i].Shape.C != _inputShapes[i].C || inputs[i].Shape.N != shape.N)
                 throw new ArgumentException($"Merge '{Name}' (Concat): input {i} is {inputs[i].Shape}, expected (N={shape.N}, C={_inputShapes[i].C}, ...).");
-            backend.Elementwise.CopyChannels(inputs[i], 0, _output, channel, inputs[i].Shape.C);
+            backend.Elementwise.CopyChannels(inputs[i], 0, output, channel, inputs[i].Shape.C);
             channel += inputs[i].Shape.C;
         }
-        return _output;
+        return output;
     }
 
     public IReadOnlyList<Tensor> Backward(Tensor outputGrad)
     {
         var backend = _backend!;
+        var grads = new Tensor[_inputShapes.Length];
         int channel = 0;
-        for (int i = 0; i < _inputShapes.Length; i++)
+        for (int i = 0; i < grads.Length; i++)
         {
             var shape = _inputShapes[i].WithBatch(outputGrad.Shape.N);
-            if (_inputGrads[i] is null || _inputGrads[i].Shape != shape) _inputGrads[i] = backend.Allocate(shape);
-            backend.Elementwise.CopyChannels(outputGrad, channel, _inputGrads[i], 0, shape.C);
+            grads[i] = backend.Reuse(ref _inputGrads[i], shape);
+            backend.Elementwise.CopyChannels(outputGrad, channel, grads[i], 0, shape.C);
             channel += shape.C;
         }
-        return _inputGrads;
+        return grads;
     }
 
     public void WriteConfig(JsonObject config) { }

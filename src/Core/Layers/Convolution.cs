@@ -119,8 +119,6 @@ public abstract class Convolution : Layer
         if (Connections is not null) parts.Add($"connections={Connections.Connections}");
         return $"{TypeName}({string.Join(", ", parts)})";
     }
-
-    protected static int[] Repeat(int value, int rank) => Enumerable.Repeat(value, rank).ToArray();
 }
 
 /// <summary>1D convolution over (N, C, L).</summary>
@@ -145,5 +143,4 @@ public sealed class Conv2d : Convolution
 /// <summary>3D convolution over (N, C, D, H, W).</summary>
 public sealed class Conv3d(int outChannels, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1, int groups = 1,
     bool bias = true, ConnectionTable? connections = null, string? name = null)
-    : Convolution(outChannels, Enumerable.Repeat(kernelSize, 3).ToArray(), Enumerable.Repeat(stride, 3).ToArray(), padding ?? 0,
-        Enumerable.Repeat(dilation, 3).ToArray(), groups, bias, connections, name);
+    : Convolution(outChannels, Repeat(kernelSize, 3), Repeat(stride, 3), padding ?? 0, Repeat(dilation, 3), groups, bias, connections, name);

@@ -56,12 +56,7 @@ public abstract class Layer : ILayer
     {
         var p = new Parameter(localName, Backend.Allocate(shape), trainable, initializer, fanIn, fanOut);
         // A usable value at once (a layer may be used outside a network); Network re-draws with its own seed.
-        if (initializer is not null)
-        {
-            var values = new float[shape.Size];
-            initializer.Initialize(values, fanIn, fanOut, new RandomStream(0, localName));
-            p.Value.CopyFrom(values);
-        }
+        p.Initialize(0);
         _parameters.Add(p);
         return p;
     }
@@ -76,18 +71,15 @@ public abstract class Layer : ILayer
     }
 
     /// <summary>The cached buffer if it has this shape, else a new one (activations are reused across steps).</summary>
-    protected Tensor Reuse(ref Tensor? cache, Shape shape)
-    {
-        if (cache is null || cache.Shape != shape)
-        {
-            cache?.Dispose();
-            cache = Backend.Allocate(shape);
-        }
-        return cache;
-    }
+    protected Tensor Reuse(ref Tensor? cache, Shape shape) => Backend.Reuse(ref cache, shape);
 
     /// <summary>Same dimensions apart from the batch.</summary>
     protected static bool SameSample(Shape a, Shape b) => a.Rank == b.Rank && a.Skip(1).SequenceEqual(b.Skip(1));
+
+    /// <summary>The same value for every spatial dimension.</summary>
+    protected static int[] Repeat(int value, int rank) => Enumerable.Repeat(value, rank).ToArray();
+
+    protected static int[]? Repeat(int? value, int rank) => value is { } v ? Repeat(v, rank) : null;
 
     protected static T Saved<T>(T? value, string layer) where T : class =>
         value ?? throw new InvalidOperationException($"Layer '{layer}': Backward called without a Forward in training mode.");

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MlNetConv.Backends;
 using MlNetConv.Geometry;
 using MlNetConv.Tensors;
 
@@ -22,7 +23,7 @@ public abstract class Pooling : Layer
         KernelSize = kernelSize;
         Stride = stride ?? kernelSize;
         PaddingSize = padding ?? new int[kernelSize.Length];
-        Dilation = dilation ?? Enumerable.Repeat(1, kernelSize.Length).ToArray();
+        Dilation = dilation ?? Repeat(1, kernelSize.Length);
         CeilMode = ceilMode;
         CountIncludePad = countIncludePad;
         if (!isMax && Dilation.Any(d => d != 1)) throw new ArgumentException($"{GetType().Name}: average pooling has no dilation.");
@@ -37,13 +38,20 @@ public abstract class Pooling : Layer
     public bool CountIncludePad { get; }
     public PoolGeometry Geometry => _geometry ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
 
-    /// <summary>Where each maximum came from (flat spatial index in its input map), after a training-mode forward of max pooling.</summary>
+    /// <summary>Where each maximum came from (flat spatial index in its input map), after a forward of max pooling.</summary>
     public IndexTensor? Indices => _indices;
+
+    /// <summary>The window for this input; global pooling overrides it with one window over everything.</summary>
+    protected virtual PoolGeometry CreateGeometry(Shape input, string layer) =>
+        PoolGeometry.Create(input, KernelSize, Stride, PaddingSize, Dilation, CeilMode, CountIncludePad, layer);
+
+    /// <summary>The layer's output shape for a pooled (N, C, outSpatial...) result; global pooling drops the spatial ones.</summary>
+    protected virtual Shape OutputShapeOf(Shape pooled) => pooled;
 
     protected override Shape OnBuild(Shape input)
     {
-        _geometry = PoolGeometry.Create(input, KernelSize, Stride, PaddingSize, Dilation, CeilMode, CountIncludePad, $"Layer '{Name}' ({TypeName})");
-        return _geometry.OutputShape(input.N);
+        _geometry = CreateGeometry(input, $"Layer '{Name}' ({TypeName})");
+        return OutputShapeOf(_geometry.OutputShape(input.N));
     }
 
     public override LayerStats Stats
@@ -61,26 +69,21 @@ public abstract class Pooling : Layer
         CheckInput(input);
         var shape = Geometry.OutputShape(input.Shape.N);
         var output = Reuse(ref _output, shape);
-        if (IsMax)
-        {
-            if (_indices is null || _indices.Shape != shape)
-            {
-                _indices?.Dispose();
-                _indices = Backend.AllocateIndices(shape);
-            }
-            Backend.Pooling.MaxForward(Geometry, input, output, _indices);
-        }
+        if (IsMax) Backend.Pooling.MaxForward(Geometry, input, output, Backend.Reuse(ref _indices, shape));
         else Backend.Pooling.AvgForward(Geometry, input, output);
         _inputShape = input.Shape;
-        return output;
+        var outputShape = OutputShapeOf(shape);
+        return outputShape == shape ? output : output.Reshape(outputShape);
     }
 
     public override Tensor? Backward(Tensor outputGrad)
     {
         if (!InputGradRequired) return null;
+        var pooled = Geometry.OutputShape(outputGrad.Shape.N);
+        var grad = outputGrad.Shape == pooled ? outputGrad : outputGrad.Reshape(pooled);
         var inputGrad = Reuse(ref _inputGrad, _inputShape);
-        if (IsMax) Backend.Pooling.MaxBackward(Geometry, outputGrad, Saved(_indices, Name), inputGrad);
-        else Backend.Pooling.AvgBackward(Geometry, outputGrad, inputGrad);
+        if (IsMax) Backend.Pooling.MaxBackward(Geometry, grad, Saved(_indices, Name), inputGrad);
+        else Backend.Pooling.AvgBackward(Geometry, grad, inputGrad);
         return inputGrad;
     }
 
@@ -104,9 +107,6 @@ public abstract class Pooling : Layer
         if (!IsMax && !CountIncludePad) parts.Add("count_include_pad=False");
         return $"{TypeName}({string.Join(", ", parts)})";
     }
-
-    internal static int[] Repeat(int value, int rank) => Enumerable.Repeat(value, rank).ToArray();
-    internal static int[]? Repeat(int? value, int rank) => value is { } v ? Repeat(v, rank) : null;
 }
 
 public sealed class MaxPool1d(int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false, string? name = null)

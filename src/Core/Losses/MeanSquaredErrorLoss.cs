@@ -1,3 +1,4 @@
+using MlNetConv.Backends;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Losses;
@@ -12,7 +13,7 @@ public sealed class MeanSquaredErrorLoss : ILoss
         var values = targets.Values ?? throw new ArgumentException("Mean squared error needs target values.");
         if (values.Shape != output.Shape)
             throw new ArgumentException($"Mean squared error: output {output.Shape} and target {values.Shape} differ.");
-        var gradient = SoftmaxCrossEntropyLoss.Reuse(output.Backend, ref _gradient, output.Shape);
+        var gradient = output.Backend.Reuse(ref _gradient, output.Shape);
         double sum = output.Backend.Loss.SquaredError(output, values, 1f / output.Size, gradient);
         return new LossResult(sum / output.Size, gradient);
     }

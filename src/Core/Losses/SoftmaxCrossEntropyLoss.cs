@@ -1,3 +1,4 @@
+using MlNetConv.Backends;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Losses;
@@ -36,19 +37,13 @@ public sealed class SoftmaxCrossEntropyLoss : ILoss
             _weightsTensor = backend.Allocate(new Shape(_classWeights.Length));
             _weightsTensor.CopyFrom(_classWeights);
         }
-        var losses = Reuse(backend, ref _losses, new Shape(items));
-        var itemWeights = Reuse(backend, ref _itemWeights, new Shape(items));
-        var gradient = Reuse(backend, ref _gradient, output.Shape);
+        var losses = backend.Reuse(ref _losses, new Shape(items));
+        var itemWeights = backend.Reuse(ref _itemWeights, new Shape(items));
+        var gradient = backend.Reuse(ref _gradient, output.Shape);
         backend.Loss.SoftmaxCrossEntropy(output, labels, _weightsTensor, IgnoreIndex, losses, itemWeights, gradient);
         double total = backend.Elementwise.Sum(itemWeights);
         if (total <= 0) throw new InvalidOperationException("Cross-entropy: every item of the batch is ignored or has weight 0.");
         backend.Elementwise.Scale(gradient, (float)(1.0 / total));
         return new LossResult(backend.Elementwise.Sum(losses) / total, gradient);
-    }
-
-    internal static Tensor Reuse(Backends.IBackend backend, ref Tensor? cache, Shape shape)
-    {
-        if (cache is null || cache.Shape != shape) cache = backend.Allocate(shape);
-        return cache;
     }
 }

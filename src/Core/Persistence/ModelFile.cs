@@ -41,22 +41,13 @@ public static class ModelFile
         return stream.ToArray();
     }
 
-    public static (Network Network, TrainingState State) Load(string path, IBackend? backend = null)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
-        try
-        {
-            return FromBytes(File.ReadAllBytes(path), backend);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"Model file '{path}': {e.Message}", e);
-        }
-    }
+    /// <summary>Loads a network (and any training state); errors name the path.</summary>
+    public static (Network Network, TrainingState State) Load(string path, IBackend? backend = null) => Build(Read(path), backend);
 
-    public static (Network Network, TrainingState State) FromBytes(ReadOnlySpan<byte> bytes, IBackend? backend = null)
+    public static (Network Network, TrainingState State) FromBytes(ReadOnlySpan<byte> bytes, IBackend? backend = null) => Build(Read(bytes), backend);
+
+    private static (Network Network, TrainingState State) Build(ModelContents contents, IBackend? backend)
     {
-        var contents = Read(bytes);
         var network = new Network(LayerRegistry.ReadLayer(contents.Architecture), contents.SampleShape, backend);
         LoadWeights(network, contents);
         return (network, contents.State);

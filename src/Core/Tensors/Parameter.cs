@@ -39,5 +39,14 @@ public sealed class Parameter
     public Shape Shape => Value.Shape;
     public int Size => Value.Size;
 
+    /// <summary>Draws the value from the initializer with a stream keyed by (seed, name); buffers without one keep their value.</summary>
+    public void Initialize(ulong seed)
+    {
+        if (Initializer is null) return;
+        var values = new float[Size];
+        Initializer.Initialize(values, FanIn, FanOut, new RandomStream(seed, Name));
+        Value.CopyFrom(values);
+    }
+
     public override string ToString() => $"{Name} {Shape}";
 }

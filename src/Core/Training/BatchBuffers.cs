@@ -1,6 +1,7 @@
 using MlNetConv.Backends;
 using MlNetConv.Graphs;
 using MlNetConv.Losses;
+using MlNetConv.Preprocessing;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Training;
@@ -30,13 +31,14 @@ internal sealed class BatchBuffers : IDisposable
     public Targets Targets { get; private set; } = null!;
     private int Count { get; set; }
 
-    public void Load(IDataset data, ReadOnlySpan<int> indices, IBatchAugmentation? augmentation, ulong seed)
+    public void Load(IDataset data, ReadOnlySpan<int> indices, IBatchAugmentation? augmentation, ChannelNormalization? normalization, ulong seed)
     {
         int n = indices.Length, sample = data.SampleShape.Size;
         var features = _features.AsSpan(0, n * sample);
         var labels = _labels.AsSpan(0, n * _labelsPerSample);
         data.CopyBatch(indices, features, labels);
         augmentation?.Apply(features, data.SampleShape, n, seed);
+        normalization?.Apply(features, data.SampleShape, n);
         if (_input is null || _input.Shape.N != n)
         {
             _input?.Dispose();

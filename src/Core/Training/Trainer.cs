@@ -64,7 +64,7 @@ public sealed class Trainer
                 cancellationToken.ThrowIfCancellationRequested();
                 int start = b * _options.BatchSize, n = Math.Min(_options.BatchSize, train.Count - start);
                 long step = (long)epoch * batches + b;
-                batch.Load(train, order.AsSpan(start, n), _options.Augmentation, RandomStream.Combine(_options.Seed, (ulong)step, 2));
+                batch.Load(train, order.AsSpan(start, n), _options.Augmentation, _options.Normalization, RandomStream.Combine(_options.Seed, (ulong)step, 2));
                 lr = _options.Schedule?.LearningRate(_options.Optimizer.LearningRate, epoch + (double)b / batches) ?? _options.Optimizer.LearningRate;
                 _optimizer.LearningRate = lr;
                 _network.SetStepSeed(_options.Seed, step);
@@ -116,7 +116,7 @@ public sealed class Trainer
         {
             int n = Math.Min(batchSize, data.Count - start);
             for (int i = 0; i < n; i++) indices[i] = start + i;
-            batch.Load(data, indices.AsSpan(0, n), null, 0);
+            batch.Load(data, indices.AsSpan(0, n), null, _options.Normalization, 0);
             var outputs = _network.ForwardAll(batch.Input, training: false);
             lossSum += _loss.Compute(outputs, batch.Targets).Loss * n;
             var (hits, items) = batch.Correct(outputs[0]);

@@ -32,8 +32,11 @@ public sealed record TrainerOptions
 
     public IProgress<TrainingProgress>? Progress { get; init; }
 
-    /// <summary>Optional augmentation applied to each mini-batch's features in training (sample shape, batch, seed).</summary>
+    /// <summary>Optional augmentation applied to each mini-batch's raw features in training (sample shape, batch, seed).</summary>
     public IBatchAugmentation? Augmentation { get; init; }
+
+    /// <summary>Per-channel normalisation applied to every mini-batch after augmentation, in training and evaluation.</summary>
+    public Preprocessing.ChannelNormalization? Normalization { get; init; }
 
     internal void Validate()
     {

@@ -71,10 +71,10 @@ internal sealed class CpuConvolutionKernels : IConvolutionKernels
         Parallel.For(0, g.OutChannels, o =>
         {
             int[] inputs = g.InputsOf[o];
-            var kernelGrad = new float[kv];
+            Span<float> kernelGrad = stackalloc float[kv];
             for (int j = 0; j < inputs.Length; j++)
             {
-                Array.Clear(kernelGrad);
+                kernelGrad.Clear();
                 for (int s = 0; s < n; s++)
                 {
                     var inMap = x.AsSpan((s * g.InChannels + inputs[j]) * inPlane, inPlane);

@@ -6,6 +6,9 @@ namespace MlNetConv.Backends.Cpu.Kernels;
 /// <summary>Reference max and average pooling, threaded over (sample, channel) maps.</summary>
 internal sealed class CpuPoolingKernels : IPoolingKernels
 {
+    /// <summary>Windows up to this many taps keep their index list on the stack (global pooling of large maps does not).</summary>
+    private const int MaxStackTaps = 1024;
+
     public void MaxForward(PoolGeometry g, Tensor input, Tensor output, IndexTensor indices)
     {
         var x = CpuData.Of(input);
@@ -15,7 +18,7 @@ internal sealed class CpuPoolingKernels : IPoolingKernels
         Parallel.For(0, input.Shape.N * g.Channels, m =>
         {
             var inMap = x.AsSpan(m * inPlane, inPlane);
-            var taps = new int[g.Kernel.Volume];
+            Span<int> taps = g.Kernel.Volume <= MaxStackTaps ? stackalloc int[g.Kernel.Volume] : new int[g.Kernel.Volume];
             for (int o = 0; o < outPlane; o++)
             {
                 int count = Taps(g, o, taps);
@@ -60,7 +63,7 @@ internal sealed class CpuPoolingKernels : IPoolingKernels
         Parallel.For(0, input.Shape.N * g.Channels, m =>
         {
             var inMap = x.AsSpan(m * inPlane, inPlane);
-            var taps = new int[g.Kernel.Volume];
+            Span<int> taps = g.Kernel.Volume <= MaxStackTaps ? stackalloc int[g.Kernel.Volume] : new int[g.Kernel.Volume];
             for (int o = 0; o < outPlane; o++)
             {
                 int count = Taps(g, o, taps);
@@ -80,7 +83,7 @@ internal sealed class CpuPoolingKernels : IPoolingKernels
         {
             var inGradMap = dx.AsSpan(m * inPlane, inPlane);
             inGradMap.Clear();
-            var taps = new int[g.Kernel.Volume];
+            Span<int> taps = g.Kernel.Volume <= MaxStackTaps ? stackalloc int[g.Kernel.Volume] : new int[g.Kernel.Volume];
             for (int o = 0; o < outPlane; o++)
             {
                 int count = Taps(g, o, taps);

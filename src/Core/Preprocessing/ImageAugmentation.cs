@@ -1,10 +1,10 @@
 using MlNetConv.Tensors;
 using MlNetConv.Training;
 
-namespace MlNetConv.Augmentation;
+namespace MlNetConv.Preprocessing;
 
 /// <summary>
-/// Seeded per-sample augmentation of planar (C, H, W) mini-batches in training: random crop after zero padding,
+/// Seeded per-sample augmentation of raw planar (C, H, W) mini-batches in training (before normalisation): random crop after zero padding,
 /// horizontal flip, brightness/contrast jitter and Gaussian noise. Each sample's draws depend only on (seed, sample),
 /// so training stays reproducible.
 /// </summary>
@@ -13,8 +13,6 @@ public sealed record ImageAugmentation : IBatchAugmentation
     /// <summary>Zero padding before a random crop back to the original size (4 for CIFAR/Fashion-MNIST style training).</summary>
     public int CropPadding { get; init; }
 
-    /// <summary>The value shifted-in pixels take: the background (after normalisation, MNIST's is -0.1307/0.3081).</summary>
-    public float FillValue { get; init; }
     public bool HorizontalFlip { get; init; }
     public float Brightness { get; init; }
     public float Contrast { get; init; }
@@ -40,7 +38,7 @@ public sealed record ImageAugmentation : IBatchAugmentation
                         for (int x = 0; x < w; x++)
                         {
                             int sy = y + dy, sx = (flip ? w - 1 - x : x) + dx;
-                            sample[(ch * h + y) * w + x] = (uint)sy < (uint)h && (uint)sx < (uint)w ? scratch[(ch * h + sy) * w + sx] : FillValue;
+                            sample[(ch * h + y) * w + x] = (uint)sy < (uint)h && (uint)sx < (uint)w ? scratch[(ch * h + sy) * w + sx] : 0f;
                         }
             }
             float gain = 1f + Contrast * (2f * random.NextFloat() - 1f), shift = Brightness * (2f * random.NextFloat() - 1f);
