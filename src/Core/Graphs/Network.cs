@@ -30,6 +30,8 @@ public sealed class Network : IDisposable
         Initialize(seed);
     }
 
+    private Tensor? _predictInput;
+
     public ILayer Root { get; }
     public IBackend Backend { get; }
 
@@ -101,7 +103,7 @@ public sealed class Network : IDisposable
         for (int start = 0; start < count; start += batchSize)
         {
             int n = Math.Min(batchSize, count - start);
-            using var batch = Backend.Allocate(InputShape.WithBatch(n));
+            var batch = Backend.Reuse(ref _predictInput, InputShape.WithBatch(n));
             batch.CopyFrom(inputs.Slice(start * sample, n * sample));
             var output = Forward(batch);
             Backend.Download(output, result.AsSpan(start * outSize, n * outSize));

@@ -57,7 +57,7 @@ public sealed class Trainer
             var epochClock = Stopwatch.StartNew();
             var order = Enumerable.Range(0, train.Count).ToArray();
             new RandomStream(RandomStream.Combine(_options.Seed, (ulong)epoch, 1)).Shuffle(order.AsSpan());
-            double lossSum = 0, correct = 0, counted = 0;
+            var metrics = new RunningMetrics();
             float lr = _optimizer.LearningRate;
             for (int b = 0; b < batches; b++)
             {
@@ -75,16 +75,13 @@ public sealed class Trainer
                     throw new TrainingDivergedException($"The training loss became {loss} at epoch {epoch + 1}, batch {b + 1}; lower the learning rate or check the inputs for NaN/Inf.");
                 _network.BackwardAll(grads);
                 _optimizer.Step();
-                var (hits, items) = batch.Correct(outputs[0]);
-                lossSum += loss * n;
-                correct += hits;
-                counted += items;
-                Report(epoch, b + 1, batches, lossSum / (start + n), correct / Math.Max(1, counted), start + n, epochClock, lr, false, null);
+                metrics.Add(loss, n, batch.Correct(outputs[0]));
+                Report(epoch, b + 1, batches, metrics, epochClock, lr, false, null);
             }
 
             Evaluation? val = validation is null ? null : Evaluate(validation);
-            history.Add(new EpochRecord(epoch + 1, lossSum / train.Count, correct / Math.Max(1, counted), val?.Loss, val?.Accuracy, lr, epochClock.Elapsed));
-            Report(epoch, batches, batches, lossSum / train.Count, correct / Math.Max(1, counted), train.Count, epochClock, lr, true, val);
+            history.Add(new EpochRecord(epoch + 1, metrics.Loss, metrics.Accuracy, val?.Loss, val?.Accuracy, lr, epochClock.Elapsed));
+            Report(epoch, batches, batches, metrics, epochClock, lr, true, val);
 
             if (val is { } v)
             {
@@ -110,7 +107,7 @@ public sealed class Trainer
     {
         CheckSamples(data, "evaluation");
         using var batch = new BatchBuffers(_network, data, batchSize);
-        double lossSum = 0, correct = 0, counted = 0;
+        var metrics = new RunningMetrics();
         var indices = new int[batchSize];
         for (int start = 0; start < data.Count; start += batchSize)
         {
@@ -118,21 +115,18 @@ public sealed class Trainer
             for (int i = 0; i < n; i++) indices[i] = start + i;
             batch.Load(data, indices.AsSpan(0, n), null, _options.Normalization, 0);
             var outputs = _network.ForwardAll(batch.Input, training: false);
-            lossSum += _loss.Compute(outputs, batch.Targets).Loss * n;
-            var (hits, items) = batch.Correct(outputs[0]);
-            correct += hits;
-            counted += items;
+            metrics.Add(_loss.Compute(outputs, batch.Targets).Loss, n, batch.Correct(outputs[0]));
         }
-        return new Evaluation(lossSum / Math.Max(1, data.Count), correct / Math.Max(1, counted), data.Count);
+        return metrics.ToEvaluation();
     }
 
-    private void Report(int epoch, int batch, int batches, double loss, double accuracy, int samples, Stopwatch clock, float lr, bool done, Evaluation? val)
+    private void Report(int epoch, int batch, int batches, RunningMetrics metrics, Stopwatch clock, float lr, bool done, Evaluation? val)
     {
         if (_options.Progress is null) return;
-        double rate = samples / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+        double rate = metrics.Samples / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
         double remainingBatches = (batches - batch) + (double)(_options.Epochs - epoch - 1) * batches;
         var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / Math.Max(1, batch) * remainingBatches);
-        _options.Progress.Report(new TrainingProgress(epoch + 1, _options.Epochs, batch, batches, loss, accuracy, rate, eta, lr, done, val?.Loss, val?.Accuracy));
+        _options.Progress.Report(new TrainingProgress(epoch + 1, _options.Epochs, batch, batches, metrics.Loss, metrics.Accuracy, rate, eta, lr, done, val?.Loss, val?.Accuracy));
     }
 
     private (IDataset Train, IDataset Validation) Split(IDataset data)
