@@ -56,7 +56,7 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
         });
         trainer.Fit(train, validation);
         var labelAnnotations = input.Schema[o.LabelColumnName].Annotations;
-        return new ConvNetClassificationTransformer(new ConvNetModel(network, o.Normalization, classCount), o.FeatureColumnName,
+        return new ConvNetClassificationTransformer(new ConvNetModel(network, o.Normalization), o.FeatureColumnName,
             o.ScoreColumnName, o.PredictedLabelColumnName, labelAnnotations);
     }
 

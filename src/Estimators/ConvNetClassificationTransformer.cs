@@ -54,7 +54,7 @@ public sealed class ConvNetClassificationTransformer : ITransformer
         return new ScoringRowMapper(inputSchema, this);
     }
 
-    void ICanSaveModel.Save(ModelSaveContext ctx) => ModelPersistence.Save(this, ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx) => Persistence.ModelPersistence.Save(this, ctx);
 
     private void CheckInput(DataViewSchema schema) => SchemaChecks.FeatureVector(schema, FeatureColumnName, Model.SampleShape.Size);
 }

@@ -17,21 +17,44 @@ public sealed class ConvNetModel
     private readonly ConcurrentBag<Scorer> _pool = [];
     private readonly byte[] _networkBytes;
 
-    public ConvNetModel(Network network, ChannelNormalization? normalization, int classCount)
+    private const string MeanTensor = "normalization.mean", StdTensor = "normalization.std";
+
+    /// <summary>A model over a trained network (which it keeps as its first scorer: do not train it further).</summary>
+    public ConvNetModel(Network network, ChannelNormalization? normalization)
+        : this(network, normalization, ModelFile.ToBytes(network, normalization is null ? TrainingState.Empty : new TrainingState(
+            [new NamedTensor(MeanTensor, new Shape(normalization.Mean.Count), [.. normalization.Mean]),
+             new NamedTensor(StdTensor, new Shape(normalization.Std.Count), [.. normalization.Std])],
+            new Dictionary<string, string>())))
     {
-        _networkBytes = ModelFile.ToBytes(network);
+    }
+
+    private ConvNetModel(Network network, ChannelNormalization? normalization, byte[] bytes)
+    {
+        if (network.OutputShapes[0].Rank != 2)
+            throw new ArgumentException($"A classifier's network must output (N, classes), this one outputs {network.OutputShapes[0]}.", nameof(network));
+        _networkBytes = bytes;
         SampleShape = network.SampleShape;
         Normalization = normalization;
-        ClassCount = classCount;
+        ClassCount = network.OutputShapes[0][1];
         _pool.Add(new Scorer(network));
+    }
+
+    /// <summary>Reads a model written by <see cref="Bytes"/>.</summary>
+    public static ConvNetModel FromBytes(ReadOnlySpan<byte> bytes)
+    {
+        var (network, state) = ModelFile.FromBytes(bytes);
+        var tensors = state.Tensors.ToDictionary(t => t.Name);
+        var normalization = tensors.TryGetValue(MeanTensor, out var mean) && tensors.TryGetValue(StdTensor, out var std)
+            ? new ChannelNormalization(mean.Values, std.Values) : null;
+        return new ConvNetModel(network, normalization, bytes.ToArray());
     }
 
     public Shape SampleShape { get; }
     public ChannelNormalization? Normalization { get; }
     public int ClassCount { get; }
 
-    /// <summary>The network in the engine's own file format.</summary>
-    public ReadOnlyMemory<byte> NetworkBytes => _networkBytes;
+    /// <summary>The network and its normalisation in the engine's own file format (<see cref="ModelFile"/>).</summary>
+    public ReadOnlyMemory<byte> Bytes => _networkBytes;
 
     /// <summary>Softmax probabilities for <paramref name="count"/> samples.</summary>
     /// <param name="features">count × sample size raw values (normalised here); overwritten</param>

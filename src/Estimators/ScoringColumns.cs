@@ -74,7 +74,7 @@ internal static class ScoringColumns
 
     private static ValueGetter<ReadOnlyMemory<char>> Text(string value) => (ref ReadOnlyMemory<char> v) => v = value.AsMemory();
 
-    private static int ArgMax(ReadOnlySpan<float> values)
+    public static int ArgMax(ReadOnlySpan<float> values)
     {
         int best = 0;
         for (int i = 1; i < values.Length; i++)

@@ -22,7 +22,7 @@ public class ConvNetClassificationTrainerTests
         public float[] Score { get; set; } = [];
     }
 
-    private static readonly string[] Classes = ["horizontal", "vertical", "diagonal"];
+    internal static readonly string[] Classes = ["horizontal", "vertical", "diagonal"];
 
     /// <summary>6x6 images with a bright bar: horizontal, vertical or diagonal, plus noise.</summary>
     internal static List<Input> Bars(int count, ulong seed)

@@ -1,0 +1,116 @@
+using System.Buffers;
+using System.ComponentModel;
+using System.Globalization;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+
+namespace MlNetConv.Estimators.Persistence;
+
+// The two custom mappings of a saved ConvNet classifier. ML.NET records their contract names and reloads this
+// assembly by itself, so plain ml.Model.Load works without any registration. Their class and member names are part
+// of the file format (see SavedFormat).
+
+/// <summary>No input: the key mapping depends on nothing.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class ModelKeyInput;
+
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class ModelKeyOutput
+{
+    [ColumnName(SavedFormat.Key)]
+    public string Key { get; set; } = "";
+}
+
+/// <summary>Produces the constant key under which the saved model's text values are looked up.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[CustomMappingFactoryAttribute(SavedFormat.KeyContract)]
+public sealed class ModelKeyMapping : CustomMappingFactory<ModelKeyInput, ModelKeyOutput>
+{
+    public override Action<ModelKeyInput, ModelKeyOutput> GetMapping() => static (_, output) => output.Key = SavedFormat.Version;
+}
+
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class ScoringInput
+{
+    [ColumnName(SavedFormat.Features)]
+    public float[] Features { get; set; } = [];
+
+    [ColumnName(SavedFormat.Model)]
+    public VBuffer<ReadOnlyMemory<char>> Model { get; set; }
+}
+
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class ScoringOutput
+{
+    /// <summary>The class probabilities as fixed-width round-trip text, rebuilt into a known-size vector by an Expression.</summary>
+    [ColumnName(SavedFormat.ScoreText)]
+    public string ScoreText { get; set; } = "";
+
+    /// <summary>The 0-based index of the most probable class.</summary>
+    [ColumnName(SavedFormat.Index)]
+    public uint Index { get; set; }
+}
+
+/// <summary>Scores one row with the engine; the model is decoded from its text values once per loaded chain.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[CustomMappingFactoryAttribute(SavedFormat.ScoringContract)]
+public sealed class ScoringMapping : CustomMappingFactory<ScoringInput, ScoringOutput>
+{
+    public override Action<ScoringInput, ScoringOutput> GetMapping()
+    {
+        var cache = new DecodedModel();
+        return (input, output) =>
+        {
+            var model = cache.Get(input.Model);
+            int size = model.SampleShape.Size, k = model.ClassCount;
+            if (input.Features.Length != size)
+                throw new InvalidOperationException($"ConvNet: the feature column has {input.Features.Length} values, expected {size} for input shape {model.SampleShape}.");
+            var buffer = ArrayPool<float>.Shared.Rent(size + k);
+            try
+            {
+                var features = buffer.AsSpan(0, size);
+                var scores = buffer.AsSpan(size, k);
+                input.Features.CopyTo(features);
+                model.Score(features, 1, scores);
+                output.ScoreText = ScoreText(scores);
+                output.Index = (uint)ScoringColumns.ArgMax(scores);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(buffer);
+            }
+        };
+    }
+
+    private static string ScoreText(ReadOnlySpan<float> scores)
+    {
+        var text = new char[scores.Length * SavedFormat.ScoreWidth];
+        text.AsSpan().Fill(' ');
+        for (int i = 0; i < scores.Length; i++)
+            scores[i].TryFormat(text.AsSpan(i * SavedFormat.ScoreWidth, SavedFormat.ScoreWidth), out _, "R", CultureInfo.InvariantCulture);
+        return new string(text);
+    }
+
+    /// <summary>The last model decoded by this mapping, shared by its cursors and prediction engines.</summary>
+    private sealed class DecodedModel
+    {
+        private readonly Lock _lock = new();
+        private volatile Entry? _current;
+
+        public ConvNetModel Get(in VBuffer<ReadOnlyMemory<char>> values)
+        {
+            var first = values.Length > 0 ? values.GetItemOrDefault(0) : default;
+            if (_current is { } current && first.Span.SequenceEqual(current.Identity)) return current.Model;
+            lock (_lock)
+            {
+                string identity = ModelBlob.Identity(values);
+                if (_current is { } again && again.Identity == identity) return again.Model;
+                var entry = new Entry(identity, ModelBlob.Decode(values).Model);
+                _current = entry;
+                return entry.Model;
+            }
+        }
+
+        private sealed record Entry(string Identity, ConvNetModel Model);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetConv.Estimators.Persistence;
+using MlNetConv.Graphs;
+using MlNetConv.Optimizers;
+using MlNetConv.Preprocessing;
+using static MlNetConv.Estimators.Tests.ConvNetClassificationTrainerTests;
+
+namespace MlNetConv.Estimators.Tests;
+
+public sealed class ModelPersistenceTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mlnetconv-persistence-").FullName;
+    private readonly MLContext _ml = new(seed: 1);
+    private readonly List<Input> _testRows = Bars(45, 2);
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private ITransformer Train() => _ml.Transforms.Conversion.MapValueToKey("Label")
+        .Append(_ml.MulticlassClassification.Trainers.ConvNet(_ml, new ConvNetClassificationOptions
+        {
+            Architecture = new NetworkBuilder().Conv2d(4, 3, padding: 1).ReLU().MaxPool2d(2).Flatten().Dense(3).Build(),
+            Epochs = 4, BatchSize = 16, Seed = 3, Optimizer = new SgdOptions(0.05f, 0.9f),
+            Normalization = new ChannelNormalization([0.2f], [0.5f]),
+        }))
+        .Append(_ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
+        .Fit(_ml.Data.LoadFromEnumerable(Bars(150, 1)));
+
+    private IDataView TestData => _ml.Data.LoadFromEnumerable(_testRows);
+
+    private List<Output> Predict(ITransformer model) => _ml.Data.CreateEnumerable<Output>(model.Transform(TestData), reuseRowObject: false).ToList();
+
+    private string Save(ITransformer model)
+    {
+        string path = Path.Combine(_directory, "model.zip");
+        _ml.Model.Save(model, TestData.Schema, path);
+        return path;
+    }
+
+    [Fact]
+    public void ALoadedModelScoresLikeTheTrainedOne()
+    {
+        var model = Train();
+        var loaded = new MLContext(seed: 5).Model.Load(Save(model), out _);
+        var expected = Predict(model);
+        var actual = Predict(loaded);
+        Assert.Equal(expected.Select(p => p.PredictedLabel), actual.Select(p => p.PredictedLabel));
+        for (int i = 0; i < expected.Count; i++) Assert.Equal(expected[i].Score, actual[i].Score);
+
+        // ML.NET's evaluator and a PredictionEngine work on the loaded model as on the trained one.
+        var keys = _ml.Transforms.Conversion.MapValueToKey("PredictedLabel", keyData: _ml.Data.LoadFromEnumerable(Classes.Select(c => new ClassName { Label = c })));
+        double Accuracy(ITransformer m) => _ml.MulticlassClassification.Evaluate(keys.Fit(m.Transform(TestData)).Transform(m.Transform(TestData))).MicroAccuracy;
+        Assert.Equal(expected.Zip(_testRows).Count(p => p.First.PredictedLabel == p.Second.Label) / (double)_testRows.Count, Accuracy(loaded), 10);
+        var engine = _ml.Model.CreatePredictionEngine<Input, Output>(loaded);
+        Assert.Equal(expected[7].Score, engine.Predict(_testRows[7]).Score);
+    }
+
+    private sealed class ClassName
+    {
+        public string Label { get; set; } = "";
+    }
+
+    [Fact]
+    public void WithBatchedScoringRestoresTheBatchedTransformerAndItsAnnotations()
+    {
+        var model = Train();
+        var loaded = _ml.Model.Load(Save(model), out var schema);
+        var batched = loaded.WithBatchedScoring();
+        var classifier = batched.FindConvNet();
+        Assert.Equal(Classes, classifier.ClassNames);
+        Assert.Equal(model.GetOutputSchema(schema).Select(c => (c.Name, c.Type)), batched.GetOutputSchema(schema).Select(c => (c.Name, c.Type)));
+        var expected = Predict(model);
+        var actual = Predict(batched);
+        for (int i = 0; i < expected.Count; i++) Assert.Equal(expected[i].Score, actual[i].Score);
+        VBuffer<ReadOnlyMemory<char>> slots = default;
+        batched.GetOutputSchema(schema)["Score"].GetSlotNames(ref slots);
+        Assert.Equal(Classes, slots.DenseValues().Select(v => v.ToString()));
+    }
+
+    [Fact]
+    public async Task ANewProcessLoadsTheZipWithPlainModelLoadAndGivesTheSameScores()
+    {
+        var model = Train();
+        string zip = Save(model), features = Path.Combine(_directory, "features.bin");
+        using (var writer = new BinaryWriter(File.Create(features)))
+        {
+            writer.Write(_testRows.Count);
+            writer.Write(_testRows[0].Features.Length);
+            foreach (var value in _testRows.SelectMany(r => r.Features)) writer.Write(value);
+        }
+        string checker = Path.Combine(AppContext.BaseDirectory.Replace("MlNetConv.Estimators.Tests", "MlNetConv.ModelLoadCheck"), "MlNetConv.ModelLoadCheck.dll");
+        Assert.True(File.Exists(checker), $"{checker} was not built");
+        using var process = Process.Start(new ProcessStartInfo("dotnet", ["exec", checker, zip, features])
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var errors = process.StandardError.ReadToEndAsync();
+        string output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await errors);
+
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var expected = Predict(model);
+        Assert.Equal(expected.Count, lines.Length);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var parts = lines[i].Split(' ');
+            Assert.Equal(expected[i].PredictedLabel, parts[0]);
+            Assert.Equal(expected[i].Score, parts.Skip(1).Select(s => float.Parse(s, CultureInfo.InvariantCulture)));
+        }
+    }
+
+    [Fact]
+    public void ATamperedOrNewerModelIsRefusedWithAReason()
+    {
+        var values = ModelBlob.Encode(Train().FindConvNet());
+        static VBuffer<ReadOnlyMemory<char>> Buffer(string[] v) => new(v.Length, [.. v.Select(s => s.AsMemory())]);
+        var flipped = (string[])values.Clone();
+        int at = flipped[2].Length / 2;
+        flipped[2] = flipped[2][..at] + (flipped[2][at] == 'A' ? 'B' : 'A') + flipped[2][(at + 1)..];
+        Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => ModelBlob.Decode(Buffer(flipped))).Message);
+        var newer = (string[])values.Clone();
+        newer[0] = newer[0].Replace(".v1;", ".v9;");
+        Assert.Contains("upgrade", Assert.Throws<InvalidDataException>(() => ModelBlob.Decode(Buffer(newer))).Message);
+    }
+}
