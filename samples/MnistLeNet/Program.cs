@@ -1,6 +1,6 @@
 // The main job: LeNet-5 trained as one step of an ML.NET pipeline on the bundled MNIST digits
 // (first 8,000 for training, the held-out last 2,000 for testing), evaluated with ML.NET's evaluator and
-// used through a PredictionEngine. Prints `test accuracy: 0.NNNN` last.
+// saved to model.zip, reloaded and used through a PredictionEngine. Prints `test accuracy: 0.NNNN` last.
 using System.Diagnostics;
 using Microsoft.ML;
 using MlNetConv.Data;
@@ -42,8 +42,12 @@ var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
 Console.WriteLine($"macro accuracy: {metrics.MacroAccuracy:F4}, log-loss: {metrics.LogLoss:F4}");
 Console.WriteLine(metrics.ConfusionMatrix.GetFormattedConfusionTable());
 
-// Consume
-var engine = ml.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model);
+// Save, reload (as an app would: plain ml.Model.Load, no registration) and consume
+string modelPath = Path.Combine(AppContext.BaseDirectory, "model.zip");
+ml.Model.Save(model, train.Schema, modelPath);
+var loaded = new MLContext().Model.Load(modelPath, out _);
+Console.WriteLine($"saved and reloaded {modelPath} ({new FileInfo(modelPath).Length / 1024.0:F0} KiB)");
+var engine = ml.Model.CreatePredictionEngine<ModelInput, ModelOutput>(loaded);
 foreach (var row in Rows(digits, 8000, 5))
 {
     var prediction = engine.Predict(row);

@@ -1,3 +1,4 @@
+using MlNetConv.Backends;
 using MlNetConv.Layers;
 using MlNetConv.Optimizers;
 using MlNetConv.Training;
@@ -40,6 +41,10 @@ public sealed class ConvNetClassificationOptions
     /// <summary>(C, H, W) of the feature vector when its column does not carry dimensions (e.g. a plain float vector).</summary>
     public int[]? InputShape { get; set; }
 
+    /// <summary>Where to train and score; null follows the MLContext: its GpuDeviceId (null = CPU) and FallbackToCpu.</summary>
+    public Device? Device { get; set; }
+
+    /// <summary>Every batch's progress (epoch, batch, loss, accuracy, samples/s); epoch summaries also go to MLContext.Log.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 
     /// <summary>Skip rows with a missing label or non-finite features (and count them) instead of failing.</summary>

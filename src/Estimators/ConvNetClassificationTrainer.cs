@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MlNetConv.Backends;
 using MlNetConv.Graphs;
 using MlNetConv.Tensors;
 using MlNetConv.Training;
@@ -42,7 +43,9 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
         if (train.Count == 0) throw new InvalidOperationException("ConvNet: the training data has no usable rows.");
 
         var architecture = Architectures.Clone(o.Architecture ?? Architectures.LeNet5(sampleShape[^1], classCount));
-        var network = new Network(architecture, sampleShape, seed: (ulong)seed);
+        var (backend, choice) = Devices.Create(o.Device ?? (_ml.GpuDeviceId is { } gpu ? Device.Gpu(gpu) : Device.Cpu), _ml.FallbackToCpu);
+        Log(channel, ChannelMessageKind.Info, choice);
+        var network = new Network(architecture, sampleShape, backend, (ulong)seed);
         if (network.OutputShapes[0].Rank != 2 || network.OutputShapes[0][1] != classCount)
             throw new InvalidOperationException($"ConvNet: the network's output is {network.OutputShapes[0]}, but label column '{o.LabelColumnName}' has {classCount} classes: end the network with Dense({classCount}).");
         Log(channel, ChannelMessageKind.Info, $"ConvNet: {network.ParameterCount} parameters, input {sampleShape}, {classCount} classes, {train.Count} training rows on {network.Backend.Name}.");

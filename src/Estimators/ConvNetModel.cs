@@ -36,13 +36,15 @@ public sealed class ConvNetModel
         SampleShape = network.SampleShape;
         Normalization = normalization;
         ClassCount = network.OutputShapes[0][1];
+        Backend = network.Backend;
         _pool.Add(new Scorer(network));
     }
 
     /// <summary>Reads a model written by <see cref="Bytes"/>.</summary>
-    public static ConvNetModel FromBytes(ReadOnlySpan<byte> bytes)
+    /// <param name="backend">where to score; the CPU when null</param>
+    public static ConvNetModel FromBytes(ReadOnlySpan<byte> bytes, IBackend? backend = null)
     {
-        var (network, state) = ModelFile.FromBytes(bytes);
+        var (network, state) = ModelFile.FromBytes(bytes, backend);
         var tensors = state.Tensors.ToDictionary(t => t.Name);
         var normalization = tensors.TryGetValue(MeanTensor, out var mean) && tensors.TryGetValue(StdTensor, out var std)
             ? new ChannelNormalization(mean.Values, std.Values) : null;
@@ -53,6 +55,9 @@ public sealed class ConvNetModel
     public ChannelNormalization? Normalization { get; }
     public int ClassCount { get; }
 
+    /// <summary>Where the model scores.</summary>
+    public IBackend Backend { get; }
+
     /// <summary>The network and its normalisation in the engine's own file format (<see cref="ModelFile"/>).</summary>
     public ReadOnlyMemory<byte> Bytes => _networkBytes;
 
@@ -62,7 +67,7 @@ public sealed class ConvNetModel
     public void Score(Span<float> features, int count, Span<float> scores)
     {
         Normalization?.Apply(features, SampleShape, count);
-        var scorer = _pool.TryTake(out var s) ? s : new Scorer(ModelFile.FromBytes(_networkBytes).Network);
+        var scorer = _pool.TryTake(out var s) ? s : new Scorer(ModelFile.FromBytes(_networkBytes, Backend).Network);
         try
         {
             scorer.Run(features[..(count * SampleShape.Size)], count, scores[..(count * ClassCount)]);

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
+using MlNetConv.Backends;
 
 namespace MlNetConv.Estimators.Persistence;
 
@@ -12,10 +13,11 @@ public static class LoadedModels
     /// which scores <c>BatchSize</c> rows per forward pass (a loaded chain scores row by row) and restores the Score
     /// column's slot names. Other transformers are kept as they are.
     /// </summary>
-    public static ITransformer WithBatchedScoring(this ITransformer loaded) => loaded switch
+    /// <param name="backend">where the restored classifiers score; the CPU when null</param>
+    public static ITransformer WithBatchedScoring(this ITransformer loaded, IBackend? backend = null) => loaded switch
     {
-        IEnumerable<ITransformer> chain when Restore(chain) is { } classifier => classifier,
-        IEnumerable<ITransformer> chain => new TransformerChain<ITransformer>([.. chain.Select(WithBatchedScoring)]),
+        IEnumerable<ITransformer> chain when Restore(chain, backend) is { } classifier => classifier,
+        IEnumerable<ITransformer> chain => new TransformerChain<ITransformer>([.. chain.Select(t => t.WithBatchedScoring(backend))]),
         _ => loaded,
     };
 
@@ -27,12 +29,12 @@ public static class LoadedModels
     private static ConvNetClassificationTransformer? Find(ITransformer transformer) => transformer switch
     {
         ConvNetClassificationTransformer classifier => classifier,
-        IEnumerable<ITransformer> chain => Restore(chain) ?? chain.Select(Find).FirstOrDefault(found => found is not null),
+        IEnumerable<ITransformer> chain => Restore(chain, null) ?? chain.Select(Find).FirstOrDefault(found => found is not null),
         _ => null,
     };
 
     /// <summary>Rebuilds the classifier from the saved chain of <see cref="ModelPersistence.Surrogate"/>, or null for any other chain.</summary>
-    private static ConvNetClassificationTransformer? Restore(IEnumerable<ITransformer> chain)
+    private static ConvNetClassificationTransformer? Restore(IEnumerable<ITransformer> chain, IBackend? backend)
     {
         var parts = chain.ToArray();
         if (parts.Length < 2 || parts[0] is not CustomMappingTransformer<ModelKeyInput, ModelKeyOutput>) return null;
@@ -47,7 +49,7 @@ public static class LoadedModels
             if (!cursor.MoveNext()) throw new InvalidDataException("ConvNet model in the ML.NET zip: the model lookup is empty.");
             cursor.GetGetter<VBuffer<ReadOnlyMemory<char>>>(column)(ref values);
         }
-        var (model, settings) = ModelBlob.Decode(values);
+        var (model, settings) = ModelBlob.Decode(values, backend);
 
         var input = new DataViewSchema.Builder();
         input.AddColumn(settings.FeatureColumn, new VectorDataViewType(NumberDataViewType.Single, model.SampleShape.Size));

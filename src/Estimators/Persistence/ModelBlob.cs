@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML.Data;
+using MlNetConv.Backends;
 
 namespace MlNetConv.Estimators.Persistence;
 
@@ -30,7 +31,7 @@ internal static class ModelBlob
     public static string Identity(in VBuffer<ReadOnlyMemory<char>> values) =>
         values.Length > 0 ? values.GetItemOrDefault(0).ToString() : throw Corrupt("the model column is empty");
 
-    public static (ConvNetModel Model, ClassifierSettings Settings) Decode(in VBuffer<ReadOnlyMemory<char>> values)
+    public static (ConvNetModel Model, ClassifierSettings Settings) Decode(in VBuffer<ReadOnlyMemory<char>> values, IBackend? backend = null)
     {
         var items = values.DenseValues().ToArray();
         if (items.Length < 2) throw Corrupt($"the model column has {items.Length} values, at least 2 are needed");
@@ -51,7 +52,7 @@ internal static class ModelBlob
         if (Header(bytes) != items[0].ToString()) throw Corrupt("the model bytes do not match the header's hash");
         try
         {
-            return (ConvNetModel.FromBytes(bytes), settings);
+            return (ConvNetModel.FromBytes(bytes, backend), settings);
         }
         catch (InvalidDataException e)
         {

@@ -1,0 +1,78 @@
+using MlNetConv.Backends.Cpu;
+
+namespace MlNetConv.Backends;
+
+/// <summary>A GPU backend family (e.g. the ILGPU/CUDA backend of MlNetConv.Gpu), registered with <see cref="Devices.Register"/>.</summary>
+public interface IGpuBackendProvider
+{
+    string Name { get; }
+
+    /// <summary>The usable GPUs, by id: e.g. "NVIDIA H200 (139 GiB)".</summary>
+    IReadOnlyList<string> ListGpus();
+
+    IBackend Create(int id);
+}
+
+/// <summary>
+/// Resolves a <see cref="Device"/> to a backend. GPU backends come from registered providers; the MlNetConv.Gpu
+/// assembly is also found by name when it is deployed with the application, so no registration call is needed.
+/// </summary>
+public static class Devices
+{
+    private const string GpuProviderType = "MlNetConv.Gpu.GpuBackendProvider, MlNetConv.Gpu";
+    private static readonly List<IGpuBackendProvider> Providers = [];
+    private static readonly Lock Gate = new();
+    private static bool _probed;
+
+    public static void Register(IGpuBackendProvider provider)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        lock (Gate)
+            if (!Providers.Any(p => p.GetType() == provider.GetType())) Providers.Add(provider);
+    }
+
+    /// <summary>The usable GPUs of every provider, with their ids.</summary>
+    public static IReadOnlyList<(IGpuBackendProvider Provider, int Id, string Description)> ListGpus()
+    {
+        lock (Gate)
+        {
+            ProbeOnce();
+            return [.. Providers.SelectMany(p => p.ListGpus().Select((d, i) => (p, i, d)))];
+        }
+    }
+
+    /// <summary>The backend for <paramref name="device"/>, and a sentence saying what was chosen and why (for logs).</summary>
+    /// <exception cref="InvalidOperationException">a GPU was asked for, there is none with that id, and falling back is not allowed</exception>
+    public static (IBackend Backend, string Choice) Create(Device device, bool fallbackToCpu = false)
+    {
+        if (device.Kind == DeviceKind.Cpu) return (CpuBackend.Default, "Device: CPU.");
+        var gpus = ListGpus();
+        int id = device.Kind == DeviceKind.Gpu ? device.Id : 0;
+        if (id < gpus.Count)
+        {
+            var (provider, localId, description) = gpus[id];
+            return (provider.Create(localId), $"Device: GPU {id}, {description} ({provider.Name}).");
+        }
+        string reason = gpus.Count == 0
+            ? "no GPU backend is available (deploy MlNetConv.Gpu and a CUDA driver)"
+            : $"GPU {id} does not exist; the GPUs are {string.Join(", ", gpus.Select((g, i) => $"{i}: {g.Description}"))}";
+        if (device.Kind == DeviceKind.Auto) return (CpuBackend.Default, $"Device: CPU ({reason}).");
+        if (fallbackToCpu) return (CpuBackend.Default, $"Device: CPU, falling back because {reason}.");
+        throw new InvalidOperationException($"Device {device} was asked for but {reason}. Allow falling back to the CPU (MLContext.FallbackToCpu) or choose Device.Cpu.");
+    }
+
+    private static void ProbeOnce()
+    {
+        if (_probed) return;
+        _probed = true;
+        try
+        {
+            if (Type.GetType(GpuProviderType, throwOnError: false) is { } type && Activator.CreateInstance(type) is IGpuBackendProvider provider)
+                Register(provider);
+        }
+        catch (Exception e) when (e is IOException or BadImageFormatException or TypeLoadException or System.Reflection.TargetInvocationException)
+        {
+            // A GPU assembly that cannot load is the same as none: Create's message says so.
+        }
+    }
+}
