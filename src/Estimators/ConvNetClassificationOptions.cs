@@ -12,7 +12,7 @@ public sealed class ConvNetClassificationOptions
     /// <summary>ML.NET's default column names.</summary>
     public static class Defaults
     {
-        public const string Label = "Label", Features = "Features", Score = "Score", PredictedLabel = "PredictedLabel";
+        public const string Label = "Label", Features = "Features", Score = "Score", PredictedLabel = "PredictedLabel", ImagePath = "ImagePath";
         public const int Epochs = 10, BatchSize = 64;
     }
 
@@ -38,8 +38,14 @@ public sealed class ConvNetClassificationOptions
     /// <summary>Applied to every input, in training and scoring, and saved with the model.</summary>
     public ChannelNormalization? Normalization { get; set; }
 
-    /// <summary>(C, H, W) of the feature vector when its column does not carry dimensions (e.g. a plain float vector).</summary>
+    /// <summary>
+    /// (C, H, W) of the feature vector when its column does not carry dimensions (e.g. a plain float vector); for an
+    /// image column, (1, H, W) reads the R plane only (grey images) instead of R, G, B.
+    /// </summary>
     public int[]? InputShape { get; set; }
+
+    /// <summary>A text column holding each row's image path, quoted in errors about unreadable images (if the column exists).</summary>
+    public string? ImagePathColumnName { get; set; } = Defaults.ImagePath;
 
     /// <summary>Where to train and score; null follows the MLContext: its GpuDeviceId (null = CPU) and FallbackToCpu.</summary>
     public Device? Device { get; set; }
@@ -47,7 +53,7 @@ public sealed class ConvNetClassificationOptions
     /// <summary>Every batch's progress (epoch, batch, loss, accuracy, samples/s); epoch summaries also go to MLContext.Log.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 
-    /// <summary>Skip rows with a missing label or non-finite features (and count them) instead of failing.</summary>
+    /// <summary>Skip bad rows (missing label, unreadable image, wrong size, non-finite values) and count them, instead of failing.</summary>
     public bool SkipBadRows { get; set; }
 
     public string LabelColumnName { get; set; } = Defaults.Label;

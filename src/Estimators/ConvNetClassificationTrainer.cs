@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using Microsoft.ML.Transforms.Image;
 using MlNetConv.Backends;
 using MlNetConv.Graphs;
 using MlNetConv.Tensors;
@@ -27,17 +28,20 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
     public ConvNetClassificationTransformer Fit(IDataView input)
     {
         var o = _options;
-        var (sampleShape, classCount) = CheckSchema(input.Schema);
+        var (features, classCount) = CheckSchema(input.Schema);
+        var sampleShape = features.SampleShape;
         var host = ((IHostEnvironment)_ml).Register("ConvNet");
         using var channel = host.Start("Training");
         int seed = o.Seed ?? host.Rand.Next();
-        var (train, skipped) = DataViewReader.Read(input, o.FeatureColumnName, o.LabelColumnName, sampleShape, o.SkipBadRows, "Training");
+        var (train, skipped) = DataViewReader.Read(input, features, o.LabelColumnName, o.SkipBadRows, "training", o.ImagePathColumnName);
         if (skipped > 0) Log(channel, ChannelMessageKind.Warning, $"Skipped {skipped} bad training rows.");
         IDataset? validation = null;
         if (o.ValidationSet is not null)
         {
-            CheckSchema(o.ValidationSet.Schema);
-            (validation, skipped) = DataViewReader.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, sampleShape, o.SkipBadRows, "Validation");
+            var (validationFeatures, validationClasses) = CheckSchema(o.ValidationSet.Schema);
+            if (validationFeatures.SampleShape != sampleShape || validationFeatures.IsImage != features.IsImage || validationClasses != classCount)
+                throw new ArgumentOutOfRangeException(nameof(input), $"ConvNet: the validation set has input {validationFeatures.SampleShape} and {validationClasses} classes, the training set {sampleShape} and {classCount}.");
+            (validation, skipped) = DataViewReader.Read(o.ValidationSet, features, o.LabelColumnName, o.SkipBadRows, "validation", o.ImagePathColumnName);
             if (skipped > 0) Log(channel, ChannelMessageKind.Warning, $"Skipped {skipped} bad validation rows.");
         }
         if (train.Count == 0) throw new InvalidOperationException("ConvNet: the training data has no usable rows.");
@@ -59,8 +63,8 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
         });
         trainer.Fit(train, validation);
         var labelAnnotations = input.Schema[o.LabelColumnName].Annotations;
-        return new ConvNetClassificationTransformer(new ConvNetModel(network, o.Normalization), o.FeatureColumnName,
-            o.ScoreColumnName, o.PredictedLabelColumnName, labelAnnotations);
+        return new ConvNetClassificationTransformer(new ConvNetModel(network, o.Normalization), o.FeatureColumnName, features.IsImage,
+            o.ScoreColumnName, o.PredictedLabelColumnName, labelAnnotations) { ImagePathColumnName = o.ImagePathColumnName };
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
@@ -68,8 +72,18 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
         var label = inputSchema.FirstOrDefault(c => c.Name == _options.LabelColumnName);
         if (label.Name is null) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"ConvNet: label column '{_options.LabelColumnName}' not found.");
         if (!label.IsKey) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"ConvNet: label column '{_options.LabelColumnName}' must be a key; add MapValueToKey(\"{_options.LabelColumnName}\") before the trainer.");
-        // ML.NET's own multiclass trainer declares exactly the Score/PredictedLabel columns this trainer adds.
-        var shape = _ml.MulticlassClassification.Trainers.NaiveBayes(_options.LabelColumnName, _options.FeatureColumnName).GetOutputSchema(inputSchema);
+        var features = inputSchema.FirstOrDefault(c => c.Name == _options.FeatureColumnName);
+        if (features.Name is null) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"ConvNet: feature column '{_options.FeatureColumnName}' not found.");
+        // ML.NET's own multiclass trainer declares exactly the Score/PredictedLabel columns this trainer adds; it
+        // takes a float vector, so an image column is declared through the pixels ExtractPixels would give.
+        const string pixels = "__mlnetconv_pixels";
+        var trainers = _ml.MulticlassClassification.Trainers;
+        var shape = features.ItemType is ImageDataViewType
+            ? _ml.Transforms.ExtractPixels(pixels, _options.FeatureColumnName)
+                .Append(trainers.NaiveBayes(_options.LabelColumnName, pixels))
+                .Append(_ml.Transforms.DropColumns(pixels))
+                .GetOutputSchema(inputSchema)
+            : trainers.NaiveBayes(_options.LabelColumnName, _options.FeatureColumnName).GetOutputSchema(inputSchema);
         return _options.ScoreColumnName == ConvNetClassificationOptions.Defaults.Score && _options.PredictedLabelColumnName == ConvNetClassificationOptions.Defaults.PredictedLabel
             ? shape
             : _ml.Transforms.CopyColumns(_options.ScoreColumnName, ConvNetClassificationOptions.Defaults.Score)
@@ -77,19 +91,15 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
                 .GetOutputSchema(shape);
     }
 
-    private (Shape SampleShape, int Classes) CheckSchema(DataViewSchema schema)
+    private (FeatureColumn Features, int Classes) CheckSchema(DataViewSchema schema)
     {
         var o = _options;
-        var vector = SchemaChecks.FeatureVector(schema, o.FeatureColumnName);
-        var label = SchemaChecks.Column(schema, o.LabelColumnName, "label");
+        var features = FeatureColumn.Resolve(schema, o.FeatureColumnName, o.InputShape);
+        var label = FeatureColumn.Find(schema, o.LabelColumnName, "label");
         if (label.Type is not KeyDataViewType key || key.RawType != typeof(uint))
             throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: label column '{o.LabelColumnName}' must be a UInt32 key (add MapValueToKey), got {label.Type}.");
         if (key.Count < 2) throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: label column '{o.LabelColumnName}' has {key.Count} classes; at least 2 are needed.");
-        int[] dims = o.InputShape ?? (vector.Dimensions.Length >= 2 ? vector.Dimensions.ToArray() : [1, vector.Size]);
-        var shape = new Shape(dims);
-        if (shape.Size != vector.Size)
-            throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: input shape {shape} has {shape.Size} values but column '{o.FeatureColumnName}' has {vector.Size}.");
-        return (shape, (int)key.Count);
+        return (features, (int)key.Count);
     }
 
     private static void Log(IChannel channel, ChannelMessageKind kind, string message)

@@ -10,11 +10,12 @@ namespace MlNetConv.Estimators;
 /// </summary>
 public sealed class ConvNetClassificationTransformer : ITransformer
 {
-    internal ConvNetClassificationTransformer(ConvNetModel model, string featureColumn, string scoreColumn, string predictedLabelColumn,
+    internal ConvNetClassificationTransformer(ConvNetModel model, string featureColumn, bool imageInput, string scoreColumn, string predictedLabelColumn,
         DataViewSchema.Annotations labelAnnotations, int batchSize = 256)
     {
         Model = model;
         FeatureColumnName = featureColumn;
+        ImageInput = imageInput;
         ScoreColumnName = scoreColumn;
         PredictedLabelColumnName = predictedLabelColumn;
         LabelAnnotations = labelAnnotations;
@@ -24,6 +25,12 @@ public sealed class ConvNetClassificationTransformer : ITransformer
 
     public ConvNetModel Model { get; }
     public string FeatureColumnName { get; }
+
+    /// <summary>Whether the feature column holds images (MLImage) rather than float vectors.</summary>
+    public bool ImageInput { get; }
+
+    /// <summary>A text column whose value (an image path) errors about unreadable images quote, if the input has it.</summary>
+    public string? ImagePathColumnName { get; init; } = ConvNetClassificationOptions.Defaults.ImagePath;
     public string ScoreColumnName { get; }
     public string PredictedLabelColumnName { get; }
     internal DataViewSchema.Annotations LabelAnnotations { get; }
@@ -56,5 +63,5 @@ public sealed class ConvNetClassificationTransformer : ITransformer
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => Persistence.ModelPersistence.Save(this, ctx);
 
-    private void CheckInput(DataViewSchema schema) => SchemaChecks.FeatureVector(schema, FeatureColumnName, Model.SampleShape.Size);
+    internal FeatureColumn CheckInput(DataViewSchema schema) => FeatureColumn.ForModel(schema, FeatureColumnName, Model.SampleShape, ImageInput);
 }

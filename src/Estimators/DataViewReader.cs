@@ -1,52 +1,48 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MlNetConv.Tensors;
 using MlNetConv.Training;
 
 namespace MlNetConv.Estimators;
 
 /// <summary>
-/// Decodes the rows of an IDataView once into an engine data set: raw features (known-size float vectors)
-/// and key labels (1..K, stored 0-based), so that epochs can be shuffled.
+/// Decodes the rows of an IDataView once into an engine data set: samples from the feature column (vectors or
+/// images) and key labels (1..K, stored 0-based), so that epochs can be shuffled.
 /// </summary>
 internal static class DataViewReader
 {
-    /// <returns>the rows, and how many were left out (missing label or non-finite features) with skipBadRows</returns>
-    public static (InMemoryDataset Data, int Skipped) Read(IDataView data, string featureColumn, string labelColumn, Shape sampleShape,
-        bool skipBadRows, string role)
+    /// <returns>the rows, and how many were left out (bad rows, with skipBadRows)</returns>
+    public static (InMemoryDataset Data, int Skipped) Read(IDataView data, FeatureColumn featureColumn, string labelColumn, bool skipBadRows,
+        string role, string? pathColumn)
     {
-        var feature = data.Schema[featureColumn];
         var label = data.Schema[labelColumn];
-        int size = sampleShape.Size, capacity = (int)Math.Min(data.GetRowCount() ?? 0, int.MaxValue / size);
+        var shape = featureColumn.SampleShape;
+        int size = shape.Size, capacity = (int)Math.Min(data.GetRowCount() ?? 0, int.MaxValue / size);
         var features = new List<float>(capacity * size);
         var labels = new List<int>(capacity);
         int skipped = 0;
-        long row = -1;
-        using var cursor = data.GetRowCursor([feature, label]);
-        var getFeatures = cursor.GetGetter<VBuffer<float>>(feature);
+        using var cursor = data.GetRowCursor([.. FeatureReader.Needs(data.Schema, featureColumn, pathColumn), label]);
+        var reader = featureColumn.Reader(cursor, role, pathColumn);
         var getLabel = cursor.GetGetter<uint>(label);
-        VBuffer<float> buffer = default;
         uint key = 0;
-        var dense = new float[size];
+        var sample = new float[size];
         while (cursor.MoveNext())
         {
-            row++;
-            getFeatures(ref buffer);
-            getLabel(ref key);
-            if (buffer.Length != size)
-                throw new InvalidOperationException($"{role} row {row}: column '{featureColumn}' has {buffer.Length} values, expected {size} for input shape {sampleShape}.");
-            buffer.CopyTo(dense);
-            string? problem = key == 0 ? $"column '{labelColumn}' is missing (key value 0)"
-                : !dense.All(float.IsFinite) ? $"column '{featureColumn}' holds NaN or infinity" : null;
-            if (problem is not null)
+            try
             {
-                if (!skipBadRows) throw new InvalidOperationException($"{role} row {row}: {problem}. Set SkipBadRows to skip such rows.");
+                getLabel(ref key);
+                if (key == 0) throw new BadRowException(role, cursor.Position, labelColumn, null, "the label is missing (key value 0)");
+                reader.Read(sample);
+                foreach (float v in sample)
+                    if (!float.IsFinite(v)) throw reader.Bad("the features hold NaN or infinity");
+            }
+            catch (BadRowException) when (skipBadRows)
+            {
                 skipped++;
                 continue;
             }
-            features.AddRange(dense);
+            features.AddRange(sample);
             labels.Add((int)key - 1);
         }
-        return (new InMemoryDataset([.. features], [.. labels], sampleShape), skipped);
+        return (new InMemoryDataset([.. features], [.. labels], shape), skipped);
     }
 }

@@ -18,8 +18,10 @@ internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTran
         var needed = columnsNeeded.ToArray();
         int inputCount = input.Schema.Count;
         var inputColumns = needed.Where(c => c.Index < inputCount).Select(c => input.Schema[c.Index]).ToList();
-        var lookahead = needed.Any(c => c.Index >= inputCount) ? input.GetRowCursor([input.Schema[transformer.FeatureColumnName]]) : null;
-        return new Cursor(Schema, transformer, input.GetRowCursor(inputColumns), lookahead, needed);
+        var features = transformer.CheckInput(input.Schema);
+        var lookahead = needed.Any(c => c.Index >= inputCount)
+            ? input.GetRowCursor(FeatureReader.Needs(input.Schema, features, transformer.ImagePathColumnName)) : null;
+        return new Cursor(Schema, transformer, input.GetRowCursor(inputColumns), lookahead, features, needed);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
@@ -30,15 +32,14 @@ internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTran
         private readonly ConvNetClassificationTransformer _transformer;
         private readonly DataViewRowCursor _input;
         private readonly DataViewRowCursor? _lookahead;
-        private readonly ValueGetter<VBuffer<float>>? _features;
+        private readonly FeatureReader? _features;
         private readonly HashSet<int> _active;
         private readonly int _k, _sample;
         private readonly float[] _batchFeatures, _batchScores;
         private int _batchCount, _batchAt;
-        private VBuffer<float> _buffer;
 
         public Cursor(DataViewSchema schema, ConvNetClassificationTransformer transformer, DataViewRowCursor input, DataViewRowCursor? lookahead,
-            DataViewSchema.Column[] active)
+            FeatureColumn features, DataViewSchema.Column[] active)
         {
             Schema = schema;
             _transformer = transformer;
@@ -49,7 +50,7 @@ internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTran
             _sample = transformer.Model.SampleShape.Size;
             _batchFeatures = new float[transformer.BatchSize * _sample];
             _batchScores = new float[transformer.BatchSize * _k];
-            if (lookahead is not null) _features = lookahead.GetGetter<VBuffer<float>>(lookahead.Schema[transformer.FeatureColumnName]);
+            if (lookahead is not null) _features = features.Reader(lookahead, "scoring", transformer.ImagePathColumnName);
         }
 
         public override DataViewSchema Schema { get; }
@@ -71,10 +72,7 @@ internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTran
             _batchAt = 0;
             while (_batchCount < _transformer.BatchSize && _lookahead!.MoveNext())
             {
-                _features!(ref _buffer);
-                if (_buffer.Length != _sample)
-                    throw new InvalidOperationException($"ConvNet: row {_lookahead.Position}, column '{_transformer.FeatureColumnName}' has {_buffer.Length} values, expected {_sample}.");
-                _buffer.CopyTo(_batchFeatures, _batchCount * _sample);
+                _features!.Read(_batchFeatures.AsSpan(_batchCount * _sample, _sample));
                 _batchCount++;
             }
             if (_batchCount > 0) _transformer.Model.Score(_batchFeatures, _batchCount, _batchScores);

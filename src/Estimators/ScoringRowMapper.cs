@@ -9,11 +9,13 @@ internal sealed class ScoringRowMapper(DataViewSchema inputSchema, ConvNetClassi
     public DataViewSchema InputSchema => inputSchema;
     public DataViewSchema OutputSchema { get; } = ScoringColumns.Schema(inputSchema, transformer);
 
+    private readonly FeatureColumn _features = transformer.CheckInput(inputSchema);
+
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns) =>
-        dependingColumns.Any(c => c.Index >= inputSchema.Count) ? [inputSchema[transformer.FeatureColumnName]] : [];
+        dependingColumns.Any(c => c.Index >= inputSchema.Count) ? FeatureReader.Needs(inputSchema, _features, transformer.ImagePathColumnName) : [];
 
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns) =>
-        new Row(OutputSchema, transformer, input, activeColumns.Select(c => c.Index).ToHashSet());
+        new Row(OutputSchema, transformer, _features, input, activeColumns.Select(c => c.Index).ToHashSet());
 
     private sealed class Row : DataViewRow
     {
@@ -21,11 +23,10 @@ internal sealed class ScoringRowMapper(DataViewSchema inputSchema, ConvNetClassi
         private readonly DataViewRow _input;
         private readonly HashSet<int> _active;
         private readonly float[] _features, _scores;
-        private readonly ValueGetter<VBuffer<float>>? _getFeatures;
-        private VBuffer<float> _buffer;
+        private readonly FeatureReader? _reader;
         private long _scoredPosition = -1;
 
-        public Row(DataViewSchema schema, ConvNetClassificationTransformer transformer, DataViewRow input, HashSet<int> active)
+        public Row(DataViewSchema schema, ConvNetClassificationTransformer transformer, FeatureColumn features, DataViewRow input, HashSet<int> active)
         {
             Schema = schema;
             _transformer = transformer;
@@ -34,7 +35,7 @@ internal sealed class ScoringRowMapper(DataViewSchema inputSchema, ConvNetClassi
             _features = new float[transformer.Model.SampleShape.Size];
             _scores = new float[transformer.Model.ClassCount];
             if (active.Any(i => i >= input.Schema.Count))
-                _getFeatures = input.GetGetter<VBuffer<float>>(input.Schema[transformer.FeatureColumnName]);
+                _reader = features.Reader(input, "scoring", transformer.ImagePathColumnName);
         }
 
         public override DataViewSchema Schema { get; }
@@ -47,10 +48,7 @@ internal sealed class ScoringRowMapper(DataViewSchema inputSchema, ConvNetClassi
         {
             if (_scoredPosition != _input.Position || _input.Position < 0)
             {
-                _getFeatures!(ref _buffer);
-                if (_buffer.Length != _features.Length)
-                    throw new InvalidOperationException($"ConvNet: column '{_transformer.FeatureColumnName}' has {_buffer.Length} values, expected {_features.Length}.");
-                _buffer.CopyTo(_features);
+                _reader!.Read(_features);
                 _transformer.Model.Score(_features, 1, _scores);
                 _scoredPosition = _input.Position;
             }

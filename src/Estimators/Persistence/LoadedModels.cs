@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
+using Microsoft.ML.Transforms.Image;
 using MlNetConv.Backends;
 
 namespace MlNetConv.Estimators.Persistence;
@@ -52,10 +53,12 @@ public static class LoadedModels
         var (model, settings) = ModelBlob.Decode(values, backend);
 
         var input = new DataViewSchema.Builder();
-        input.AddColumn(settings.FeatureColumn, new VectorDataViewType(NumberDataViewType.Single, model.SampleShape.Size));
+        input.AddColumn(settings.FeatureColumn, settings.ImageInput
+            ? new ImageDataViewType(model.SampleShape[1], model.SampleShape[2])
+            : new VectorDataViewType(NumberDataViewType.Single, model.SampleShape.Size));
         var labelAnnotations = new TransformerChain<ITransformer>(parts).GetOutputSchema(input.ToSchema())[settings.PredictedLabelColumn].Annotations;
-        return new ConvNetClassificationTransformer(model, settings.FeatureColumn, settings.ScoreColumn, settings.PredictedLabelColumn,
-            labelAnnotations, settings.BatchSize);
+        return new ConvNetClassificationTransformer(model, settings.FeatureColumn, settings.ImageInput, settings.ScoreColumn, settings.PredictedLabelColumn,
+            labelAnnotations, settings.BatchSize) { ImagePathColumnName = settings.ImagePathColumn };
     }
 
     /// <summary>A row to look the model up with: the key mapping needs no input, but a view needs a column.</summary>

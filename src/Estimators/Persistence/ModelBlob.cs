@@ -4,8 +4,8 @@ using MlNetConv.Backends;
 
 namespace MlNetConv.Estimators.Persistence;
 
-/// <summary>What a saved classifier needs besides its network and label values: column names and batch size.</summary>
-internal sealed record ClassifierSettings(string FeatureColumn, string ScoreColumn, string PredictedLabelColumn, int BatchSize);
+/// <summary>What a saved classifier needs besides its network and label values: its columns and batch size.</summary>
+internal sealed record ClassifierSettings(string FeatureColumn, bool ImageInput, string? ImagePathColumn, string ScoreColumn, string PredictedLabelColumn, int BatchSize);
 
 /// <summary>
 /// A trained classifier as text values small enough for ML.NET's saver: a header (format version, byte count and the
@@ -19,7 +19,7 @@ internal static class ModelBlob
     public static string[] Encode(ConvNetClassificationTransformer t)
     {
         var bytes = t.Model.Bytes.Span;
-        var settings = new ClassifierSettings(t.FeatureColumnName, t.ScoreColumnName, t.PredictedLabelColumnName, t.BatchSize);
+        var settings = new ClassifierSettings(t.FeatureColumnName, t.ImageInput, t.ImagePathColumnName, t.ScoreColumnName, t.PredictedLabelColumnName, t.BatchSize);
         int chunkBytes = SavedFormat.ChunkChars / 4 * 3;
         var values = new List<string> { Header(bytes), JsonSerializer.Serialize(settings) };
         for (int at = 0; at < bytes.Length; at += chunkBytes)

@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
+using Microsoft.ML.Transforms.Image;
 
 namespace MlNetConv.Estimators.Persistence;
 
@@ -12,7 +13,7 @@ namespace MlNetConv.Estimators.Persistence;
 /// <code>
 /// key mapping          → __mlnetconv_key = "MlNetConv.ConvNetClassifier.v1"
 /// MapValue (lookup)    → __mlnetconv_model = [header, settings, base64 chunks...], __mlnetconv_slots = [0..K-1]
-/// CopyColumns          → __mlnetconv_features = the feature column
+/// CopyColumns          → __mlnetconv_features = the feature column (ExtractPixels for an image column)
 /// scoring mapping      → __mlnetconv_score_text (K fixed-width probabilities), __mlnetconv_index (argmax)
 /// Expression           → Score = known-size vector of K floats parsed from the score text
 /// MapValue, ValueToKey → PredictedLabel = key over the label's values
@@ -39,17 +40,31 @@ internal static class ModelPersistence
         var chain = ml.Transforms.CustomMapping(new ModelKeyMapping().GetMapping(), SavedFormat.KeyContract)
             .Append(ml.Transforms.Conversion.MapValue(SavedFormat.Model, lookup, lookup.Schema[nameof(LookupRow.Key)], lookup.Schema[nameof(LookupRow.Model)], SavedFormat.Key))
             .Append(ml.Transforms.Conversion.MapValue(SavedFormat.Slots, lookup, lookup.Schema[nameof(LookupRow.Key)], lookup.Schema[nameof(LookupRow.Slots)], SavedFormat.Key))
-            .Append(ml.Transforms.CopyColumns(SavedFormat.Features, t.FeatureColumnName))
+            .Append(Features(ml, t))
             .Append(ml.Transforms.CustomMapping(new ScoringMapping().GetMapping(), SavedFormat.ScoringContract))
             .Append(ml.Transforms.Expression(t.ScoreColumnName, $"(i, s) => float(mid(s, int(i) * {w}, int(i) * {w} + {w}))", SavedFormat.Slots, SavedFormat.ScoreText))
             .Append(PredictedLabel(ml, t))
             .Append(ml.Transforms.DropColumns(SavedFormat.TemporaryColumns));
 
-        var inputSchema = SchemaDefinition.Create(typeof(FeatureRow));
-        inputSchema[nameof(FeatureRow.Features)].ColumnName = t.FeatureColumnName;
-        inputSchema[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, t.Model.SampleShape.Size);
-        var fitted = chain.Fit(ml.Data.LoadFromEnumerable(Array.Empty<FeatureRow>(), inputSchema));
+        var fitted = chain.Fit(t.ImageInput ? Empty<ImageRow>(ml, t, new ImageDataViewType(t.Model.SampleShape[1], t.Model.SampleShape[2]))
+            : Empty<VectorRow>(ml, t, new VectorDataViewType(NumberDataViewType.Single, t.Model.SampleShape.Size)));
         return new TransformerChain<ITransformer>([.. fitted]);
+    }
+
+    /// <summary>The features as the scoring mapping's float vector: a copy, or for images ExtractPixels with the scale and channels the engine reads.</summary>
+    private static IEstimator<ITransformer> Features(MLContext ml, ConvNetClassificationTransformer t) => t.ImageInput
+        ? ml.Transforms.ExtractPixels(SavedFormat.Features, t.FeatureColumnName,
+            t.Model.SampleShape[0] == 1 ? ImagePixelExtractingEstimator.ColorBits.Red : ImagePixelExtractingEstimator.ColorBits.Rgb,
+            scaleImage: FeatureColumn.PixelScale)
+        : ml.Transforms.CopyColumns(SavedFormat.Features, t.FeatureColumnName);
+
+    /// <summary>An empty view with the classifier's feature column, to fit the saved chain on.</summary>
+    private static IDataView Empty<TRow>(MLContext ml, ConvNetClassificationTransformer t, DataViewType featureType) where TRow : class
+    {
+        var schema = SchemaDefinition.Create(typeof(TRow));
+        schema[0].ColumnName = t.FeatureColumnName;
+        schema[0].ColumnType = featureType;
+        return ml.Data.LoadFromEnumerable(Array.Empty<TRow>(), schema);
     }
 
     /// <summary>PredictedLabel: class index → the label's key value (whatever its type) → key over those values.</summary>
@@ -85,9 +100,15 @@ internal static class ModelPersistence
         public float[] Slots { get; set; } = [];
     }
 
-    private sealed class FeatureRow
+    private sealed class VectorRow
     {
         public float[] Features { get; set; } = [];
+    }
+
+    private sealed class ImageRow
+    {
+        [ImageType(1, 1)] // a placeholder: Empty sets the model's image size
+        public MLImage? Features { get; set; }
     }
 
     private sealed class ValueRow<T>
