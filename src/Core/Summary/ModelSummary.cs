@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MlNetConv.Backends.Meta;
 using MlNetConv.Geometry;
 using MlNetConv.Graphs;
 using MlNetConv.Layers;
@@ -38,6 +39,17 @@ public sealed class ModelSummary
         var rows = new List<LayerSummary>();
         Walk(network.Root, "", new Field(Int3.One, Int3.One), rows, isRoot: true);
         return new ModelSummary(rows, network.InputShape);
+    }
+
+    /// <summary>
+    /// The summary of an architecture for one sample shape (C, spatial...), from shapes alone: a copy is built on the
+    /// <see cref="MetaBackend"/>, so no weight is allocated (VGG-19 is counted in milliseconds) and
+    /// <paramref name="architecture"/> stays unbuilt.
+    /// </summary>
+    public static ModelSummary Of(ILayer architecture, Shape sampleShape)
+    {
+        using var network = new Network(LayerRegistry.ReadLayer(LayerRegistry.ToJson(architecture)), sampleShape, MetaBackend.Default);
+        return Of(network);
     }
 
     /// <summary>Receptive field size and jump (input pixels between neighbouring outputs).</summary>

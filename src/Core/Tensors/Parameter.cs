@@ -1,3 +1,4 @@
+using MlNetConv.Backends.Meta;
 using MlNetConv.Init;
 
 namespace MlNetConv.Tensors;
@@ -39,10 +40,13 @@ public sealed class Parameter
     public Shape Shape => Value.Shape;
     public int Size => Value.Size;
 
-    /// <summary>Draws the value from the initializer with a stream keyed by (seed, name); buffers without one keep their value.</summary>
+    /// <summary>
+    /// Draws the value from the initializer with a stream keyed by (seed, name); buffers without one keep their value,
+    /// and so do tensors of the <see cref="MetaBackend"/>, which have none.
+    /// </summary>
     public void Initialize(ulong seed)
     {
-        if (Initializer is null) return;
+        if (Initializer is null || Value.Backend is MetaBackend) return;
         var values = new float[Size];
         Initializer.Initialize(values, FanIn, FanOut, new RandomStream(seed, Name));
         Value.CopyFrom(values);

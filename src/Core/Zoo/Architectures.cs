@@ -5,8 +5,12 @@ using MlNetConv.Layers;
 namespace MlNetConv.Zoo;
 
 /// <summary>
-/// The model zoo: functions that return unbuilt networks. Input sizes are inferred when a network is built; the
-/// arguments only choose what depends on them (padding for small inputs, the number of classes).
+/// The model zoo: functions that return unbuilt networks, one family per file (LeNet here, <see cref="AlexNet"/>,
+/// <see cref="Vgg"/>, <see cref="GoogLeNet"/>, <see cref="ResNet"/>, <see cref="CifarResNet"/>), with torchvision's
+/// parameter names where a torchvision model exists. Input channels and sizes are inferred when a network is built; the
+/// arguments only choose what depends on them (padding for small inputs, the pooling before a classifier, the number of
+/// classes). <c>ModelSummary.Of(Architectures.Vgg16(), new Shape(3, 224, 224))</c> counts parameters and
+/// multiply-accumulates from shapes alone, without allocating weights.
 /// </summary>
 public static partial class Architectures
 {
