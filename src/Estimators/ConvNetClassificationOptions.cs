@@ -14,6 +14,7 @@ public sealed class ConvNetClassificationOptions
     {
         public const string Label = "Label", Features = "Features", Score = "Score", PredictedLabel = "PredictedLabel", ImagePath = "ImagePath";
         public const int Epochs = 10, BatchSize = 64;
+        public const long MaxInMemoryBytes = 2L << 30;
     }
 
     /// <summary>The network: a zoo architecture (<c>Architectures.LeNet5()</c>) or one written with NetworkBuilder. It is copied, never built in place.</summary>
@@ -52,6 +53,12 @@ public sealed class ConvNetClassificationOptions
 
     /// <summary>Every batch's progress (epoch, batch, loss, accuracy, samples/s); epoch summaries also go to MLContext.Log.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>
+    /// Training samples are decoded into memory when they take at most this many bytes (4 per value); larger data is
+    /// streamed from the IDataView every epoch through a cache of this size, in randomly chosen blocks of rows.
+    /// </summary>
+    public long MaxInMemoryBytes { get; set; } = Defaults.MaxInMemoryBytes;
 
     /// <summary>Skip bad rows (missing label, unreadable image, wrong size, non-finite values) and count them, instead of failing.</summary>
     public bool SkipBadRows { get; set; }

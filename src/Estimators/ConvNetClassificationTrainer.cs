@@ -33,7 +33,7 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
         var host = ((IHostEnvironment)_ml).Register("ConvNet");
         using var channel = host.Start("Training");
         int seed = o.Seed ?? host.Rand.Next();
-        var (train, skipped) = DataViewReader.Read(input, features, o.LabelColumnName, o.SkipBadRows, "training", o.ImagePathColumnName);
+        var (train, skipped) = DataViewReader.Read(input, features, o.LabelColumnName, o.SkipBadRows, "training", o.ImagePathColumnName, o.MaxInMemoryBytes);
         if (skipped > 0) Log(channel, ChannelMessageKind.Warning, $"Skipped {skipped} bad training rows.");
         IDataset? validation = null;
         if (o.ValidationSet is not null)
@@ -41,7 +41,7 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
             var (validationFeatures, validationClasses) = CheckSchema(o.ValidationSet.Schema);
             if (validationFeatures.SampleShape != sampleShape || validationFeatures.IsImage != features.IsImage || validationClasses != classCount)
                 throw new ArgumentOutOfRangeException(nameof(input), $"ConvNet: the validation set has input {validationFeatures.SampleShape} and {validationClasses} classes, the training set {sampleShape} and {classCount}.");
-            (validation, skipped) = DataViewReader.Read(o.ValidationSet, features, o.LabelColumnName, o.SkipBadRows, "validation", o.ImagePathColumnName);
+            (validation, skipped) = DataViewReader.Read(o.ValidationSet, features, o.LabelColumnName, o.SkipBadRows, "validation", o.ImagePathColumnName, o.MaxInMemoryBytes);
             if (skipped > 0) Log(channel, ChannelMessageKind.Warning, $"Skipped {skipped} bad validation rows.");
         }
         if (train.Count == 0) throw new InvalidOperationException("ConvNet: the training data has no usable rows.");
@@ -61,7 +61,15 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
             ValidationFraction = validation is null ? o.ValidationFraction : 0, EarlyStoppingPatience = o.EarlyStoppingPatience,
             Augmentation = o.Augmentation, Normalization = o.Normalization, Progress = progress,
         });
-        trainer.Fit(train, validation);
+        try
+        {
+            trainer.Fit(train, validation);
+        }
+        finally
+        {
+            (train as IDisposable)?.Dispose();
+            (validation as IDisposable)?.Dispose();
+        }
         var labelAnnotations = input.Schema[o.LabelColumnName].Annotations;
         return new ConvNetClassificationTransformer(new ConvNetModel(network, o.Normalization), o.FeatureColumnName, features.IsImage,
             o.ScoreColumnName, o.PredictedLabelColumnName, labelAnnotations) { ImagePathColumnName = o.ImagePathColumnName };

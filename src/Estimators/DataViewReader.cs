@@ -5,20 +5,26 @@ using MlNetConv.Training;
 namespace MlNetConv.Estimators;
 
 /// <summary>
-/// Decodes the rows of an IDataView once into an engine data set: samples from the feature column (vectors or
-/// images) and key labels (1..K, stored 0-based), so that epochs can be shuffled.
+/// Turns an IDataView into an engine data set in one checked pass: every row's label (a key, 1..K, stored 0-based)
+/// and sample (vector or image) are read, and bad rows fail or are skipped. The samples are kept in memory when they
+/// fit in <c>maxInMemoryBytes</c>; otherwise only the rows' positions and labels are kept and a
+/// <see cref="StreamingDataset"/> reads the samples again in cache-sized pieces each epoch.
 /// </summary>
 internal static class DataViewReader
 {
     /// <returns>the rows, and how many were left out (bad rows, with skipBadRows)</returns>
-    public static (InMemoryDataset Data, int Skipped) Read(IDataView data, FeatureColumn featureColumn, string labelColumn, bool skipBadRows,
-        string role, string? pathColumn)
+    public static (IDataset Data, int Skipped) Read(IDataView data, FeatureColumn featureColumn, string labelColumn, bool skipBadRows,
+        string role, string? pathColumn, long maxInMemoryBytes)
     {
         var label = data.Schema[labelColumn];
         var shape = featureColumn.SampleShape;
-        int size = shape.Size, capacity = (int)Math.Min(data.GetRowCount() ?? 0, int.MaxValue / size);
-        var features = new List<float>(capacity * size);
-        var labels = new List<int>(capacity);
+        int size = shape.Size;
+        long sampleBytes = size * (long)sizeof(float);
+        long budgetSamples = Math.Max(1, maxInMemoryBytes / sampleBytes);
+        var features = new List<float>((int)Math.Min(Math.Min(data.GetRowCount() ?? 0, budgetSamples) * size, int.MaxValue / 2));
+        var labels = new List<int>();
+        var rows = new List<long>();
+        bool streaming = false;
         int skipped = 0;
         using var cursor = data.GetRowCursor([.. FeatureReader.Needs(data.Schema, featureColumn, pathColumn), label]);
         var reader = featureColumn.Reader(cursor, role, pathColumn);
@@ -40,9 +46,19 @@ internal static class DataViewReader
                 skipped++;
                 continue;
             }
-            features.AddRange(sample);
             labels.Add((int)key - 1);
+            rows.Add(cursor.Position);
+            if (streaming) continue;
+            if (labels.Count > budgetSamples)
+            {
+                streaming = true;
+                features = [];
+                continue;
+            }
+            features.AddRange(sample);
         }
-        return (new InMemoryDataset([.. features], [.. labels], shape), skipped);
+        return streaming
+            ? (new StreamingDataset(data, featureColumn, role, pathColumn, [.. rows], [.. labels], budgetSamples), skipped)
+            : (new InMemoryDataset([.. features], [.. labels], shape), skipped);
     }
 }

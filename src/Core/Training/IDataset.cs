@@ -18,4 +18,11 @@ public interface IDataset
 
     /// <summary>Copies the given samples into features (indices.Length × sample size) and labels (indices.Length × LabelsPerSample).</summary>
     void CopyBatch(ReadOnlySpan<int> indices, Span<float> features, Span<int> labels);
+
+    /// <summary>
+    /// Puts one epoch's sample indices (0..Count-1, given in order) into a random order drawn from
+    /// <paramref name="random"/>. A full shuffle by default; a streaming dataset may choose an order that reads its
+    /// source in large sequential pieces.
+    /// </summary>
+    void ShuffleEpoch(Span<int> order, RandomStream random) => random.Shuffle(order);
 }

@@ -38,11 +38,31 @@ public sealed class InMemoryDataset : IDataset
         }
     }
 
-    /// <summary>A view of some samples of another dataset.</summary>
+    /// <summary>A view of some samples of another dataset (indices into it, each at most once), shuffled as the source shuffles.</summary>
     public static IDataset Subset(IDataset source, int[] indices) => new SubsetDataset(source, indices);
 
     private sealed class SubsetDataset(IDataset source, int[] indices) : IDataset
     {
+        /// <summary>Source index → position in this subset, or -1.</summary>
+        private int[]? _positions;
+
+        /// <summary>The source's epoch order restricted to this subset's samples.</summary>
+        public void ShuffleEpoch(Span<int> order, RandomStream random)
+        {
+            if (_positions is null)
+            {
+                var positions = new int[source.Count];
+                Array.Fill(positions, -1);
+                for (int i = 0; i < indices.Length; i++) positions[indices[i]] = i;
+                _positions = positions;
+            }
+            var sourceOrder = Enumerable.Range(0, source.Count).ToArray();
+            source.ShuffleEpoch(sourceOrder, random);
+            int n = 0;
+            foreach (int at in sourceOrder)
+                if (_positions[at] >= 0) order[n++] = _positions[at];
+        }
+
         public int Count => indices.Length;
         public Shape SampleShape => source.SampleShape;
         public int LabelsPerSample => source.LabelsPerSample;

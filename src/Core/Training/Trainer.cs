@@ -56,7 +56,7 @@ public sealed class Trainer
         {
             var epochClock = Stopwatch.StartNew();
             var order = Enumerable.Range(0, train.Count).ToArray();
-            new RandomStream(RandomStream.Combine(_options.Seed, (ulong)epoch, 1)).Shuffle(order.AsSpan());
+            train.ShuffleEpoch(order, new RandomStream(RandomStream.Combine(_options.Seed, (ulong)epoch, 1)));
             var metrics = new RunningMetrics();
             float lr = _optimizer.LearningRate;
             for (int b = 0; b < batches; b++)
@@ -134,7 +134,11 @@ public sealed class Trainer
         var order = Enumerable.Range(0, data.Count).ToArray();
         new RandomStream(RandomStream.Combine(_options.Seed, 0x5EED)).Shuffle(order.AsSpan());
         int validationCount = Math.Max(1, (int)Math.Round(data.Count * _options.ValidationFraction));
-        return (InMemoryDataset.Subset(data, order[..^validationCount]), InMemoryDataset.Subset(data, order[^validationCount..]));
+        // Sorted, so that a streaming source is read front to back.
+        int[] train = order[..^validationCount], validation = order[^validationCount..];
+        Array.Sort(train);
+        Array.Sort(validation);
+        return (InMemoryDataset.Subset(data, train), InMemoryDataset.Subset(data, validation));
     }
 
     private void CheckSamples(IDataset data, string role)
