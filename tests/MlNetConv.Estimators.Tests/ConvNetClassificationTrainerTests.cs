@@ -145,6 +145,47 @@ public class ConvNetClassificationTrainerTests
         Assert.NotNull(model);
     }
 
+    [Fact]
+    public void WithoutASeedOptionTheMLContextSeedDecides()
+    {
+        float[] Scores(int contextSeed)
+        {
+            var ml = new MLContext(seed: contextSeed);
+            var options = Options();
+            options.Seed = null;
+            var data = ml.Data.LoadFromEnumerable(Bars(60, 1));
+            return ml.Data.CreateEnumerable<Output>(Pipeline(ml, options).Fit(data).Transform(data), false).SelectMany(o => o.Score).ToArray();
+        }
+        Assert.Equal(Scores(5), Scores(5));
+        Assert.NotEqual(Scores(5), Scores(6));
+    }
+
+    [Fact]
+    public void TrainingReportsToMLContextLogAndHonoursGpuDeviceIdAndFallback()
+    {
+        var strict = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = false };
+        var data = strict.Data.LoadFromEnumerable(Bars(30, 1));
+        var error = Assert.Throws<InvalidOperationException>(() => Pipeline(strict, Options()).Fit(data));
+        Assert.Contains("gpu:0", error.Message);
+
+        var lenient = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = true };
+        var messages = new List<string>();
+        lenient.Log += (_, e) => messages.Add(e.RawMessage);
+        var options = Options();
+        var progress = new List<Training.TrainingProgress>();
+        options.Progress = new SynchronousProgress(progress.Add);
+        Pipeline(lenient, options).Fit(lenient.Data.LoadFromEnumerable(Bars(30, 1)));
+        Assert.Contains(messages, m => m.Contains("falling back"));
+        Assert.Equal(options.Epochs, messages.Count(m => m.StartsWith("epoch ")));
+        Assert.Equal(options.Epochs, progress.Count(p => p.EpochCompleted));
+        Assert.All(progress, p => Assert.True(p.SamplesPerSecond > 0 && double.IsFinite(p.Loss)));
+    }
+
+    private sealed class SynchronousProgress(Action<Training.TrainingProgress> report) : IProgress<Training.TrainingProgress>
+    {
+        public void Report(Training.TrainingProgress value) => report(value);
+    }
+
     private sealed class ToleranceComparer(float tolerance) : IEqualityComparer<float>
     {
         public bool Equals(float a, float b) => Math.Abs(a - b) <= tolerance;
