@@ -5,32 +5,23 @@ namespace MlNetConv.Estimators;
 
 /// <summary>
 /// A trained convolutional classifier in an ML.NET pipeline: adds Score (class probabilities, annotated as ML.NET's
-/// multiclass trainers do) and PredictedLabel (a key over the training labels). Transform scores rows in batches;
-/// PredictionEngine scores row by row through <see cref="GetRowToRowMapper"/>.
+/// multiclass trainers do) and PredictedLabel (a key over the training labels), so that Evaluate, PredictionEngine
+/// and MapKeyToValue work.
 /// </summary>
-public sealed class ConvNetClassificationTransformer : ITransformer
+public sealed class ConvNetClassificationTransformer : ConvNetTransformer
 {
     internal ConvNetClassificationTransformer(ConvNetModel model, string featureColumn, bool imageInput, string scoreColumn, string predictedLabelColumn,
         DataViewSchema.Annotations labelAnnotations, int batchSize = 256)
+        : base(model, featureColumn, imageInput, batchSize)
     {
-        Model = model;
-        FeatureColumnName = featureColumn;
-        ImageInput = imageInput;
+        if (model.OutputShape.Rank != 1)
+            throw new ArgumentException($"A classifier's network must output (N, classes), this one outputs (N, {string.Join(", ", model.OutputShape)}).", nameof(model));
         ScoreColumnName = scoreColumn;
         PredictedLabelColumnName = predictedLabelColumn;
         LabelAnnotations = labelAnnotations;
         ClassNames = ScoringColumns.ClassNames(labelAnnotations, model.ClassCount);
-        BatchSize = batchSize;
     }
 
-    public ConvNetModel Model { get; }
-    public string FeatureColumnName { get; }
-
-    /// <summary>Whether the feature column holds images (MLImage) rather than float vectors.</summary>
-    public bool ImageInput { get; }
-
-    /// <summary>A text column whose value (an image path) errors about unreadable images quote, if the input has it.</summary>
-    public string? ImagePathColumnName { get; init; } = ConvNetClassificationOptions.Defaults.ImagePath;
     public string ScoreColumnName { get; }
     public string PredictedLabelColumnName { get; }
     internal DataViewSchema.Annotations LabelAnnotations { get; }
@@ -38,30 +29,26 @@ public sealed class ConvNetClassificationTransformer : ITransformer
     /// <summary>The label's values in key order: the Score column's slot names.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>Rows per forward pass in <see cref="Transform"/>.</summary>
-    public int BatchSize { get; }
+    private protected override void Save(ModelSaveContext ctx) => Persistence.ModelPersistence.Save(this, ctx);
 
-    public bool IsRowToRowMapper => true;
-
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    private protected override void AddOutputColumns(DataViewSchema.Builder builder)
     {
-        CheckInput(inputSchema);
-        return ScoringColumns.Schema(inputSchema, this);
+        int k = Model.ClassCount;
+        var score = new DataViewSchema.Annotations.Builder();
+        var names = ClassNames.Select(n => n.AsMemory()).ToArray();
+        score.Add(ScoringColumns.SlotNames, new VectorDataViewType(TextDataViewType.Instance, k),
+            (ref VBuffer<ReadOnlyMemory<char>> v) => v = new VBuffer<ReadOnlyMemory<char>>(k, names));
+        score.Add(ScoringColumns.ScoreColumnKind, TextDataViewType.Instance, ScoringColumns.Text("MulticlassClassification"));
+        score.Add(ScoringColumns.ScoreValueKind, TextDataViewType.Instance, ScoringColumns.Text("Score"));
+        builder.AddColumn(ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, k), score.ToAnnotations());
+
+        var predicted = new DataViewSchema.Annotations.Builder();
+        predicted.Add(LabelAnnotations, name => name == ScoringColumns.KeyValues);
+        predicted.Add(ScoringColumns.ScoreValueKind, TextDataViewType.Instance, ScoringColumns.Text("PredictedLabel"));
+        builder.AddColumn(PredictedLabelColumnName, new KeyDataViewType(typeof(uint), k), predicted.ToAnnotations());
     }
 
-    public IDataView Transform(IDataView input)
-    {
-        CheckInput(input.Schema);
-        return new ScoringDataView(input, this);
-    }
-
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        CheckInput(inputSchema);
-        return new ScoringRowMapper(inputSchema, this);
-    }
-
-    void ICanSaveModel.Save(ModelSaveContext ctx) => Persistence.ModelPersistence.Save(this, ctx);
-
-    internal FeatureColumn CheckInput(DataViewSchema schema) => FeatureColumn.ForModel(schema, FeatureColumnName, Model.SampleShape, ImageInput);
+    internal override ValueGetter<TValue> OutputGetter<TValue>(int output, ScoresSource scores) => output == 0
+        ? ScoringColumns.VectorGetter<TValue>(scores)
+        : (ValueGetter<TValue>)(Delegate)(ValueGetter<uint>)((ref uint v) => v = (uint)ScoringColumns.ArgMax(scores()) + 1);
 }

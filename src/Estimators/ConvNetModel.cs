@@ -30,12 +30,13 @@ public sealed class ConvNetModel
 
     private ConvNetModel(Network network, ChannelNormalization? normalization, byte[] bytes)
     {
-        if (network.OutputShapes[0].Rank != 2)
-            throw new ArgumentException($"A classifier's network must output (N, classes), this one outputs {network.OutputShapes[0]}.", nameof(network));
+        if (network.OutputShapes[0].Rank < 2)
+            throw new ArgumentException($"The network must output (N, classes) or (N, classes, spatial...), this one outputs {network.OutputShapes[0]}.", nameof(network));
         _networkBytes = bytes;
         SampleShape = network.SampleShape;
         Normalization = normalization;
-        ClassCount = network.OutputShapes[0][1];
+        OutputShape = new Shape(network.OutputShapes[0].ToArray()[1..]);
+        ClassCount = OutputShape[0];
         Backend = network.Backend;
         _pool.Add(new Scorer(network));
     }
@@ -53,7 +54,11 @@ public sealed class ConvNetModel
 
     public Shape SampleShape { get; }
     public ChannelNormalization? Normalization { get; }
+    /// <summary>The number of classes: the output's channel count.</summary>
     public int ClassCount { get; }
+
+    /// <summary>One sample's output: (classes) for a classifier, (classes, H, W) for per-pixel segmentation.</summary>
+    public Shape OutputShape { get; }
 
     /// <summary>Where the model scores.</summary>
     public IBackend Backend { get; }
@@ -61,16 +66,16 @@ public sealed class ConvNetModel
     /// <summary>The network and its normalisation in the engine's own file format (<see cref="ModelFile"/>).</summary>
     public ReadOnlyMemory<byte> Bytes => _networkBytes;
 
-    /// <summary>Softmax probabilities for <paramref name="count"/> samples.</summary>
+    /// <summary>Softmax probabilities over the class axis for <paramref name="count"/> samples.</summary>
     /// <param name="features">count × sample size raw values (normalised here); overwritten</param>
-    /// <param name="scores">count × ClassCount probabilities</param>
+    /// <param name="scores">count × OutputShape probabilities</param>
     public void Score(Span<float> features, int count, Span<float> scores)
     {
         Normalization?.Apply(features, SampleShape, count);
         var scorer = _pool.TryTake(out var s) ? s : new Scorer(ModelFile.FromBytes(_networkBytes, Backend).Network);
         try
         {
-            scorer.Run(features[..(count * SampleShape.Size)], count, scores[..(count * ClassCount)]);
+            scorer.Run(features[..(count * SampleShape.Size)], count, scores[..(count * OutputShape.Size)]);
         }
         finally
         {

@@ -7,9 +7,9 @@ namespace MlNetConv.Estimators;
 /// The transformed view. A cursor walks the input row by row for the pass-through columns while a second cursor
 /// reads ahead a batch of feature vectors, so the network scores <c>BatchSize</c> rows per forward pass.
 /// </summary>
-internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTransformer transformer) : IDataView
+internal sealed class ScoringDataView(IDataView input, ConvNetTransformer transformer) : IDataView
 {
-    public DataViewSchema Schema { get; } = ScoringColumns.Schema(input.Schema, transformer);
+    public DataViewSchema Schema { get; } = transformer.OutputSchema(input.Schema);
     public bool CanShuffle => false;
     public long? GetRowCount() => input.GetRowCount();
 
@@ -29,7 +29,7 @@ internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTran
 
     private sealed class Cursor : DataViewRowCursor
     {
-        private readonly ConvNetClassificationTransformer _transformer;
+        private readonly ConvNetTransformer _transformer;
         private readonly DataViewRowCursor _input;
         private readonly DataViewRowCursor? _lookahead;
         private readonly FeatureReader? _features;
@@ -38,7 +38,7 @@ internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTran
         private readonly float[] _batchFeatures, _batchScores;
         private int _batchCount, _batchAt;
 
-        public Cursor(DataViewSchema schema, ConvNetClassificationTransformer transformer, DataViewRowCursor input, DataViewRowCursor? lookahead,
+        public Cursor(DataViewSchema schema, ConvNetTransformer transformer, DataViewRowCursor input, DataViewRowCursor? lookahead,
             FeatureColumn features, DataViewSchema.Column[] active)
         {
             Schema = schema;
@@ -46,7 +46,7 @@ internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTran
             _input = input;
             _lookahead = lookahead;
             _active = active.Select(c => c.Index).ToHashSet();
-            _k = transformer.Model.ClassCount;
+            _k = transformer.Model.OutputShape.Size;
             _sample = transformer.Model.SampleShape.Size;
             _batchFeatures = new float[transformer.BatchSize * _sample];
             _batchScores = new float[transformer.BatchSize * _k];
@@ -81,7 +81,7 @@ internal sealed class ScoringDataView(IDataView input, ConvNetClassificationTran
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
             column.Index < _input.Schema.Count
                 ? _input.GetGetter<TValue>(_input.Schema[column.Index])
-                : ScoringColumns.Getter<TValue>(column, _input.Schema.Count, () => _batchScores.AsSpan(_batchAt * _k, _k));
+                : _transformer.OutputGetter<TValue>(column.Index - _input.Schema.Count, () => _batchScores.AsSpan(_batchAt * _k, _k));
 
         protected override void Dispose(bool disposing)
         {

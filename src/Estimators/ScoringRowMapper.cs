@@ -4,10 +4,10 @@ using Microsoft.ML.Data;
 namespace MlNetConv.Estimators;
 
 /// <summary>Row-by-row scoring for PredictionEngine: each output row scores its input row once per position, on first access.</summary>
-internal sealed class ScoringRowMapper(DataViewSchema inputSchema, ConvNetClassificationTransformer transformer) : IRowToRowMapper
+internal sealed class ScoringRowMapper(DataViewSchema inputSchema, ConvNetTransformer transformer) : IRowToRowMapper
 {
     public DataViewSchema InputSchema => inputSchema;
-    public DataViewSchema OutputSchema { get; } = ScoringColumns.Schema(inputSchema, transformer);
+    public DataViewSchema OutputSchema { get; } = transformer.OutputSchema(inputSchema);
 
     private readonly FeatureColumn _features = transformer.CheckInput(inputSchema);
 
@@ -19,21 +19,21 @@ internal sealed class ScoringRowMapper(DataViewSchema inputSchema, ConvNetClassi
 
     private sealed class Row : DataViewRow
     {
-        private readonly ConvNetClassificationTransformer _transformer;
+        private readonly ConvNetTransformer _transformer;
         private readonly DataViewRow _input;
         private readonly HashSet<int> _active;
         private readonly float[] _features, _scores;
         private readonly FeatureReader? _reader;
         private long _scoredPosition = -1;
 
-        public Row(DataViewSchema schema, ConvNetClassificationTransformer transformer, FeatureColumn features, DataViewRow input, HashSet<int> active)
+        public Row(DataViewSchema schema, ConvNetTransformer transformer, FeatureColumn features, DataViewRow input, HashSet<int> active)
         {
             Schema = schema;
             _transformer = transformer;
             _input = input;
             _active = active;
             _features = new float[transformer.Model.SampleShape.Size];
-            _scores = new float[transformer.Model.ClassCount];
+            _scores = new float[transformer.Model.OutputShape.Size];
             if (active.Any(i => i >= input.Schema.Count))
                 _reader = features.Reader(input, "scoring", transformer.ImagePathColumnName);
         }
@@ -58,6 +58,6 @@ internal sealed class ScoringRowMapper(DataViewSchema inputSchema, ConvNetClassi
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
             column.Index < _input.Schema.Count
                 ? _input.GetGetter<TValue>(_input.Schema[column.Index])
-                : ScoringColumns.Getter<TValue>(column, _input.Schema.Count, Scores);
+                : _transformer.OutputGetter<TValue>(column.Index - _input.Schema.Count, Scores);
     }
 }
