@@ -29,50 +29,20 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
     {
         var o = _options;
         var (features, classCount) = CheckSchema(input.Schema);
-        var sampleShape = features.SampleShape;
-        var host = ((IHostEnvironment)_ml).Register("ConvNet");
-        using var channel = host.Start("Training");
-        int seed = o.Seed ?? host.Rand.Next();
-        var (train, skipped) = DataViewReader.Read(input, features, o.LabelColumnName, o.SkipBadRows, "training", o.ImagePathColumnName, o.MaxInMemoryBytes);
-        if (skipped > 0) Log(channel, ChannelMessageKind.Warning, $"Skipped {skipped} bad training rows.");
-        IDataset? validation = null;
         if (o.ValidationSet is not null)
         {
             var (validationFeatures, validationClasses) = CheckSchema(o.ValidationSet.Schema);
-            if (validationFeatures.SampleShape != sampleShape || validationFeatures.IsImage != features.IsImage || validationClasses != classCount)
-                throw new ArgumentOutOfRangeException(nameof(input), $"ConvNet: the validation set has input {validationFeatures.SampleShape} and {validationClasses} classes, the training set {sampleShape} and {classCount}.");
-            (validation, skipped) = DataViewReader.Read(o.ValidationSet, features, o.LabelColumnName, o.SkipBadRows, "validation", o.ImagePathColumnName, o.MaxInMemoryBytes);
-            if (skipped > 0) Log(channel, ChannelMessageKind.Warning, $"Skipped {skipped} bad validation rows.");
+            if (validationFeatures.SampleShape != features.SampleShape || validationFeatures.IsImage != features.IsImage || validationClasses != classCount)
+                throw new ArgumentOutOfRangeException(nameof(input), $"ConvNet: the validation set has input {validationFeatures.SampleShape} and {validationClasses} classes, the training set {features.SampleShape} and {classCount}.");
         }
-        if (train.Count == 0) throw new InvalidOperationException("ConvNet: the training data has no usable rows.");
-
-        var architecture = Architectures.Clone(o.Architecture ?? Architectures.LeNet5(sampleShape[^1], classCount));
-        var (backend, choice) = Devices.Create(o.Device ?? (_ml.GpuDeviceId is { } gpu ? Device.Gpu(gpu) : Device.Cpu), _ml.FallbackToCpu);
-        Log(channel, ChannelMessageKind.Info, choice);
-        var network = new Network(architecture, sampleShape, backend, (ulong)seed);
-        if (network.OutputShapes[0].Rank != 2 || network.OutputShapes[0][1] != classCount)
-            throw new InvalidOperationException($"ConvNet: the network's output is {network.OutputShapes[0]}, but label column '{o.LabelColumnName}' has {classCount} classes: end the network with Dense({classCount}).");
-        Log(channel, ChannelMessageKind.Info, $"ConvNet: {network.ParameterCount} parameters, input {sampleShape}, {classCount} classes, {train.Count} training rows on {network.Backend.Name}.");
-
-        var progress = new Progress(o.Progress, channel);
-        var trainer = new Trainer(network, new TrainerOptions
-        {
-            Epochs = o.Epochs, BatchSize = o.BatchSize, Seed = (ulong)seed, Optimizer = o.Optimizer, Schedule = o.Schedule,
-            ValidationFraction = validation is null ? o.ValidationFraction : 0, EarlyStoppingPatience = o.EarlyStoppingPatience,
-            Augmentation = o.Augmentation, Normalization = o.Normalization, Progress = progress,
-        });
-        try
-        {
-            trainer.Fit(train, validation);
-        }
-        finally
-        {
-            (train as IDisposable)?.Dispose();
-            (validation as IDisposable)?.Dispose();
-        }
-        var labelAnnotations = input.Schema[o.LabelColumnName].Annotations;
+        var network = ConvNetTraining.Run(_ml, o, input, features, new KeyLabelColumn(o.LabelColumnName),
+            o.Architecture ?? Architectures.LeNet5(features.SampleShape[^1], classCount),
+            n => n.OutputShapes[0].Rank != 2 || n.OutputShapes[0][1] != classCount
+                ? $"the network's output is {n.OutputShapes[0]}, but label column '{o.LabelColumnName}' has {classCount} classes: end the network with Dense({classCount})."
+                : null,
+            loss: null);
         return new ConvNetClassificationTransformer(new ConvNetModel(network, o.Normalization), o.FeatureColumnName, features.IsImage,
-            o.ScoreColumnName, o.PredictedLabelColumnName, labelAnnotations) { ImagePathColumnName = o.ImagePathColumnName };
+            o.ScoreColumnName, o.PredictedLabelColumnName, input.Schema[o.LabelColumnName].Annotations) { ImagePathColumnName = o.ImagePathColumnName };
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
@@ -108,21 +78,5 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
             throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: label column '{o.LabelColumnName}' must be a UInt32 key (add MapValueToKey), got {label.Type}.");
         if (key.Count < 2) throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: label column '{o.LabelColumnName}' has {key.Count} classes; at least 2 are needed.");
         return (features, (int)key.Count);
-    }
-
-    private static void Log(IChannel channel, ChannelMessageKind kind, string message)
-    {
-        if (kind == ChannelMessageKind.Warning) channel.Warning(MessageSensitivity.None, message);
-        else channel.Info(MessageSensitivity.None, message);
-    }
-
-    /// <summary>Forwards progress to the options callback and epoch summaries to MLContext.Log.</summary>
-    private sealed class Progress(IProgress<TrainingProgress>? user, IChannel channel) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value)
-        {
-            user?.Report(value);
-            if (value.EpochCompleted) Log(channel, ChannelMessageKind.Info, value.ToString());
-        }
     }
 }

@@ -5,18 +5,19 @@ using MlNetConv.Training;
 namespace MlNetConv.Estimators;
 
 /// <summary>
-/// Turns an IDataView into an engine data set in one checked pass: every row's label (a key, 1..K, stored 0-based)
-/// and sample (vector or image) are read, and bad rows fail or are skipped. The samples are kept in memory when they
+/// Turns an IDataView into an engine data set in one checked pass: every row's label (a class or a mask) and sample
+/// (vector or image) are read, and bad rows fail or are skipped. The samples are kept in memory when they
 /// fit in <c>maxInMemoryBytes</c>; otherwise only the rows' positions and labels are kept and a
 /// <see cref="StreamingDataset"/> reads the samples again in cache-sized pieces each epoch.
 /// </summary>
 internal static class DataViewReader
 {
     /// <returns>the rows, and how many were left out (bad rows, with skipBadRows)</returns>
-    public static (IDataset Data, int Skipped) Read(IDataView data, FeatureColumn featureColumn, string labelColumn, bool skipBadRows,
+    public static (IDataset Data, int Skipped) Read(IDataView data, FeatureColumn featureColumn, LabelColumn labelColumn, bool skipBadRows,
         string role, string? pathColumn, long maxInMemoryBytes)
     {
-        var label = data.Schema[labelColumn];
+        var label = data.Schema[labelColumn.Name];
+        int labelsPerSample = labelColumn.LabelsPerSample;
         var shape = featureColumn.SampleShape;
         int size = shape.Size;
         long sampleBytes = size * (long)sizeof(float);
@@ -28,15 +29,14 @@ internal static class DataViewReader
         int skipped = 0;
         using var cursor = data.GetRowCursor([.. FeatureReader.Needs(data.Schema, featureColumn, pathColumn), label]);
         var reader = featureColumn.Reader(cursor, role, pathColumn);
-        var getLabel = cursor.GetGetter<uint>(label);
-        uint key = 0;
+        var readLabels = labelColumn.Reader(cursor, role);
+        var targets = new int[labelsPerSample];
         var sample = new float[size];
         while (cursor.MoveNext())
         {
             try
             {
-                getLabel(ref key);
-                if (key == 0) throw new BadRowException(role, cursor.Position, labelColumn, null, "the label is missing (key value 0)");
+                readLabels(targets);
                 reader.Read(sample);
                 foreach (float v in sample)
                     if (!float.IsFinite(v)) throw reader.Bad("the features hold NaN or infinity");
@@ -46,10 +46,10 @@ internal static class DataViewReader
                 skipped++;
                 continue;
             }
-            labels.Add((int)key - 1);
+            labels.AddRange(targets);
             rows.Add(cursor.Position);
             if (streaming) continue;
-            if (labels.Count > budgetSamples)
+            if (rows.Count > budgetSamples)
             {
                 streaming = true;
                 features = [];
@@ -58,7 +58,7 @@ internal static class DataViewReader
             features.AddRange(sample);
         }
         return streaming
-            ? (new StreamingDataset(data, featureColumn, role, pathColumn, [.. rows], [.. labels], budgetSamples), skipped)
-            : (new InMemoryDataset([.. features], [.. labels], shape), skipped);
+            ? (new StreamingDataset(data, featureColumn, role, pathColumn, [.. rows], [.. labels], labelsPerSample, budgetSamples), skipped)
+            : (new InMemoryDataset([.. features], [.. labels], shape, labelsPerSample), skipped);
     }
 }

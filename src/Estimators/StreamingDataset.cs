@@ -9,7 +9,7 @@ namespace MlNetConv.Estimators;
 /// consecutive rows; an epoch visits groups of randomly chosen blocks, loading one group at a time into a cache (one
 /// forward pass of a cursor per group) and shuffling the samples within it, so batches mix samples from all over the
 /// data while memory stays bounded by the cache. Sequential access (evaluation) reads consecutive blocks.
-/// Labels and row positions are held in memory (12 bytes per row).
+/// Labels and row positions are held in memory (8 bytes per row plus 4 per label).
 /// </summary>
 internal sealed class StreamingDataset : IDataset, IDisposable
 {
@@ -29,10 +29,12 @@ internal sealed class StreamingDataset : IDataset, IDisposable
     private FeatureReader? _reader;
 
     /// <param name="rows">the source position of each usable row</param>
-    /// <param name="labels">each usable row's 0-based label</param>
+    /// <param name="labels">each usable row's targets (labelsPerSample each)</param>
     /// <param name="cacheSamples">how many samples the cache holds</param>
-    public StreamingDataset(IDataView data, FeatureColumn features, string role, string? pathColumn, long[] rows, int[] labels, long cacheSamples)
+    public StreamingDataset(IDataView data, FeatureColumn features, string role, string? pathColumn, long[] rows, int[] labels, int labelsPerSample,
+        long cacheSamples)
     {
+        LabelsPerSample = labelsPerSample;
         _data = data;
         _features = features;
         _role = role;
@@ -49,7 +51,7 @@ internal sealed class StreamingDataset : IDataset, IDisposable
 
     public int Count => _rows.Length;
     public Shape SampleShape => _features.SampleShape;
-    public int LabelsPerSample => 1;
+    public int LabelsPerSample { get; }
 
     /// <summary>Cursor passes opened so far (one per group loaded, plus any restart).</summary>
     public int Passes { get; private set; }
@@ -86,7 +88,7 @@ internal sealed class StreamingDataset : IDataset, IDisposable
                 slot = _slotOfBlock[block];
             }
             _cache.AsSpan((slot * _blockSize + at % _blockSize) * sample, sample).CopyTo(features.Slice(i * sample, sample));
-            labels[i] = _labels[at];
+            _labels.AsSpan(at * LabelsPerSample, LabelsPerSample).CopyTo(labels.Slice(i * LabelsPerSample, LabelsPerSample));
         }
     }
 

@@ -15,8 +15,8 @@ public class StreamingDatasetTests
         var ml = new MLContext(seed: 1);
         var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(Bars(rows, 4))).Transform(ml.Data.LoadFromEnumerable(Bars(rows, 4)));
         var features = FeatureColumn.Resolve(data.Schema, "Features", null);
-        var streaming = DataViewReader.Read(data, features, "Label", false, "training", null, streamingBytes).Data;
-        var inMemory = DataViewReader.Read(data, features, "Label", false, "training", null, 1L << 30).Data;
+        var streaming = DataViewReader.Read(data, features, new KeyLabelColumn("Label"), false, "training", null, streamingBytes).Data;
+        var inMemory = DataViewReader.Read(data, features, new KeyLabelColumn("Label"), false, "training", null, 1L << 30).Data;
         return (streaming, inMemory);
     }
 

@@ -1,0 +1,70 @@
+using MlNetConv.Backends;
+using MlNetConv.Layers;
+using MlNetConv.Optimizers;
+using MlNetConv.Training;
+using MlNetConv.Preprocessing;
+
+namespace MlNetConv.Estimators;
+
+/// <summary>What the ConvNet trainers share: network, optimisation, data handling, device and input columns; every member has a sensible default.</summary>
+public abstract class ConvNetOptions
+{
+    /// <summary>ML.NET's default column names and the defaults of the options.</summary>
+    public static class Defaults
+    {
+        public const string Label = "Label", Features = "Features", Score = "Score", PredictedLabel = "PredictedLabel", PredictedMask = "PredictedMask",
+            ImagePath = "ImagePath";
+        public const int Epochs = 10, BatchSize = 64;
+        public const long MaxInMemoryBytes = 2L << 30;
+    }
+
+    /// <summary>The network: a zoo architecture (<c>Architectures.LeNet5()</c>) or one written with NetworkBuilder. It is copied, never built in place.</summary>
+    public ILayer? Architecture { get; set; }
+
+    public int Epochs { get; set; } = Defaults.Epochs;
+    public int BatchSize { get; set; } = Defaults.BatchSize;
+    public OptimizerOptions Optimizer { get; set; } = new SgdOptions(0.01f, 0.9f);
+    public ILearningRateSchedule? Schedule { get; set; }
+
+    /// <summary>Seeds weights, shuffling and dropout; null draws one from the MLContext (reproducible when the MLContext has a seed).</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Held-out rows for validation (early stopping, best weights).</summary>
+    public Microsoft.ML.IDataView? ValidationSet { get; set; }
+    public float ValidationFraction { get; set; }
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>Applied to training batches only.</summary>
+    public IBatchAugmentation? Augmentation { get; set; }
+
+    /// <summary>Applied to every input, in training and scoring, and saved with the model.</summary>
+    public ChannelNormalization? Normalization { get; set; }
+
+    /// <summary>
+    /// (C, H, W) of the feature vector when its column does not carry dimensions (e.g. a plain float vector); for an
+    /// image column, (1, H, W) reads the R plane only (grey images) instead of R, G, B.
+    /// </summary>
+    public int[]? InputShape { get; set; }
+
+    /// <summary>A text column holding each row's image path, quoted in errors about unreadable images (if the column exists).</summary>
+    public string? ImagePathColumnName { get; set; } = Defaults.ImagePath;
+
+    /// <summary>Where to train and score; null follows the MLContext: its GpuDeviceId (null = CPU) and FallbackToCpu.</summary>
+    public Device? Device { get; set; }
+
+    /// <summary>Every batch's progress (epoch, batch, loss, accuracy, samples/s); epoch summaries also go to MLContext.Log.</summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>
+    /// Training samples are decoded into memory when they take at most this many bytes (4 per value); larger data is
+    /// streamed from the IDataView every epoch through a cache of this size, in randomly chosen blocks of rows.
+    /// </summary>
+    public long MaxInMemoryBytes { get; set; } = Defaults.MaxInMemoryBytes;
+
+    /// <summary>Skip bad rows (missing label, unreadable image, wrong size, non-finite values) and count them, instead of failing.</summary>
+    public bool SkipBadRows { get; set; }
+
+    public string LabelColumnName { get; set; } = Defaults.Label;
+    public string FeatureColumnName { get; set; } = Defaults.Features;
+    public string ScoreColumnName { get; set; } = Defaults.Score;
+}

@@ -1,0 +1,76 @@
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+using MlNetConv.Backends;
+using MlNetConv.Graphs;
+using MlNetConv.Layers;
+using MlNetConv.Losses;
+using MlNetConv.Training;
+using MlNetConv.Zoo;
+
+namespace MlNetConv.Estimators;
+
+/// <summary>
+/// The training run the ConvNet trainers share: reads the (checked) data, builds a copy of the architecture on the
+/// chosen device, trains it with the engine's Trainer, and reports to MLContext.Log and the progress callback.
+/// </summary>
+internal static class ConvNetTraining
+{
+    /// <param name="checkNetwork">returns a problem with the built network's output (e.g. the wrong class count), or null</param>
+    public static Network Run(MLContext ml, ConvNetOptions o, IDataView input, FeatureColumn features, LabelColumn labels, ILayer architecture,
+        Func<Network, string?> checkNetwork, ILoss? loss)
+    {
+        var host = ((IHostEnvironment)ml).Register("ConvNet");
+        using var channel = host.Start("Training");
+        int seed = o.Seed ?? host.Rand.Next();
+        IDataset? train = null, validation = null;
+        try
+        {
+            int skipped;
+            (train, skipped) = DataViewReader.Read(input, features, labels, o.SkipBadRows, "training", o.ImagePathColumnName, o.MaxInMemoryBytes);
+            if (skipped > 0) Log(channel, ChannelMessageKind.Warning, $"Skipped {skipped} bad training rows.");
+            if (o.ValidationSet is not null)
+            {
+                (validation, skipped) = DataViewReader.Read(o.ValidationSet, features, labels, o.SkipBadRows, "validation", o.ImagePathColumnName, o.MaxInMemoryBytes);
+                if (skipped > 0) Log(channel, ChannelMessageKind.Warning, $"Skipped {skipped} bad validation rows.");
+            }
+            if (train.Count == 0) throw new InvalidOperationException("ConvNet: the training data has no usable rows.");
+
+            var (backend, choice) = Devices.Create(o.Device ?? (ml.GpuDeviceId is { } gpu ? Device.Gpu(gpu) : Device.Cpu), ml.FallbackToCpu);
+            Log(channel, ChannelMessageKind.Info, choice);
+            var network = new Network(Architectures.Clone(architecture), features.SampleShape, backend, (ulong)seed);
+            if (checkNetwork(network) is { } problem) throw new InvalidOperationException($"ConvNet: {problem}");
+            Log(channel, ChannelMessageKind.Info,
+                $"ConvNet: {network.ParameterCount} parameters, input {features.SampleShape}, output {network.OutputShapes[0]}, {train.Count} training rows{(train is StreamingDataset ? " (streamed)" : "")} on {network.Backend.Name}.");
+
+            new Trainer(network, new TrainerOptions
+            {
+                Epochs = o.Epochs, BatchSize = o.BatchSize, Seed = (ulong)seed, Optimizer = o.Optimizer, Schedule = o.Schedule,
+                ValidationFraction = validation is null ? o.ValidationFraction : 0, EarlyStoppingPatience = o.EarlyStoppingPatience,
+                Augmentation = o.Augmentation, Normalization = o.Normalization, Progress = new Progress(o.Progress, channel),
+                Loss = loss is null ? null : WeightedSumLoss.Single(loss),
+            }).Fit(train, validation);
+            return network;
+        }
+        finally
+        {
+            (train as IDisposable)?.Dispose();
+            (validation as IDisposable)?.Dispose();
+        }
+    }
+
+    private static void Log(IChannel channel, ChannelMessageKind kind, string message)
+    {
+        if (kind == ChannelMessageKind.Warning) channel.Warning(MessageSensitivity.None, message);
+        else channel.Info(MessageSensitivity.None, message);
+    }
+
+    /// <summary>Forwards progress to the options callback and epoch summaries to MLContext.Log.</summary>
+    private sealed class Progress(IProgress<TrainingProgress>? user, IChannel channel) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            user?.Report(value);
+            if (value.EpochCompleted) Log(channel, ChannelMessageKind.Info, value.ToString());
+        }
+    }
+}
