@@ -1,5 +1,5 @@
 // Loads an ML.NET model zip with nothing but ml.Model.Load (no registration call) and prints, one row per line,
-// the predicted label and the scores in round-trip format: the other half of the save/load round-trip test.
+// the predicted label (or class map) and the scores in round-trip format: the other half of the save/load round-trip test.
 // Usage: MlNetConv.ModelLoadCheck <model.zip> <features.bin>   (features.bin: int32 rows, int32 size, float32 values)
 using System.Globalization;
 using Microsoft.ML;
@@ -14,7 +14,7 @@ var ml = new MLContext(seed: 0);
 var model = ml.Model.Load(args[0], out var inputSchema);
 using var reader = new BinaryReader(File.OpenRead(args[1]));
 int rows = reader.ReadInt32(), size = reader.ReadInt32();
-var featureColumn = inputSchema.Single(c => c.Type is VectorDataViewType);
+var featureColumn = inputSchema.GetColumnOrNull("Features") ?? inputSchema.Single(c => c.Type is VectorDataViewType);
 var definition = SchemaDefinition.Create(typeof(Row));
 definition[nameof(Row.Features)].ColumnName = featureColumn.Name;
 definition[nameof(Row.Features)].ColumnType = featureColumn.Type;
@@ -24,7 +24,7 @@ var data = ml.Data.LoadFromEnumerable(
 var scored = model.Transform(data);
 using var cursor = scored.GetRowCursor(scored.Schema);
 var score = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
-var predicted = Text(cursor, scored.Schema["PredictedLabel"]);
+var predicted = scored.Schema.GetColumnOrNull("PredictedMask") is { } mask ? Mask(cursor, mask) : Text(cursor, scored.Schema["PredictedLabel"]);
 VBuffer<float> scores = default;
 while (cursor.MoveNext())
 {
@@ -33,6 +33,13 @@ while (cursor.MoveNext())
     Console.WriteLine($"{label} {string.Join(' ', scores.DenseValues().Select(s => s.ToString("R", CultureInfo.InvariantCulture)))}");
 }
 return 0;
+
+// A segmentation model's class map as comma-separated class indices.
+static Func<string> Mask(DataViewRow row, DataViewSchema.Column column)
+{
+    var getter = row.GetGetter<VBuffer<uint>>(column);
+    return () => { VBuffer<uint> v = default; getter(ref v); return string.Join(',', v.DenseValues()); };
+}
 
 // The predicted label as text: a key's index, or the label's value after MapKeyToValue.
 static Func<string> Text(DataViewRow row, DataViewSchema.Column column)

@@ -10,9 +10,9 @@ namespace MlNetConv.Estimators.Persistence;
 public static class LoadedModels
 {
     /// <summary>
-    /// The same model with every saved ConvNet classifier replaced by a <see cref="ConvNetClassificationTransformer"/>,
-    /// which scores <c>BatchSize</c> rows per forward pass (a loaded chain scores row by row) and restores the Score
-    /// column's slot names. Other transformers are kept as they are.
+    /// The same model with every saved ConvNet transformer (classifier or segmenter) replaced by the engine's
+    /// batched one, which scores <c>BatchSize</c> rows per forward pass (a loaded chain scores row by row) and restores
+    /// the columns' slot names and dimensions. Other transformers are kept as they are.
     /// </summary>
     /// <param name="backend">where the restored classifiers score; the CPU when null</param>
     public static ITransformer WithBatchedScoring(this ITransformer loaded, IBackend? backend = null) => loaded switch
@@ -24,18 +24,23 @@ public static class LoadedModels
 
     /// <summary>The first ConvNet classifier in a trained or loaded model, as the batched transformer.</summary>
     /// <exception cref="ArgumentException">the model holds no ConvNet classifier</exception>
-    public static ConvNetClassificationTransformer FindConvNet(this ITransformer model) =>
-        Find(model) ?? throw new ArgumentException("The model holds no ConvNet classifier.", nameof(model));
+    public static ConvNetClassificationTransformer FindConvNet(this ITransformer model) => model.FindConvNet<ConvNetClassificationTransformer>();
 
-    private static ConvNetClassificationTransformer? Find(ITransformer transformer) => transformer switch
+    /// <summary>The first ConvNet transformer of type <typeparamref name="T"/> in a trained or loaded model, as the batched transformer.</summary>
+    /// <exception cref="ArgumentException">the model holds none</exception>
+    public static T FindConvNet<T>(this ITransformer model) where T : ConvNetTransformer =>
+        Find(model, t => t is T) as T ?? throw new ArgumentException($"The model holds no {typeof(T).Name}.", nameof(model));
+
+    private static ConvNetTransformer? Find(ITransformer transformer, Func<ConvNetTransformer, bool> wanted) => transformer switch
     {
-        ConvNetClassificationTransformer classifier => classifier,
-        IEnumerable<ITransformer> chain => Restore(chain, null) ?? chain.Select(Find).FirstOrDefault(found => found is not null),
+        ConvNetTransformer convNet when wanted(convNet) => convNet,
+        IEnumerable<ITransformer> chain => Restore(chain, null) is { } restored && wanted(restored) ? restored
+            : chain.Select(t => Find(t, wanted)).FirstOrDefault(found => found is not null),
         _ => null,
     };
 
-    /// <summary>Rebuilds the classifier from the saved chain of <see cref="ModelPersistence.Surrogate"/>, or null for any other chain.</summary>
-    private static ConvNetClassificationTransformer? Restore(IEnumerable<ITransformer> chain, IBackend? backend)
+    /// <summary>Rebuilds the transformer from the saved chain of <see cref="ModelPersistence.Surrogate"/>, or null for any other chain.</summary>
+    private static ConvNetTransformer? Restore(IEnumerable<ITransformer> chain, IBackend? backend)
     {
         var parts = chain.ToArray();
         if (parts.Length < 2 || parts[0] is not CustomMappingTransformer<ModelKeyInput, ModelKeyOutput>) return null;
@@ -52,12 +57,15 @@ public static class LoadedModels
         }
         var (model, settings) = ModelBlob.Decode(values, backend);
 
+        if (settings.Task == SavedSettings.Segmentation)
+            return new ConvNetSegmentationTransformer(model, settings.FeatureColumn, settings.ImageInput, settings.ScoreColumn, settings.PredictedColumn,
+                settings.ClassNames, settings.BatchSize) { ImagePathColumnName = settings.ImagePathColumn };
         var input = new DataViewSchema.Builder();
         input.AddColumn(settings.FeatureColumn, settings.ImageInput
             ? new ImageDataViewType(model.SampleShape[1], model.SampleShape[2])
             : new VectorDataViewType(NumberDataViewType.Single, model.SampleShape.Size));
-        var labelAnnotations = new TransformerChain<ITransformer>(parts).GetOutputSchema(input.ToSchema())[settings.PredictedLabelColumn].Annotations;
-        return new ConvNetClassificationTransformer(model, settings.FeatureColumn, settings.ImageInput, settings.ScoreColumn, settings.PredictedLabelColumn,
+        var labelAnnotations = new TransformerChain<ITransformer>(parts).GetOutputSchema(input.ToSchema())[settings.PredictedColumn].Annotations;
+        return new ConvNetClassificationTransformer(model, settings.FeatureColumn, settings.ImageInput, settings.ScoreColumn, settings.PredictedColumn,
             labelAnnotations, settings.BatchSize) { ImagePathColumnName = settings.ImagePathColumn };
     }
 

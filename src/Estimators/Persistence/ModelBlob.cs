@@ -4,11 +4,27 @@ using MlNetConv.Backends;
 
 namespace MlNetConv.Estimators.Persistence;
 
-/// <summary>What a saved classifier needs besides its network and label values: its columns and batch size.</summary>
-internal sealed record ClassifierSettings(string FeatureColumn, bool ImageInput, string? ImagePathColumn, string ScoreColumn, string PredictedLabelColumn, int BatchSize);
+/// <summary>
+/// What a saved transformer needs besides its network: its task ("classification" or "segmentation"), columns and
+/// batch size, and for segmentation the class names (a classifier's come from the saved label values).
+/// </summary>
+internal sealed record SavedSettings(string Task, string FeatureColumn, bool ImageInput, string? ImagePathColumn, string ScoreColumn,
+    string PredictedColumn, int BatchSize, string[]? ClassNames)
+{
+    public const string Classification = "classification", Segmentation = "segmentation";
+
+    public static SavedSettings Of(ConvNetTransformer t) => t switch
+    {
+        ConvNetClassificationTransformer c => new(Classification, c.FeatureColumnName, c.ImageInput, c.ImagePathColumnName, c.ScoreColumnName,
+            c.PredictedLabelColumnName, c.BatchSize, null),
+        ConvNetSegmentationTransformer s => new(Segmentation, s.FeatureColumnName, s.ImageInput, s.ImagePathColumnName, s.ScoreColumnName,
+            s.PredictedMaskColumnName, s.BatchSize, [.. s.ClassNames]),
+        _ => throw new NotSupportedException($"Saving {t.GetType().Name} is not supported."),
+    };
+}
 
 /// <summary>
-/// A trained classifier as text values small enough for ML.NET's saver: a header (format version, byte count and the
+/// A trained transformer as text values small enough for ML.NET's saver: a header (format version, byte count and the
 /// model file's own SHA-256, which identifies the model), the settings as JSON, then the model file
 /// (<see cref="ConvNetModel.Bytes"/>) in base64 chunks of <see cref="SavedFormat.ChunkChars"/> characters.
 /// </summary>
@@ -16,10 +32,10 @@ internal static class ModelBlob
 {
     private const int HashSize = 32;
 
-    public static string[] Encode(ConvNetClassificationTransformer t)
+    public static string[] Encode(ConvNetTransformer t)
     {
         var bytes = t.Model.Bytes.Span;
-        var settings = new ClassifierSettings(t.FeatureColumnName, t.ImageInput, t.ImagePathColumnName, t.ScoreColumnName, t.PredictedLabelColumnName, t.BatchSize);
+        var settings = SavedSettings.Of(t);
         int chunkBytes = SavedFormat.ChunkChars / 4 * 3;
         var values = new List<string> { Header(bytes), JsonSerializer.Serialize(settings) };
         for (int at = 0; at < bytes.Length; at += chunkBytes)
@@ -31,7 +47,7 @@ internal static class ModelBlob
     public static string Identity(in VBuffer<ReadOnlyMemory<char>> values) =>
         values.Length > 0 ? values.GetItemOrDefault(0).ToString() : throw Corrupt("the model column is empty");
 
-    public static (ConvNetModel Model, ClassifierSettings Settings) Decode(in VBuffer<ReadOnlyMemory<char>> values, IBackend? backend = null)
+    public static (ConvNetModel Model, SavedSettings Settings) Decode(in VBuffer<ReadOnlyMemory<char>> values, IBackend? backend = null)
     {
         var items = values.DenseValues().ToArray();
         if (items.Length < 2) throw Corrupt($"the model column has {items.Length} values, at least 2 are needed");
@@ -40,7 +56,7 @@ internal static class ModelBlob
             throw Corrupt($"unknown format '{header[0]}' (this library reads {SavedFormat.Version}); upgrade MlNetConv");
         if (header.Length != 3 || !header[1].StartsWith("bytes=") || !int.TryParse(header[1].AsSpan(6), out int length) || length < HashSize)
             throw Corrupt($"bad header '{items[0]}'");
-        var settings = JsonSerializer.Deserialize<ClassifierSettings>(items[1].Span) ?? throw Corrupt("missing settings");
+        var settings = JsonSerializer.Deserialize<SavedSettings>(items[1].Span) ?? throw Corrupt("missing settings");
         var bytes = new byte[length];
         int written = 0;
         for (int i = 2; i < items.Length; i++)

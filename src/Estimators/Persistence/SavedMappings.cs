@@ -6,7 +6,7 @@ using Microsoft.ML.Transforms;
 
 namespace MlNetConv.Estimators.Persistence;
 
-// The two custom mappings of a saved ConvNet classifier. ML.NET records their contract names and reloads this
+// The two custom mappings of a saved ConvNet transformer. ML.NET records their contract names and reloads this
 // assembly by itself, so plain ml.Model.Load works without any registration. Their class and member names are part
 // of the file format (see SavedFormat).
 
@@ -46,9 +46,13 @@ public sealed class ScoringOutput
     [ColumnName(SavedFormat.ScoreText)]
     public string ScoreText { get; set; } = "";
 
-    /// <summary>The 0-based index of the most probable class.</summary>
+    /// <summary>The 0-based index of the most probable class (of the first position: the class of a classifier).</summary>
     [ColumnName(SavedFormat.Index)]
     public uint Index { get; set; }
+
+    /// <summary>The most probable class at each position (pixel) as fixed-width text, rebuilt into a known-size vector by an Expression.</summary>
+    [ColumnName(SavedFormat.ArgMaxText)]
+    public string ArgMaxText { get; set; } = "";
 }
 
 /// <summary>Scores one row with the engine; the model is decoded from its text values once per loaded chain.</summary>
@@ -62,7 +66,7 @@ public sealed class ScoringMapping : CustomMappingFactory<ScoringInput, ScoringO
         return (input, output) =>
         {
             var model = cache.Get(input.Model);
-            int size = model.SampleShape.Size, k = model.ClassCount;
+            int size = model.SampleShape.Size, k = model.OutputShape.Size;
             if (input.Features.Length != size)
                 throw new InvalidOperationException($"ConvNet: the feature column has {input.Features.Length} values, expected {size} for input shape {model.SampleShape}.");
             var buffer = ArrayPool<float>.Shared.Rent(size + k);
@@ -73,7 +77,8 @@ public sealed class ScoringMapping : CustomMappingFactory<ScoringInput, ScoringO
                 input.Features.CopyTo(features);
                 model.Score(features, 1, scores);
                 output.ScoreText = ScoreText(scores);
-                output.Index = (uint)ScoringColumns.ArgMax(scores);
+                output.ArgMaxText = ArgMaxText(scores, model.ClassCount);
+                output.Index = (uint)ScoringColumns.ArgMax(scores[..model.ClassCount]);
             }
             finally
             {
@@ -88,6 +93,18 @@ public sealed class ScoringMapping : CustomMappingFactory<ScoringInput, ScoringO
         text.AsSpan().Fill(' ');
         for (int i = 0; i < scores.Length; i++)
             scores[i].TryFormat(text.AsSpan(i * SavedFormat.ScoreWidth, SavedFormat.ScoreWidth), out _, "R", CultureInfo.InvariantCulture);
+        return new string(text);
+    }
+
+    /// <summary>The class index of each position of (classes, positions) scores, in zero-padded fixed-width fields.</summary>
+    private static string ArgMaxText(ReadOnlySpan<float> scores, int classes)
+    {
+        int positions = scores.Length / classes;
+        var best = new uint[positions];
+        ConvNetSegmentationTransformer.ArgMaxPerPixel(scores, positions, best);
+        var text = new char[positions * SavedFormat.ArgMaxWidth];
+        for (int j = 0; j < positions; j++)
+            best[j].TryFormat(text.AsSpan(j * SavedFormat.ArgMaxWidth, SavedFormat.ArgMaxWidth), out _, "D6", CultureInfo.InvariantCulture);
         return new string(text);
     }
 
