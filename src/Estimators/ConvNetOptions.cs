@@ -61,6 +61,9 @@ public abstract class ConvNetOptions
     /// </summary>
     public long MaxInMemoryBytes { get; set; } = Defaults.MaxInMemoryBytes;
 
+    /// <summary>Stops training between batches; Fit then throws OperationCanceledException and returns no model.</summary>
+    public CancellationToken CancellationToken { get; set; }
+
     /// <summary>Skip bad rows (missing label, unreadable image, wrong size, non-finite values) and count them, instead of failing.</summary>
     public bool SkipBadRows { get; set; }
 

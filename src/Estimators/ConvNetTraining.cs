@@ -48,7 +48,7 @@ internal static class ConvNetTraining
                 ValidationFraction = validation is null ? o.ValidationFraction : 0, EarlyStoppingPatience = o.EarlyStoppingPatience,
                 Augmentation = o.Augmentation, Normalization = o.Normalization, Progress = new Progress(o.Progress, channel),
                 Loss = loss is null ? null : WeightedSumLoss.Single(loss),
-            }).Fit(train, validation);
+            }).Fit(train, validation, cancellationToken: o.CancellationToken);
             return network;
         }
         finally

@@ -181,6 +181,18 @@ public class ConvNetClassificationTrainerTests
         Assert.All(progress, p => Assert.True(p.SamplesPerSecond > 0 && double.IsFinite(p.Loss)));
     }
 
+    [Fact]
+    public void CancellingStopsTrainingWithoutAModel()
+    {
+        var ml = new MLContext(seed: 1);
+        using var cancel = new CancellationTokenSource();
+        var options = Options();
+        options.Epochs = 50;
+        options.CancellationToken = cancel.Token;
+        options.Progress = new SynchronousProgress(p => { if (p.Epoch == 2) cancel.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(Bars(60, 1))));
+    }
+
     private sealed class SynchronousProgress(Action<Training.TrainingProgress> report) : IProgress<Training.TrainingProgress>
     {
         public void Report(Training.TrainingProgress value) => report(value);
