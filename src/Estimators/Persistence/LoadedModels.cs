@@ -15,12 +15,17 @@ public static class LoadedModels
     /// column's slot names. Other transformers are kept as they are.
     /// </summary>
     /// <param name="backend">where the restored classifiers score; the CPU when null</param>
-    public static ITransformer WithBatchedScoring(this ITransformer loaded, IBackend? backend = null) => loaded switch
+    /// <param name="batchSize">rows per forward pass of the restored classifiers; null keeps the saved one</param>
+    public static ITransformer WithBatchedScoring(this ITransformer loaded, IBackend? backend = null, int? batchSize = null)
     {
-        IEnumerable<ITransformer> chain when Restore(chain, backend) is { } classifier => classifier,
-        IEnumerable<ITransformer> chain => new TransformerChain<ITransformer>([.. chain.Select(t => t.WithBatchedScoring(backend))]),
-        _ => loaded,
-    };
+        if (batchSize is <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+        return loaded switch
+        {
+            IEnumerable<ITransformer> chain when Restore(chain, backend, batchSize) is { } classifier => classifier,
+            IEnumerable<ITransformer> chain => new TransformerChain<ITransformer>([.. chain.Select(t => t.WithBatchedScoring(backend, batchSize))]),
+            _ => loaded,
+        };
+    }
 
     /// <summary>The first ConvNet classifier in a trained or loaded model, as the batched transformer.</summary>
     /// <exception cref="ArgumentException">the model holds no ConvNet classifier</exception>
@@ -30,12 +35,12 @@ public static class LoadedModels
     private static ConvNetClassificationTransformer? Find(ITransformer transformer) => transformer switch
     {
         ConvNetClassificationTransformer classifier => classifier,
-        IEnumerable<ITransformer> chain => Restore(chain, null) ?? chain.Select(Find).FirstOrDefault(found => found is not null),
+        IEnumerable<ITransformer> chain => Restore(chain, null, null) ?? chain.Select(Find).FirstOrDefault(found => found is not null),
         _ => null,
     };
 
     /// <summary>Rebuilds the classifier from the saved chain of <see cref="ModelPersistence.Surrogate"/>, or null for any other chain.</summary>
-    private static ConvNetClassificationTransformer? Restore(IEnumerable<ITransformer> chain, IBackend? backend)
+    private static ConvNetClassificationTransformer? Restore(IEnumerable<ITransformer> chain, IBackend? backend, int? batchSize)
     {
         var parts = chain.ToArray();
         if (parts.Length < 2 || parts[0] is not CustomMappingTransformer<ModelKeyInput, ModelKeyOutput>) return null;
@@ -58,7 +63,7 @@ public static class LoadedModels
             : new VectorDataViewType(NumberDataViewType.Single, model.SampleShape.Size));
         var labelAnnotations = new TransformerChain<ITransformer>(parts).GetOutputSchema(input.ToSchema())[settings.PredictedLabelColumn].Annotations;
         return new ConvNetClassificationTransformer(model, settings.FeatureColumn, settings.ImageInput, settings.ScoreColumn, settings.PredictedLabelColumn,
-            labelAnnotations, settings.BatchSize) { ImagePathColumnName = settings.ImagePathColumn };
+            labelAnnotations, batchSize ?? settings.BatchSize) { ImagePathColumnName = settings.ImagePathColumn };
     }
 
     /// <summary>A row to look the model up with: the key mapping needs no input, but a view needs a column.</summary>
