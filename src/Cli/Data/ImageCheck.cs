@@ -18,7 +18,11 @@ internal static class ImageCheck
             using var image = MLImage.CreateFromStream(stream);
             return image.Width > 0 && image.Height > 0 ? null : "the image is empty";
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
+        catch (ArgumentException)
+        {
+            return "it cannot be decoded as an image";
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException)
         {
             return $"it cannot be decoded as an image ({e.Message.TrimEnd('.')})";
         }
