@@ -14,13 +14,18 @@ public static class LoadedModels
     /// batched one, which scores <c>BatchSize</c> rows per forward pass (a loaded chain scores row by row) and restores
     /// the columns' slot names and dimensions. Other transformers are kept as they are.
     /// </summary>
-    /// <param name="backend">where the restored classifiers score; the CPU when null</param>
-    public static ITransformer WithBatchedScoring(this ITransformer loaded, IBackend? backend = null) => loaded switch
+    /// <param name="backend">where the restored transformers score; the CPU when null</param>
+    /// <param name="batchSize">rows per forward pass of the restored transformers; null keeps the saved one</param>
+    public static ITransformer WithBatchedScoring(this ITransformer loaded, IBackend? backend = null, int? batchSize = null)
     {
-        IEnumerable<ITransformer> chain when Restore(chain, backend) is { } classifier => classifier,
-        IEnumerable<ITransformer> chain => new TransformerChain<ITransformer>([.. chain.Select(t => t.WithBatchedScoring(backend))]),
-        _ => loaded,
-    };
+        if (batchSize is <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+        return loaded switch
+        {
+            IEnumerable<ITransformer> chain when Restore(chain, backend, batchSize) is { } classifier => classifier,
+            IEnumerable<ITransformer> chain => new TransformerChain<ITransformer>([.. chain.Select(t => t.WithBatchedScoring(backend, batchSize))]),
+            _ => loaded,
+        };
+    }
 
     /// <summary>The first ConvNet classifier in a trained or loaded model, as the batched transformer.</summary>
     /// <exception cref="ArgumentException">the model holds no ConvNet classifier</exception>
@@ -34,13 +39,13 @@ public static class LoadedModels
     private static ConvNetTransformer? Find(ITransformer transformer, Func<ConvNetTransformer, bool> wanted) => transformer switch
     {
         ConvNetTransformer convNet when wanted(convNet) => convNet,
-        IEnumerable<ITransformer> chain => Restore(chain, null) is { } restored && wanted(restored) ? restored
+        IEnumerable<ITransformer> chain => Restore(chain, null, null) is { } restored && wanted(restored) ? restored
             : chain.Select(t => Find(t, wanted)).FirstOrDefault(found => found is not null),
         _ => null,
     };
 
     /// <summary>Rebuilds the transformer from the saved chain of <see cref="ModelPersistence.Surrogate"/>, or null for any other chain.</summary>
-    private static ConvNetTransformer? Restore(IEnumerable<ITransformer> chain, IBackend? backend)
+    private static ConvNetTransformer? Restore(IEnumerable<ITransformer> chain, IBackend? backend, int? batchSize)
     {
         var parts = chain.ToArray();
         if (parts.Length < 2 || parts[0] is not CustomMappingTransformer<ModelKeyInput, ModelKeyOutput>) return null;
@@ -59,14 +64,14 @@ public static class LoadedModels
 
         if (settings.Task == SavedSettings.Segmentation)
             return new ConvNetSegmentationTransformer(model, settings.FeatureColumn, settings.ImageInput, settings.ScoreColumn, settings.PredictedColumn,
-                settings.ClassNames, settings.BatchSize) { ImagePathColumnName = settings.ImagePathColumn };
+                settings.ClassNames, batchSize ?? settings.BatchSize) { ImagePathColumnName = settings.ImagePathColumn };
         var input = new DataViewSchema.Builder();
         input.AddColumn(settings.FeatureColumn, settings.ImageInput
             ? new ImageDataViewType(model.SampleShape[1], model.SampleShape[2])
             : new VectorDataViewType(NumberDataViewType.Single, model.SampleShape.Size));
         var labelAnnotations = new TransformerChain<ITransformer>(parts).GetOutputSchema(input.ToSchema())[settings.PredictedColumn].Annotations;
         return new ConvNetClassificationTransformer(model, settings.FeatureColumn, settings.ImageInput, settings.ScoreColumn, settings.PredictedColumn,
-            labelAnnotations, settings.BatchSize) { ImagePathColumnName = settings.ImagePathColumn };
+            labelAnnotations, batchSize ?? settings.BatchSize) { ImagePathColumnName = settings.ImagePathColumn };
     }
 
     /// <summary>A row to look the model up with: the key mapping needs no input, but a view needs a column.</summary>

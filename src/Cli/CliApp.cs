@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using MlNetConv.Cli.Commands;
+using MlNetConv.Estimators;
+using MlNetConv.Training;
+
+namespace MlNetConv.Cli;
+
+/// <summary>
+/// The <c>mlnetconv</c> command line: summary, compare, train, evaluate and score. Exit codes: 0 ok, 1 bad input
+/// (data, images, model files, training failures), 2 usage (a command line that does not parse or fit together).
+/// </summary>
+internal sealed class CliApp
+{
+    private readonly CliConsole _console;
+
+    public CliApp(CliConsole console)
+    {
+        _console = console;
+        Summary = new SummaryCommand(console);
+        Compare = new CompareCommand(console);
+        Train = new TrainCommand(console);
+        Evaluate = new EvaluateCommand(console);
+        Score = new ScoreCommand(console);
+        Root = new RootCommand("mlnetconv: convolutional networks from scratch in C#, trained and scored through ML.NET")
+        {
+            Summary.Command, Compare.Command, Train.Command, Evaluate.Command, Score.Command,
+        };
+    }
+
+    public RootCommand Root { get; }
+    public SummaryCommand Summary { get; }
+    public CompareCommand Compare { get; }
+    public TrainCommand Train { get; }
+    public EvaluateCommand Evaluate { get; }
+    public ScoreCommand Score { get; }
+
+    public static int RunOnConsole(IReadOnlyList<string> args) => new CliApp(new CliConsole(Console.Out, Console.Error)).Run(args);
+
+    public int Run(IReadOnlyList<string> args)
+    {
+        var parse = Root.Parse(args);
+        var configuration = new InvocationConfiguration { Output = _console.Out, Error = _console.Error, EnableDefaultExceptionHandler = false };
+        if (parse.Action is ParseErrorAction errors)
+        {
+            errors.ShowHelp = false;
+            parse.Invoke(configuration);
+            string command = parse.CommandResult.Command == Root ? "" : parse.CommandResult.Command.Name + " ";
+            _console.Error.WriteLine($"Run 'mlnetconv {command}--help' for usage.");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return parse.Invoke(configuration);
+        }
+        catch (CliException e)
+        {
+            _console.Error.WriteLine($"error: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (Exception e) when (e is BadRowException or TrainingDivergedException or IOException or InvalidDataException or UnauthorizedAccessException
+            or InvalidOperationException or ArgumentException or FormatException)
+        {
+            _console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+using Microsoft.ML.Transforms.Image;
+using MlNetConv.Backends;
+using MlNetConv.Cli.Data;
+using MlNetConv.Estimators;
+using MlNetConv.Estimators.Persistence;
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Cli;
+
+/// <summary>
+/// The models the command line writes: a plain ML.NET model zip holding one chain,
+/// <code>
+/// MapValueToKey(Label) → LoadImages(Image ← ImagePath) → ResizeImages → [ConvertToGrayscale] → ExtractPixels(Features)
+///   → ConvNet classifier (Score, PredictedLabel) → MapKeyToValue(PredictedLabel)
+/// </code>
+/// saved for the input columns Label and ImagePath (text), so any ML.NET app can load it and score image files. Pixel
+/// data (IDX files) enters after the image steps, as a Features column of (C, H, W) values in [0, 1].
+/// </summary>
+internal static class CliModel
+{
+    public const string Label = "Label", ImagePath = "ImagePath", Image = "Image", Features = "Features", Score = "Score", PredictedLabel = "PredictedLabel";
+
+    /// <summary>Pixels 0..255 become values 0..1, as ExtractPixels scales them and as the engine reads image columns.</summary>
+    public const float PixelScale = 1f / 255;
+
+    /// <summary>Image path → Features of <paramref name="input"/> (C, H, W): one channel reads the grey level, three R, G, B.</summary>
+    public static IEstimator<ITransformer> ImageSteps(MLContext ml, Shape input)
+    {
+        var steps = new EstimatorChain<ITransformer>()
+            .Append<ITransformer>(ml.Transforms.LoadImages(Image, imageFolder: null, ImagePath))
+            .Append<ITransformer>(ml.Transforms.ResizeImages(Image, imageWidth: input[2], imageHeight: input[1]));
+        if (input[0] == 1) steps = steps.Append<ITransformer>(ml.Transforms.ConvertToGrayscale(Image));
+        return steps.Append<ITransformer>(ml.Transforms.ExtractPixels(Features, Image,
+            input[0] == 1 ? ImagePixelExtractingEstimator.ColorBits.Red : ImagePixelExtractingEstimator.ColorBits.Rgb, scaleImage: PixelScale));
+    }
+
+    /// <summary>The image steps fitted with nothing to learn from: what a model trained on pixels is saved with.</summary>
+    public static IEnumerable<ITransformer> FittedImageSteps(MLContext ml, Shape input) =>
+        (IEnumerable<ITransformer>)ImageSteps(ml, input).Fit(ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>()));
+
+    /// <summary>The input schema every saved model records: Label and ImagePath, text.</summary>
+    public static DataViewSchema InputSchema(MLContext ml) => ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>()).Schema;
+
+    /// <summary>The steps of a chain with nested chains spliced in (appending a chain to a pipeline nests it).</summary>
+    public static IEnumerable<ITransformer> Flatten(IEnumerable<ITransformer> chain) =>
+        chain.SelectMany(t => t is IEnumerable<ITransformer> inner ? Flatten(inner) : [t]);
+
+    private static bool IsImageStep(ITransformer t) =>
+        t is ImageLoadingTransformer or ImageResizingTransformer or ImageGrayscalingTransformer or ImagePixelExtractingTransformer;
+
+    /// <summary>Saves with <c>ml.Model.Save</c> to a temporary file in the same folder, then renames it into place.</summary>
+    public static long Save(MLContext ml, ITransformer model, string path)
+    {
+        string full = Path.GetFullPath(path);
+        string? folder = Path.GetDirectoryName(full);
+        if (folder is not null) Directory.CreateDirectory(folder);
+        string temporary = $"{full}.{Environment.ProcessId}.tmp";
+        try
+        {
+            ml.Model.Save(model, InputSchema(ml), temporary);
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+        return new FileInfo(full).Length;
+    }
+
+    /// <summary>Loads a model the command line saved, with its ConvNet restored as the batched transformer.</summary>
+    public static LoadedModel Load(MLContext ml, string path, Device device, int? batchSize)
+    {
+        if (!File.Exists(path)) throw new CliException($"model file '{path}' does not exist.");
+        ITransformer loaded;
+        DataViewSchema input;
+        try
+        {
+            loaded = ml.Model.Load(path, out input);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or InvalidOperationException or IOException or ArgumentException)
+        {
+            throw new CliException($"model file '{path}' could not be loaded: {e.Message}", ExitCodes.BadInput, e);
+        }
+        if (input.GetColumnOrNull(ImagePath) is not { Type: TextDataViewType } || loaded is not IEnumerable<ITransformer>)
+            throw new CliException($"model file '{path}' does not read image paths (its input columns: {string.Join(", ", input.Select(c => c.Name))}); "
+                + "score and evaluate take models saved by 'mlnetconv train'.");
+        var (backend, _) = Devices.Create(device, fallbackToCpu: device.Kind == DeviceKind.Auto);
+        var batched = Flatten((IEnumerable<ITransformer>)loaded.WithBatchedScoring(backend, batchSize)).ToList();
+        ConvNetClassificationTransformer classifier;
+        try
+        {
+            classifier = new TransformerChain<ITransformer>([.. batched]).FindConvNet();
+        }
+        catch (ArgumentException)
+        {
+            throw new CliException($"model file '{path}' holds no ConvNet classifier.");
+        }
+        return new LoadedModel(new TransformerChain<ITransformer>([.. batched]), new TransformerChain<ITransformer>([.. batched.Where(t => !IsImageStep(t))]), classifier, path);
+    }
+}
+
+/// <summary>A loaded model: the whole chain for image paths, the chain after the image steps for pixels, and its classifier.</summary>
+internal sealed record LoadedModel(ITransformer ForImages, ITransformer ForPixels, ConvNetClassificationTransformer Classifier, string Path)
+{
+    /// <summary>(C, H, W) the network takes.</summary>
+    public Shape InputShape => Classifier.Model.SampleShape;
+
+    /// <summary>Scores <paramref name="data"/> through the chain for its layout.</summary>
+    /// <exception cref="CliException">pixels of another size than the model's input</exception>
+    public IDataView Transform(LabeledData data)
+    {
+        if (data.PixelShape is { } shape && shape != InputShape)
+            throw new CliException($"model '{Path}' takes {ZooModel.FormatShape(InputShape)} inputs; the data '{data.Source}' is {ZooModel.FormatShape(shape)}.");
+        return (data.IsPixels ? ForPixels : ForImages).Transform(data.View);
+    }
+}

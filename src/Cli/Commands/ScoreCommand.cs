@@ -1,0 +1,157 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetConv.Backends;
+using MlNetConv.Cli.Data;
+using MlNetConv.Estimators;
+
+namespace MlNetConv.Cli.Commands;
+
+/// <summary>
+/// <c>score MODEL FOLDER --output scores.csv</c>: batch-scores every image below a folder with the batched transformer
+/// (<c>LoadedModels.WithBatchedScoring</c>) into a CSV file (path, predicted label, one column per class). A bad image
+/// (corrupt, unreadable, vanished) is reported by path and skipped and counted, or stops the run, as
+/// <c>--on-bad-file</c> says. The CSV is written to a temporary file and renamed into place, so a failed run leaves none.
+/// </summary>
+internal sealed class ScoreCommand
+{
+    public sealed record Settings(string Model, string Folder, string Output, BadFilePolicy OnBadFile, int? BatchSize, Device Device);
+
+    /// <summary>How a run went.</summary>
+    public sealed record Outcome(int Scored, IReadOnlyList<(string Path, string Problem)> BadFiles, TimeSpan Elapsed)
+    {
+        public double ImagesPerSecond => Scored / Math.Max(Elapsed.TotalSeconds, 1e-9);
+    }
+
+    private readonly CliConsole _console;
+    private readonly Argument<string> _model = new("model") { Description = "A model zip saved by 'mlnetconv train'" };
+    private readonly Argument<string> _folder = new("folder") { Description = "The folder of images to score (searched recursively: " + string.Join(", ", ImageFiles.Extensions) + ")" };
+    private readonly Option<string> _output = new("--output", "-o") { Description = "The CSV file to write", HelpName = "scores.csv", Required = true };
+    private readonly Option<BadFilePolicy> _onBadFile = CliOptions.OnBadFile(BadFilePolicy.Skip, "An unreadable image: skip it (reported by path and counted) or fail (exit 1, naming it)");
+    private readonly Option<int?> _batchSize = new("--batch-size") { Description = "Images per forward pass (default: the model's, 256)", HelpName = "N" };
+    private readonly Option<Device> _device = CliOptions.Device();
+
+    public ScoreCommand(CliConsole console)
+    {
+        _console = console;
+        _batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError($"--batch-size must be positive, got {r.GetValueOrDefault<int?>()}."); });
+        Command = new Command("score", "Batch-score every image in a folder into a CSV file of predicted labels and class scores")
+        {
+            _model, _folder, _output, _onBadFile, _batchSize, _device,
+        };
+        Command.SetAction(p => Run(Bind(p)));
+    }
+
+    public Command Command { get; }
+
+    public Settings Bind(ParseResult p) => new(
+        p.GetRequiredValue(_model), p.GetRequiredValue(_folder), p.GetRequiredValue(_output), p.GetValue(_onBadFile), p.GetValue(_batchSize), p.GetValue(_device));
+
+    public int Run(Settings s)
+    {
+        var outcome = Score(s);
+        var inv = CultureInfo.InvariantCulture;
+        _console.Out.WriteLine($"wrote {s.Output}: {outcome.Scored} rows");
+        if (outcome.BadFiles.Count > 0) _console.Out.WriteLine($"skipped {outcome.BadFiles.Count} bad file(s)");
+        _console.Out.WriteLine($"scored {outcome.Scored} images in {outcome.Elapsed.TotalSeconds.ToString("F2", inv)} s: {outcome.ImagesPerSecond.ToString("F0", inv)} images/s");
+        return ExitCodes.Ok;
+    }
+
+    public Outcome Score(Settings s)
+    {
+        var ml = new MLContext(seed: 0);
+        var model = CliModel.Load(ml, s.Model, s.Device, s.BatchSize);
+        var files = ImageFiles.Find(s.Folder);
+        if (files.Count == 0) throw new CliException($"no images ({string.Join(", ", ImageFiles.Extensions)}) in '{s.Folder}'.");
+        var fullPaths = files.Select(Path.GetFullPath).ToArray();
+
+        string output = Path.GetFullPath(s.Output);
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        string temporary = $"{output}.{Environment.ProcessId}.tmp";
+        try
+        {
+            Outcome outcome;
+            using (var writer = new StreamWriter(temporary, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
+            {
+                writer.WriteLine(Csv.Line(["path", "predicted_label", .. model.Classifier.ClassNames]));
+                outcome = ProgressBars.Run(_console, bars => ScoreAll(ml, model, files, fullPaths, s.OnBadFile, writer, bars));
+            }
+            File.Move(temporary, output, overwrite: true);
+            return outcome;
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    /// <summary>
+    /// The row of <paramref name="slice"/> whose image stopped the cursor, and why: from the engine's error when it names
+    /// the row (images decoded on the cursor's thread), else by decoding the rows not yet written one by one (images
+    /// decoded on ML.NET's parallel cursors). Null when no image is at fault.
+    /// </summary>
+    private static (int Row, string Problem)? Locate(Exception e, int done, List<int> slice, string[] fullPaths)
+    {
+        if (e is BadRowException bad && bad.Row >= done && bad.Row < slice.Count)
+            return ((int)bad.Row, (bad.InnerException ?? bad).Message.TrimEnd('.'));
+        var paths = slice.Select(i => fullPaths[i]).ToList();
+        return ImageCheck.FirstBad(paths, done);
+    }
+
+    /// <summary>
+    /// Scores the files in order. A bad file stops the cursor in the middle of a batch: it is left out and scoring
+    /// resumes at the first row not yet written, so the good files of that batch are decoded again (at most one batch
+    /// per bad file).
+    /// </summary>
+    private Outcome ScoreAll(MLContext ml, LoadedModel model, List<string> files, string[] fullPaths, BadFilePolicy policy, StreamWriter writer, ProgressBars bars)
+    {
+        var bar = bars.Add($"scoring {files.Count} images", files.Count);
+        var bad = new List<(string Path, string Problem)>();
+        var todo = Enumerable.Range(0, files.Count).ToList();
+        int next = 0, scored = 0;
+        var clock = Stopwatch.StartNew();
+        var line = new StringBuilder();
+        while (next < todo.Count)
+        {
+            var slice = todo[next..];
+            var view = model.ForImages.Transform(ml.Data.LoadFromEnumerable(slice.Select(i => new ImagePathRow { ImagePath = fullPaths[i] })));
+            int done = 0;
+            try
+            {
+                using var cursor = view.GetRowCursor([view.Schema[CliModel.PredictedLabel], view.Schema[CliModel.Score]]);
+                var getPredicted = cursor.GetGetter<ReadOnlyMemory<char>>(view.Schema[CliModel.PredictedLabel]);
+                var getScore = cursor.GetGetter<VBuffer<float>>(view.Schema[CliModel.Score]);
+                ReadOnlyMemory<char> predicted = default;
+                VBuffer<float> score = default;
+                while (cursor.MoveNext())
+                {
+                    getPredicted(ref predicted);
+                    getScore(ref score);
+                    line.Clear().Append(Csv.Field(files[slice[done]])).Append(',').Append(Csv.Field(predicted.ToString()));
+                    foreach (float v in score.DenseValues()) line.Append(',').Append(Csv.Number(v));
+                    writer.WriteLine(line);
+                    done++;
+                    scored++;
+                    bar?.Increment(1);
+                }
+                next = todo.Count;
+            }
+            catch (InvalidOperationException e) when (Locate(e, done, slice, fullPaths) is var (row, problem))
+            {
+                int file = slice[row];
+                if (policy == BadFilePolicy.Fail) throw new CliException($"bad image '{files[file]}': {problem}.", ExitCodes.BadInput, e);
+                bad.Add((files[file], problem));
+                _console.Warn($"skipped bad image '{files[file]}': {problem}.");
+                bar?.Increment(1);
+                todo.RemoveAt(next + row);
+                next += done;
+            }
+        }
+        clock.Stop();
+        ProgressBars.Describe(bar, $"scored {scored} images, {scored / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F0} images/s");
+        return new Outcome(scored, bad, clock.Elapsed);
+    }
+}

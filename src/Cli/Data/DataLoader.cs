@@ -1,0 +1,116 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetConv.Data;
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Cli.Data;
+
+/// <summary>Turns a <c>--data</c> value into labeled rows: an image folder into image paths, IDX files into pixels.</summary>
+internal static class DataLoader
+{
+    public static LabeledData Load(MLContext ml, DataSpec spec, CliConsole console) => spec switch
+    {
+        ImageFolderSpec folder => LoadFolder(ml, folder.Folder, console),
+        IdxSpec idx => LoadIdx(ml, idx),
+        _ => throw new ArgumentOutOfRangeException(nameof(spec)),
+    };
+
+    /// <summary>One class per sub-folder (its name is the label), every image below it one row.</summary>
+    private static LabeledData LoadFolder(MLContext ml, string folder, CliConsole console)
+    {
+        if (!Directory.Exists(folder)) throw new CliException($"data folder '{folder}' does not exist.");
+        var loose = ImageFiles.Find(folder, recursive: false);
+        if (loose.Count > 0)
+            console.Warn($"{loose.Count} image(s) directly in '{folder}' are left out: put each image in a sub-folder named after its class.");
+        var rows = new List<ImagePathRow>();
+        var labels = new List<string>();
+        foreach (string classFolder in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
+        {
+            string label = Path.GetFileName(classFolder);
+            var files = ImageFiles.Find(classFolder);
+            if (files.Count == 0)
+            {
+                console.Warn($"class folder '{classFolder}' holds no images ({string.Join(", ", ImageFiles.Extensions)}).");
+                continue;
+            }
+            labels.Add(label);
+            rows.AddRange(files.Select(f => new ImagePathRow { Label = label, ImagePath = Path.GetFullPath(f) }));
+        }
+        if (rows.Count == 0)
+            throw new CliException($"data folder '{folder}' has no images in class sub-folders (expected {folder}/<class>/<image>.png and the like).");
+        return new LabeledData(ml.Data.LoadFromEnumerable(rows), null, rows.Count, labels, folder, [.. rows.Select(r => r.ImagePath)]);
+    }
+
+    /// <summary>The rows of an image folder whose images decode; each other one is reported by path and left out.</summary>
+    public static LabeledData WithoutBadImages(MLContext ml, LabeledData data, CliConsole console)
+    {
+        if (data.ImagePaths is not { } paths) return data;
+        var rows = new List<ImagePathRow>();
+        using (var cursor = data.View.GetRowCursor(data.View.Schema))
+        {
+            var getLabel = cursor.GetGetter<ReadOnlyMemory<char>>(data.View.Schema[CliModel.Label]);
+            ReadOnlyMemory<char> label = default;
+            for (int i = 0; cursor.MoveNext(); i++)
+            {
+                getLabel(ref label);
+                if (ImageCheck.Problem(paths[i]) is { } problem) console.Warn($"skipped bad image '{paths[i]}': {problem}.");
+                else rows.Add(new ImagePathRow { Label = label.ToString(), ImagePath = paths[i] });
+            }
+        }
+        if (rows.Count == data.Count) return data;
+        var labels = rows.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+        return new LabeledData(ml.Data.LoadFromEnumerable(rows), null, rows.Count, labels, data.Source, [.. rows.Select(r => r.ImagePath)]);
+    }
+
+    /// <summary>IDX images (count, rows, columns) and labels (count) as grey (1, rows, columns) pixels in [0, 1] with the label's number as text.</summary>
+    private static LabeledData LoadIdx(MLContext ml, IdxSpec spec)
+    {
+        IdxFile images, labels;
+        try
+        {
+            images = IdxFile.ReadImages(spec.Images);
+            labels = IdxFile.ReadLabels(spec.Labels);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            throw new CliException(e.Message, ExitCodes.BadInput, e);
+        }
+        if (images.Count != labels.Count)
+            throw new CliException($"IDX files do not match: '{spec.Images}' has {images.Count} images, '{spec.Labels}' has {labels.Count} labels.");
+        int rowsPerImage = images.Dimensions[1], columns = images.Dimensions[2], size = rowsPerImage * columns, count = images.Count;
+        var shape = new Shape(1, rowsPerImage, columns);
+        var names = Enumerable.Range(0, 256).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var pixels = images.Data;
+        var labelBytes = labels.Data;
+
+        IEnumerable<PixelRow> Rows()
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var features = new float[size];
+                var source = pixels.Span.Slice(i * size, size);
+                for (int j = 0; j < size; j++) features[j] = source[j] * CliModel.PixelScale;
+                yield return new PixelRow { Label = names[labelBytes.Span[i]], Features = features };
+            }
+        }
+
+        var schema = SchemaDefinition.Create(typeof(PixelRow));
+        schema[nameof(PixelRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 1, rowsPerImage, columns);
+        var distinct = labelBytes.ToArray().Distinct().Select(b => names[b]).Order(StringComparer.Ordinal).ToList();
+        return new LabeledData(ml.Data.LoadFromEnumerable(Rows(), schema), shape, count, distinct, spec.ToString());
+    }
+}
+
+/// <summary>A row of an image folder: the class (its sub-folder's name) and the image's full path.</summary>
+internal sealed class ImagePathRow
+{
+    public string Label { get; set; } = "";
+    public string ImagePath { get; set; } = "";
+}
+
+/// <summary>A row of IDX data: the label as text and the pixels, planar (1, rows, columns), in [0, 1].</summary>
+internal sealed class PixelRow
+{
+    public string Label { get; set; } = "";
+    public float[] Features { get; set; } = [];
+}

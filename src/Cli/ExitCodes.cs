@@ -1,0 +1,13 @@
+namespace MlNetConv.Cli;
+
+/// <summary>The process exit codes of every command.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>Bad input: missing or unreadable data, a corrupt model, a bad image in fail mode, a training error.</summary>
+    public const int BadInput = 1;
+
+    /// <summary>A command line that does not parse or whose values do not fit together.</summary>
+    public const int Usage = 2;
+}

@@ -1,0 +1,1 @@
+return MlNetConv.Cli.CliApp.RunOnConsole(args);
