@@ -40,6 +40,10 @@ public interface IPoolingKernels
     void LpForward(PoolGeometry geometry, float p, Tensor input, Tensor output);
 
     /// <summary>inputGrad (overwritten) = Σ over the windows of x: outputGrad · sign(x)|x|^(p-1) / y^(p-1); 0 where y = 0.</summary>
+    /// <param name="input">(N, C, spatial...) as given to forward</param>
+    /// <param name="output">(N, C, outSpatial...) the norms forward wrote</param>
+    /// <param name="outputGrad">(N, C, outSpatial...)</param>
+    /// <param name="inputGrad">(N, C, spatial...)</param>
     void LpBackward(PoolGeometry geometry, float p, Tensor input, Tensor output, Tensor outputGrad, Tensor inputGrad);
 
     /// <summary>

@@ -29,6 +29,7 @@ public sealed class NetworkBuilder
         bool bias = true, string? name = null) => Add(new Layers.Conv3d(outChannels, kernelSize, stride, padding, dilation, groups, bias, null, name));
 
     public NetworkBuilder Dense(int outFeatures, bool bias = true, string? name = null) => Add(new Layers.Dense(outFeatures, bias, name));
+
     public NetworkBuilder ConvTranspose1d(int outChannels, int kernelSize, int stride = 1, int padding = 0, int outputPadding = 0, int dilation = 1,
         int groups = 1, bool bias = true, string? name = null) =>
         Add(new Layers.ConvTranspose1d(outChannels, kernelSize, stride, padding, outputPadding, dilation, groups, bias, name));
@@ -63,6 +64,7 @@ public sealed class NetworkBuilder
         Add(new Layers.AvgPool2d(kernelSize, stride, padding, ceilMode, true, name));
     public NetworkBuilder AvgPool3d(int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, string? name = null) =>
         Add(new Layers.AvgPool3d(kernelSize, stride, padding, ceilMode, true, name));
+
     /// <summary>Max unpooling with the indices of the max-pooling layer at dotted path <paramref name="pooling"/> (see <see cref="ILayerLink"/>).</summary>
     public NetworkBuilder MaxUnpool1d(string pooling, string? name = null) => Add(new Layers.MaxUnpool1d(pooling, name));
     public NetworkBuilder MaxUnpool2d(string pooling, string? name = null) => Add(new Layers.MaxUnpool2d(pooling, name));
@@ -80,6 +82,7 @@ public sealed class NetworkBuilder
         Add(new Layers.Upsample(size, mode, alignCorners, name));
     public NetworkBuilder ZeroPad2d(int padding, string? name = null) => Add(new Layers.ZeroPad2d(padding, name));
     public NetworkBuilder ZeroPad2d(int left, int right, int top, int bottom, string? name = null) => Add(new Layers.ZeroPad2d(left, right, top, bottom, name));
+
     public NetworkBuilder GlobalAvgPool(string? name = null) => Add(new Layers.GlobalAvgPool(name));
     public NetworkBuilder GlobalMaxPool(string? name = null) => Add(new Layers.GlobalMaxPool(name));
     public NetworkBuilder Subsampling2d(int kernelSize = 2, string? name = null) => Add(new Layers.Subsampling2d(kernelSize, name));

@@ -60,8 +60,8 @@ public static class Initializers
                 double value = 1;
                 for (int axis = shape.Rank - 1, rest = k; axis >= 2; rest /= shape[axis], axis--)
                 {
-                    int size = shape[axis], x = rest % size;
-                    double factor = (size + 1) / 2, centre = (size - 1) / 2.0;
+                    int size = shape[axis], x = rest % size, factor = (size + 1) / 2;
+                    double centre = (size - 1) / 2.0;
                     value *= 1 - Math.Abs(x - centre) / factor;
                 }
                 tent[k] = (float)value;
