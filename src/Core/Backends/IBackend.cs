@@ -27,6 +27,8 @@ public interface IBackend : IDisposable
 
     IConvolutionKernels Convolution { get; }
     IPoolingKernels Pooling { get; }
+    IUpsamplingKernels Upsampling { get; }
+    ILocallyConnectedKernels LocallyConnected { get; }
     IDenseKernels Dense { get; }
     IActivationKernels Activation { get; }
     INormalizationKernels Normalization { get; }

@@ -2,7 +2,10 @@ using MlNetConv.Tensors;
 
 namespace MlNetConv.Backends;
 
-/// <summary>Flat element-wise work, channel slices for concatenation, per-channel affine maps and dropout masks.</summary>
+/// <summary>
+/// Flat element-wise work, channel slices for concatenation, spatial boxes for cropping and padding, per-channel
+/// affine maps and biases, and dropout masks.
+/// </summary>
 public interface IElementwiseKernels
 {
     void Fill(Tensor destination, float value);
@@ -22,6 +25,22 @@ public interface IElementwiseKernels
 
     /// <summary>Copies <paramref name="channels"/> channels from source (N, Cs, S) starting at sourceChannel to destination (N, Cd, S) at destinationChannel.</summary>
     void CopyChannels(Tensor source, int sourceChannel, Tensor destination, int destinationChannel, int channels);
+
+    /// <summary>
+    /// For every (n, c): destination[n, c, destinationStart + r] = source[n, c, sourceStart + r] for every r in the box
+    /// <paramref name="extent"/> (D, H, W; 1D and 2D maps have leading extents of one). Elements outside the box are untouched.
+    /// </summary>
+    /// <param name="source">(N, C, spatial...)</param>
+    /// <param name="destination">(N, C, spatial...) of the same rank, N and C</param>
+    void CopyRegion(Tensor source, Geometry.Int3 sourceStart, Tensor destination, Geometry.Int3 destinationStart, Geometry.Int3 extent);
+
+    /// <summary>output[n,c,s] += bias[c].</summary>
+    /// <param name="bias">(C)</param>
+    /// <param name="output">(N, C, spatial...)</param>
+    void AddChannelBias(Tensor bias, Tensor output);
+
+    /// <summary>sums[c] += Σ_{n,s} input[n,c,s], each channel summed in double: the gradient of a per-channel bias.</summary>
+    void AccumulateChannelSums(Tensor input, Tensor sums);
 
     /// <summary>output[n,c,s] = input[n,c,s] * scale[c] + shift[c].</summary>
     void ChannelAffineForward(Tensor input, Tensor scale, Tensor shift, Tensor output);

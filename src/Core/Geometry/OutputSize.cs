@@ -1,8 +1,9 @@
 namespace MlNetConv.Geometry;
 
 /// <summary>
-/// The one home of the output-size formula of convolution and pooling windows:
-/// out = floor((in + padBegin + padEnd - d(k-1) - 1) / s) + 1, or with ceil in ceil mode.
+/// The one home of the output-size formulas: convolution and pooling windows,
+/// out = floor((in + padBegin + padEnd - d(k-1) - 1) / s) + 1 (or with ceil in ceil mode); transposed convolution,
+/// out = (in - 1)s - 2p + d(k-1) + outputPadding + 1; and upsampling by a scale factor, out = floor(in · scale).
 /// </summary>
 public static class OutputSize
 {
@@ -31,4 +32,15 @@ public static class OutputSize
         int total = Math.Max(0, (output - 1) * stride + dilation * (kernel - 1) + 1 - input);
         return (total / 2, total - total / 2);
     }
+
+    /// <summary>
+    /// The extent a transposed convolution produces: the input extent that a convolution with the same kernel, stride,
+    /// padding and dilation maps back onto <paramref name="input"/>, plus <paramref name="outputPadding"/> (0 ≤ it &lt; s)
+    /// to pick one of the s sizes that all convolve to the same extent.
+    /// </summary>
+    public static int Transposed(int input, int kernel, int stride, int padding, int dilation = 1, int outputPadding = 0) =>
+        (input - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1;
+
+    /// <summary>Upsampling by a scale factor: floor(in · scale), as PyTorch's interpolate.</summary>
+    public static int Scaled(int input, double scale) => (int)Math.Floor(input * scale);
 }

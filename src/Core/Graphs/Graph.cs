@@ -86,6 +86,7 @@ public class Graph : ILayer
             if (input.Skip(1).SequenceEqual(InputShape.Skip(1))) return OutputShape.WithBatch(input.N);
             throw new InvalidOperationException($"Graph '{Name}' was built for input {InputShape}; it cannot be rebuilt for {input}.");
         }
+        BindLinks();
         var shapes = new Shape[_nodes.Length];
         Shape ShapeOf(int i) => i == GraphInput ? input : shapes[i];
         for (int i = 0; i < _nodes.Length; i++)
@@ -102,6 +103,35 @@ public class Graph : ILayer
         _values = new Tensor?[_nodes.Length];
         InputGradRequired = _inputGradRequired;
         return OutputShape;
+    }
+
+    /// <summary>
+    /// Binds every unbound <see cref="ILayerLink"/> of the tree to the layer its name resolves to, by dotted paths relative
+    /// to this graph. The outermost graph is built first and so sees the whole tree; names it cannot find stay unbound,
+    /// and the link reports that when it is built.
+    /// </summary>
+    private void BindLinks()
+    {
+        var layers = new List<(string Path, ILayer Layer)>();
+        void Collect(ILayer layer, string prefix)
+        {
+            foreach (var child in layer.Children)
+            {
+                layers.Add((prefix + child.Name, child));
+                Collect(child, prefix + child.Name + ".");
+            }
+        }
+        Collect(this, "");
+        foreach (var (path, layer) in layers)
+        {
+            if (layer is not ILayerLink { IsBound: false } link) continue;
+            var exact = layers.Where(l => l.Path == link.Target).ToArray();
+            var matches = exact.Length > 0 ? exact : layers.Where(l => l.Path.EndsWith("." + link.Target, StringComparison.Ordinal)).ToArray();
+            if (matches.Length > 1)
+                throw new ArgumentException($"Layer '{path}' ({layer.TypeName}) refers to '{link.Target}', which names {matches.Length} layers " +
+                    $"({string.Join(", ", matches.Select(m => m.Path))}); give a longer dotted path.");
+            if (matches.Length == 1) link.Bind(matches[0].Layer);
+        }
     }
 
     public Tensor Forward(Tensor input, bool training) => ForwardAll(input, training)[0];

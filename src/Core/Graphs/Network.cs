@@ -52,6 +52,29 @@ public sealed class Network : IDisposable
     public Parameter this[string name] => Parameters.FirstOrDefault(p => p.Name == name)
         ?? throw new KeyNotFoundException($"The network has no parameter named '{name}'.");
 
+    /// <summary>
+    /// Copies every parameter and buffer of <paramref name="source"/> whose name, after <paramref name="prefix"/>, names a
+    /// parameter of this network: a trained classifier's backbone into a segmentation network (a ResNet's <c>conv1</c>,
+    /// <c>layer1</c> … <c>layer4</c> into <see cref="Zoo.Architectures.Fcn"/>), or into a block of a larger network
+    /// (<paramref name="prefix"/> <c>"backbone."</c>). Parameters without a match keep their values. Returns the names
+    /// copied; throws when a name matches but the shapes differ.
+    /// </summary>
+    public IReadOnlyList<string> CopyMatchingParameters(Network source, string prefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var byName = Parameters.ToDictionary(p => p.Name);
+        var copied = new List<string>();
+        foreach (var from in source.Parameters)
+        {
+            if (!byName.TryGetValue(prefix + from.Name, out var to)) continue;
+            if (to.Shape != from.Shape)
+                throw new ArgumentException($"Parameter '{from.Name}' {from.Shape} of the source does not fit '{to.Name}' {to.Shape} of this network.");
+            to.Value.CopyFrom(from.Value.ToArray());
+            copied.Add(to.Name);
+        }
+        return copied;
+    }
+
     /// <summary>Re-draws every parameter from its initializer.</summary>
     public void Initialize(ulong seed)
     {

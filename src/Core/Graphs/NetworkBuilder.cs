@@ -29,6 +29,22 @@ public sealed class NetworkBuilder
         bool bias = true, string? name = null) => Add(new Layers.Conv3d(outChannels, kernelSize, stride, padding, dilation, groups, bias, null, name));
 
     public NetworkBuilder Dense(int outFeatures, bool bias = true, string? name = null) => Add(new Layers.Dense(outFeatures, bias, name));
+
+    public NetworkBuilder ConvTranspose1d(int outChannels, int kernelSize, int stride = 1, int padding = 0, int outputPadding = 0, int dilation = 1,
+        int groups = 1, bool bias = true, string? name = null) =>
+        Add(new Layers.ConvTranspose1d(outChannels, kernelSize, stride, padding, outputPadding, dilation, groups, bias, name));
+
+    public NetworkBuilder ConvTranspose2d(int outChannels, int kernelSize, int stride = 1, int padding = 0, int outputPadding = 0, int dilation = 1,
+        int groups = 1, bool bias = true, string? name = null) =>
+        Add(new Layers.ConvTranspose2d(outChannels, kernelSize, stride, padding, outputPadding, dilation, groups, bias, name));
+
+    public NetworkBuilder ConvTranspose3d(int outChannels, int kernelSize, int stride = 1, int padding = 0, int outputPadding = 0, int dilation = 1,
+        int groups = 1, bool bias = true, string? name = null) =>
+        Add(new Layers.ConvTranspose3d(outChannels, kernelSize, stride, padding, outputPadding, dilation, groups, bias, name));
+
+    public NetworkBuilder LocallyConnected2d(int outChannels, int kernelSize, int stride = 1, int padding = 0, bool bias = true, string? name = null) =>
+        Add(new Layers.LocallyConnected2d(outChannels, kernelSize, stride, padding, bias, name));
+
     public NetworkBuilder Flatten(string? name = null) => Add(new Layers.Flatten(name));
     public NetworkBuilder ReLU(string? name = null) => Add(new Layers.ReLU(name));
     public NetworkBuilder LeakyReLU(float negativeSlope = 0.01f, string? name = null) => Add(new Layers.LeakyReLU(negativeSlope, name));
@@ -48,6 +64,25 @@ public sealed class NetworkBuilder
         Add(new Layers.AvgPool2d(kernelSize, stride, padding, ceilMode, true, name));
     public NetworkBuilder AvgPool3d(int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, string? name = null) =>
         Add(new Layers.AvgPool3d(kernelSize, stride, padding, ceilMode, true, name));
+
+    /// <summary>Max unpooling with the indices of the max-pooling layer at dotted path <paramref name="pooling"/> (see <see cref="ILayerLink"/>).</summary>
+    public NetworkBuilder MaxUnpool1d(string pooling, string? name = null) => Add(new Layers.MaxUnpool1d(pooling, name));
+    public NetworkBuilder MaxUnpool2d(string pooling, string? name = null) => Add(new Layers.MaxUnpool2d(pooling, name));
+    public NetworkBuilder MaxUnpool3d(string pooling, string? name = null) => Add(new Layers.MaxUnpool3d(pooling, name));
+    public NetworkBuilder LPPool1d(float normType, int kernelSize, int? stride = null, bool ceilMode = false, string? name = null) =>
+        Add(new Layers.LPPool1d(normType, kernelSize, stride, ceilMode, name));
+    public NetworkBuilder LPPool2d(float normType, int kernelSize, int? stride = null, bool ceilMode = false, string? name = null) =>
+        Add(new Layers.LPPool2d(normType, kernelSize, stride, ceilMode, name));
+    public NetworkBuilder LPPool3d(float normType, int kernelSize, int? stride = null, bool ceilMode = false, string? name = null) =>
+        Add(new Layers.LPPool3d(normType, kernelSize, stride, ceilMode, name));
+    public NetworkBuilder Maxout(int poolSize, string? name = null) => Add(new Layers.Maxout(poolSize, name));
+    public NetworkBuilder Upsample(double scaleFactor, UpsampleMode mode = UpsampleMode.Nearest, bool alignCorners = false, string? name = null) =>
+        Add(new Layers.Upsample(scaleFactor, mode, alignCorners, name));
+    public NetworkBuilder Upsample(int[] size, UpsampleMode mode = UpsampleMode.Nearest, bool alignCorners = false, string? name = null) =>
+        Add(new Layers.Upsample(size, mode, alignCorners, name));
+    public NetworkBuilder ZeroPad2d(int padding, string? name = null) => Add(new Layers.ZeroPad2d(padding, name));
+    public NetworkBuilder ZeroPad2d(int left, int right, int top, int bottom, string? name = null) => Add(new Layers.ZeroPad2d(left, right, top, bottom, name));
+
     public NetworkBuilder GlobalAvgPool(string? name = null) => Add(new Layers.GlobalAvgPool(name));
     public NetworkBuilder GlobalMaxPool(string? name = null) => Add(new Layers.GlobalMaxPool(name));
     public NetworkBuilder Subsampling2d(int kernelSize = 2, string? name = null) => Add(new Layers.Subsampling2d(kernelSize, name));

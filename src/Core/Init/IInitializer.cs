@@ -6,4 +6,7 @@ namespace MlNetConv.Init;
 public interface IInitializer
 {
     void Initialize(Span<float> values, int fanIn, int fanOut, RandomStream random);
+
+    /// <summary>Fills a parameter of a known shape; initializers that need its layout (a bilinear upsampling kernel) override this.</summary>
+    void Initialize(Span<float> values, Shape shape, int fanIn, int fanOut, RandomStream random) => Initialize(values, fanIn, fanOut, random);
 }

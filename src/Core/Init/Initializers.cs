@@ -35,7 +35,43 @@ public static class Initializers
 
     public static IInitializer Ones() => new ConstantValue(1f);
 
+    /// <summary>
+    /// Bilinear upsampling for a transposed convolution's weight (Cin, Cout/groups, k...): every kernel is the product over
+    /// its axes of the tent 1 - |x - c|/f, f = ⌈k/2⌉, centred at c = (k-1)/2 (FCN's <c>upsample_filt</c>), placed where
+    /// input channel i meets output channel i (identity across channels) or in every kernel of a depthwise weight
+    /// (Cout/groups = 1). With k = 2s and stride s the layer then interpolates bilinearly (FCN's upscore layers).
+    /// </summary>
+    public static IInitializer Bilinear() => new BilinearKernel();
+
     private enum FanMode { None, In, Average }
+
+    private sealed record BilinearKernel : IInitializer
+    {
+        public void Initialize(Span<float> values, int fanIn, int fanOut, RandomStream random) =>
+            throw new InvalidOperationException("The bilinear initializer needs the weight's shape (Cin, Cout/groups, k...).");
+
+        public void Initialize(Span<float> values, Shape shape, int fanIn, int fanOut, RandomStream random)
+        {
+            if (shape.Rank < 3) throw new ArgumentException($"The bilinear initializer needs a weight (Cin, Cout/groups, k...), got {shape}.");
+            int rows = shape[0], columns = shape[1], kernel = shape.Size / (rows * columns);
+            var tent = new float[kernel];
+            for (int k = 0; k < kernel; k++)
+            {
+                double value = 1;
+                for (int axis = shape.Rank - 1, rest = k; axis >= 2; rest /= shape[axis], axis--)
+                {
+                    int size = shape[axis], x = rest % size, factor = (size + 1) / 2;
+                    double centre = (size - 1) / 2.0;
+                    value *= 1 - Math.Abs(x - centre) / factor;
+                }
+                tent[k] = (float)value;
+            }
+            values.Clear();
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < columns; j++)
+                    if (columns == 1 || i % columns == j) tent.CopyTo(values.Slice((i * columns + j) * kernel, kernel));
+        }
+    }
 
     private static float FanScale(FanMode mode, int fanIn, int fanOut) => mode switch
     {

@@ -24,6 +24,19 @@ public static class LayerRegistry
         },
         ["Conv3d"] = c => new Conv3d(Json.Int(c, "outChannels"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0],
             Json.ReadPadding(c, "padding"), Json.IntArray(c, "dilation")[0], Json.Int(c, "groups"), Json.Bool(c, "bias"), Table(c)),
+        ["ConvTranspose1d"] = c => new ConvTranspose1d(Json.Int(c, "outChannels"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0],
+            Json.IntArray(c, "padding")[0], Json.IntArray(c, "outputPadding")[0], Json.IntArray(c, "dilation")[0], Json.Int(c, "groups"), Json.Bool(c, "bias")),
+        ["ConvTranspose2d"] = c =>
+        {
+            int[] k = Json.IntArray(c, "kernelSize"), s = Json.IntArray(c, "stride"), p = Json.IntArray(c, "padding"),
+                o = Json.IntArray(c, "outputPadding"), d = Json.IntArray(c, "dilation");
+            return new ConvTranspose2d(Json.Int(c, "outChannels"), (k[0], k[1]), (s[0], s[1]), (p[0], p[1]), (o[0], o[1]), (d[0], d[1]),
+                Json.Int(c, "groups"), Json.Bool(c, "bias"));
+        },
+        ["ConvTranspose3d"] = c => new ConvTranspose3d(Json.Int(c, "outChannels"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0],
+            Json.IntArray(c, "padding")[0], Json.IntArray(c, "outputPadding")[0], Json.IntArray(c, "dilation")[0], Json.Int(c, "groups"), Json.Bool(c, "bias")),
+        ["LocallyConnected2d"] = c => new LocallyConnected2d(Json.Int(c, "outChannels"), Json.Int(c, "kernelSize"), Json.Int(c, "stride"),
+            Json.Int(c, "padding"), Json.Bool(c, "bias")),
         ["Dense"] = c => new Dense(Json.Int(c, "outFeatures"), Json.Bool(c, "bias")),
         ["Flatten"] = _ => new Flatten(),
         ["ReLU"] = _ => new ReLU(),
@@ -43,6 +56,20 @@ public static class LayerRegistry
             Json.Bool(c, "ceilMode"), Json.Bool(c, "countIncludePad")),
         ["AvgPool3d"] = c => new AvgPool3d(Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.IntArray(c, "padding")[0],
             Json.Bool(c, "ceilMode"), Json.Bool(c, "countIncludePad")),
+        ["MaxUnpool1d"] = c => new MaxUnpool1d(Json.String(c, "pooling")),
+        ["MaxUnpool2d"] = c => new MaxUnpool2d(Json.String(c, "pooling")),
+        ["MaxUnpool3d"] = c => new MaxUnpool3d(Json.String(c, "pooling")),
+        ["LPPool1d"] = c => new LPPool1d(Json.Float(c, "normType"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.Bool(c, "ceilMode")),
+        ["LPPool2d"] = c => new LPPool2d(Json.Float(c, "normType"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.Bool(c, "ceilMode")),
+        ["LPPool3d"] = c => new LPPool3d(Json.Float(c, "normType"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.Bool(c, "ceilMode")),
+        ["Maxout"] = c => new Maxout(Json.Int(c, "poolSize")),
+        ["Upsample"] = c => new Upsample(Json.OptionalDoubleArray(c, "scaleFactor"), Json.OptionalIntArray(c, "size"),
+            Enum.Parse<Geometry.UpsampleMode>(Json.String(c, "mode")), Json.Bool(c, "alignCorners")),
+        ["ZeroPad2d"] = c =>
+        {
+            int[] p = Json.IntArray(c, "padding");
+            return new ZeroPad2d(p[0], p[1], p[2], p[3]);
+        },
         ["GlobalAvgPool"] = _ => new GlobalAvgPool(),
         ["GlobalMaxPool"] = _ => new GlobalMaxPool(),
         ["Subsampling2d"] = c => new Subsampling2d(Json.Int(c, "kernelSize")),
@@ -59,6 +86,7 @@ public static class LayerRegistry
     {
         ["Add"] = _ => new Add(),
         ["Concat"] = _ => new Concat(),
+        ["CropTo"] = c => new CropTo(Json.OptionalIntArray(c, "offset")),
     };
 
     /// <summary>{"type", "name", "config"} of a layer, recursively for graphs.</summary>

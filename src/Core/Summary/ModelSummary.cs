@@ -37,7 +37,7 @@ public sealed class ModelSummary
     public static ModelSummary Of(Network network)
     {
         var rows = new List<LayerSummary>();
-        Walk(network.Root, "", new Field(Int3.One, Int3.One), rows, isRoot: true);
+        Walk(network.Root, "", Field.Pixel, rows, isRoot: true);
         return new ModelSummary(rows, network.InputShape);
     }
 
@@ -52,14 +52,25 @@ public sealed class ModelSummary
         return Of(network);
     }
 
-    /// <summary>Receptive field size and jump (input pixels between neighbouring outputs).</summary>
-    private readonly record struct Field(Int3 Size, Int3 Jump)
+    /// <summary>
+    /// Receptive field size and jump (input pixels between neighbouring outputs) along (D, H, W). After upsampling the
+    /// jump is a fraction of a pixel, so both are kept as reals and the size is rounded up when reported.
+    /// </summary>
+    private readonly record struct Field(double SizeD, double SizeH, double SizeW, double JumpD, double JumpH, double JumpW)
     {
-        public Field Through(LayerStats s) => new(
-            new Int3(Size.D + (s.WindowExtent.D - 1) * Jump.D, Size.H + (s.WindowExtent.H - 1) * Jump.H, Size.W + (s.WindowExtent.W - 1) * Jump.W),
-            new Int3(Jump.D * s.WindowStride.D, Jump.H * s.WindowStride.H, Jump.W * s.WindowStride.W));
+        public static Field Pixel => new(1, 1, 1, 1, 1, 1);
 
-        public static Field Widest(IEnumerable<Field> fields) => fields.MaxBy(f => (long)f.Size.D * f.Size.H * f.Size.W);
+        public Int3 Size => new((int)Math.Ceiling(SizeD - 1e-9), (int)Math.Ceiling(SizeH - 1e-9), (int)Math.Ceiling(SizeW - 1e-9));
+
+        public Field Through(LayerStats s)
+        {
+            // The window slides over a grid Upsampling times finer than the input, then steps by its stride.
+            double jd = JumpD / s.Upsampling.D, jh = JumpH / s.Upsampling.H, jw = JumpW / s.Upsampling.W;
+            return new(SizeD + (s.WindowExtent.D - 1) * jd, SizeH + (s.WindowExtent.H - 1) * jh, SizeW + (s.WindowExtent.W - 1) * jw,
+                jd * s.WindowStride.D, jh * s.WindowStride.H, jw * s.WindowStride.W);
+        }
+
+        public static Field Widest(IEnumerable<Field> fields) => fields.MaxBy(f => f.SizeD * f.SizeH * f.SizeW);
     }
 
     private static Field Walk(ILayer layer, string path, Field input, List<LayerSummary> rows, bool isRoot = false)

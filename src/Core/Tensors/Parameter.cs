@@ -48,7 +48,7 @@ public sealed class Parameter
     {
         if (Initializer is null || Value.Backend is MetaBackend) return;
         var values = new float[Size];
-        Initializer.Initialize(values, FanIn, FanOut, new RandomStream(seed, Name));
+        Initializer.Initialize(values, Shape, FanIn, FanOut, new RandomStream(seed, Name));
         Value.CopyFrom(values);
     }
 

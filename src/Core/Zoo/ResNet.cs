@@ -18,7 +18,23 @@ public static partial class Architectures
     /// input before the global pooling.
     /// </summary>
     /// <param name="depth">18, 34, 50, 101 or 152</param>
-    public static Sequential ResNet(int depth, int classes = 1000)
+    /// <param name="width">planes of the stem and the first stage (64 in the paper); the stages have width, 2, 4 and 8 times
+    /// that. A smaller width gives the same layout with fewer channels (16 for MNIST-sized inputs).</param>
+    public static Sequential ResNet(int depth, int classes = 1000, int width = 64)
+    {
+        var (stages, _) = ResNetStages(depth, width);
+        var b = new NetworkBuilder();
+        foreach (var layer in stages.SelectMany(s => s)) b.Add(layer);                     // (N, 8·width·expansion, H/32, W/32)
+        return b.GlobalAvgPool("avgpool").Dense(classes, name: "fc")                       // (N, classes)
+            .Build(width == 64 ? $"resnet{depth}" : $"resnet{depth}_w{width}");
+    }
+
+    /// <summary>
+    /// ResNet's feature extractor in five pieces, named as in <see cref="ResNet"/>: the stem (<c>conv1</c>, <c>bn1</c>,
+    /// <c>relu</c>, <c>maxpool</c>; 1/4 of the input) and the stages <c>layer1</c> … <c>layer4</c> (1/4, 1/8, 1/16, 1/32),
+    /// with the channels each piece ends with.
+    /// </summary>
+    private static (ILayer[][] Pieces, int[] Channels) ResNetStages(int depth, int width)
     {
         int[] blocks = depth switch
         {
@@ -28,21 +44,28 @@ public static partial class Architectures
             152 => [3, 8, 36, 3],
             _ => throw new ArgumentException($"ResNet: depth must be 18, 34, 50, 101 or 152, got {depth}.", nameof(depth)),
         };
+        if (width <= 0) throw new ArgumentException($"ResNet: width must be positive, got {width}.", nameof(width));
         bool bottleneck = depth >= 50;
-        var b = new NetworkBuilder()
-            .ConvBn(64, 7, stride: 2, padding: 3, conv: "conv1", bn: "bn1").ReLU("relu")  // (N, 64, H/2, W/2)
-            .MaxPool2d(3, 2, padding: 1, name: "maxpool");                              // (N, 64, H/4, W/4)
-        int channels = 64;
+        var pieces = new ILayer[5][];
+        var channels = new int[5];
+        pieces[0] = LayersOf(b => b
+            .ConvBn(width, 7, stride: 2, padding: 3, conv: "conv1", bn: "bn1").ReLU("relu")   // (N, width, H/2, W/2)
+            .MaxPool2d(3, 2, padding: 1, name: "maxpool"));                                 // (N, width, H/4, W/4)
+        channels[0] = width;
         for (int stage = 0; stage < 4; stage++)
-            channels = b.ResidualStage($"layer{stage + 1}", blocks[stage], 64 << stage, stage == 0 ? 1 : 2, channels, bottleneck);
-        return b.GlobalAvgPool("avgpool").Dense(classes, name: "fc").Build($"resnet{depth}");  // (N, 512·expansion) -> (N, classes)
+        {
+            int inChannels = channels[stage];
+            pieces[stage + 1] = LayersOf(b => channels[stage + 1] =
+                b.ResidualStage($"layer{stage + 1}", blocks[stage], width << stage, stage == 0 ? 1 : 2, inChannels, bottleneck));
+        }
+        return (pieces, channels);
     }
 
-    public static Sequential ResNet18(int classes = 1000) => ResNet(18, classes);
-    public static Sequential ResNet34(int classes = 1000) => ResNet(34, classes);
-    public static Sequential ResNet50(int classes = 1000) => ResNet(50, classes);
-    public static Sequential ResNet101(int classes = 1000) => ResNet(101, classes);
-    public static Sequential ResNet152(int classes = 1000) => ResNet(152, classes);
+    public static Sequential ResNet18(int classes = 1000, int width = 64) => ResNet(18, classes, width);
+    public static Sequential ResNet34(int classes = 1000, int width = 64) => ResNet(34, classes, width);
+    public static Sequential ResNet50(int classes = 1000, int width = 64) => ResNet(50, classes, width);
+    public static Sequential ResNet101(int classes = 1000, int width = 64) => ResNet(101, classes, width);
+    public static Sequential ResNet152(int classes = 1000, int width = 64) => ResNet(152, classes, width);
 
     /// <summary>
     /// A stage (torchvision's <c>layerK</c>) of <paramref name="blocks"/> residual blocks named 0, 1, …; the first one

@@ -70,6 +70,40 @@ public class LossTests
         if (ignore) Assert.All(Enumerable.Range(0, k), c => Assert.Equal(0f, grad[(0 * k + c) * s + 1]));
     }
 
+    /// <summary>
+    /// Per pixel on (N, K, H, W) with labels (N, H, W), as a segmentation network trains: class weights (one of them 0),
+    /// several ignored pixels; the gradient of every logit against central differences of the double-precision loss.
+    /// </summary>
+    [Fact]
+    public void PerPixelCrossEntropyWithClassWeightsAndIgnoredPixelsMatchesFiniteDifferences()
+    {
+        const int n = 2, k = 4, h = 3, w = 5, s = h * w, ignore = 255;
+        var random = new RandomStream(11);
+        var logits = Enumerable.Range(0, n * k * s).Select(_ => 2f * (float)random.NextGaussian()).ToArray();
+        var labels = Enumerable.Range(0, n * s).Select(_ => random.NextInt(k)).ToArray();
+        foreach (int i in new[] { 0, 7, 16, 29 }) labels[i] = ignore;
+        float[] weights = [0.5f, 2f, 0f, 1.25f];
+        var loss = new SoftmaxCrossEntropyLoss(weights, ignoreIndex: ignore);
+
+        var result = loss.Compute(Make(new Shape(n, k, h, w), logits), new Targets(Labels(new Shape(n, h, w), labels)));
+
+        Assert.Equal(Reference(logits, n, k, s, labels, weights, ignore), result.Loss, 5);
+        var grad = result.Gradient.ToArray();
+        for (int i = 0; i < logits.Length; i++)
+        {
+            var plus = (float[])logits.Clone();
+            var minus = (float[])logits.Clone();
+            plus[i] += 1e-3f;
+            minus[i] -= 1e-3f;
+            double numeric = (Reference(plus, n, k, s, labels, weights, ignore) - Reference(minus, n, k, s, labels, weights, ignore)) / (plus[i] - minus[i]);
+            Assert.True(Math.Abs(numeric - grad[i]) <= 1e-3 * Math.Max(1e-2, Math.Abs(numeric)), $"logit {i}: analytic {grad[i]}, numeric {numeric}");
+        }
+        // Ignored pixels and pixels of the zero-weight class send no gradient to any logit.
+        for (int item = 0; item < n * s; item++)
+            if (labels[item] == ignore || labels[item] == 2)
+                for (int c = 0; c < k; c++) Assert.Equal(0f, grad[(item / s * k + c) * s + item % s]);
+    }
+
     [Fact]
     public void CrossEntropyIsStableForHugeLogits()
     {

@@ -15,6 +15,8 @@ public sealed class CpuBackend : IBackend
 
     public IConvolutionKernels Convolution { get; } = new CpuConvolutionKernels();
     public IPoolingKernels Pooling { get; } = new CpuPoolingKernels();
+    public IUpsamplingKernels Upsampling { get; } = new CpuUpsamplingKernels();
+    public ILocallyConnectedKernels LocallyConnected { get; } = new CpuLocallyConnectedKernels();
     public IDenseKernels Dense { get; } = new CpuDenseKernels();
     public IActivationKernels Activation { get; } = new CpuActivationKernels();
     public INormalizationKernels Normalization { get; } = new CpuNormalizationKernels();

@@ -27,6 +27,8 @@ public sealed class MetaBackend : IBackend
 
     public IConvolutionKernels Convolution => throw NoKernels();
     public IPoolingKernels Pooling => throw NoKernels();
+    public IUpsamplingKernels Upsampling => throw NoKernels();
+    public ILocallyConnectedKernels LocallyConnected => throw NoKernels();
     public IDenseKernels Dense => throw NoKernels();
     public IActivationKernels Activation => throw NoKernels();
     public INormalizationKernels Normalization => throw NoKernels();

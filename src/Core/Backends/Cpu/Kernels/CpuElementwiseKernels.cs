@@ -1,3 +1,4 @@
+using MlNetConv.Geometry;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Backends.Cpu.Kernels;
@@ -45,6 +46,47 @@ internal sealed class CpuElementwiseKernels : IElementwiseKernels
         int n = source.Shape.N, s = source.Shape.SpatialSize, cs = source.Shape.C, cd = destination.Shape.C;
         for (int i = 0; i < n; i++)
             src.Slice((i * cs + sourceChannel) * s, channels * s).CopyTo(dst.Slice((i * cd + destinationChannel) * s, channels * s));
+    }
+
+    public void CopyRegion(Tensor source, Int3 sourceStart, Tensor destination, Int3 destinationStart, Int3 extent)
+    {
+        var src = CpuData.Span(source);
+        var dst = CpuData.Span(destination);
+        var (_, sourceH, sourceW) = source.Shape.Spatial3d;
+        var (_, destinationH, destinationW) = destination.Shape.Spatial3d;
+        int maps = source.Shape.N * source.Shape.C, sourcePlane = source.Shape.SpatialSize, destinationPlane = destination.Shape.SpatialSize;
+        for (int m = 0; m < maps; m++)
+            for (int z = 0; z < extent.D; z++)
+                for (int r = 0; r < extent.H; r++)
+                {
+                    int from = m * sourcePlane + ((sourceStart.D + z) * sourceH + sourceStart.H + r) * sourceW + sourceStart.W;
+                    int to = m * destinationPlane + ((destinationStart.D + z) * destinationH + destinationStart.H + r) * destinationW + destinationStart.W;
+                    src.Slice(from, extent.W).CopyTo(dst.Slice(to, extent.W));
+                }
+    }
+
+    public void AddChannelBias(Tensor bias, Tensor output)
+    {
+        var b = CpuData.Span(bias);
+        var y = CpuData.Span(output);
+        int n = output.Shape.N, c = output.Shape.C, s = output.Shape.SpatialSize;
+        for (int i = 0; i < n; i++)
+            for (int ch = 0; ch < c; ch++)
+                foreach (ref float v in y.Slice((i * c + ch) * s, s)) v += b[ch];
+    }
+
+    public void AccumulateChannelSums(Tensor input, Tensor sums)
+    {
+        var x = CpuData.Span(input);
+        var total = CpuData.Span(sums);
+        int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
+        for (int ch = 0; ch < c; ch++)
+        {
+            double sum = 0;
+            for (int i = 0; i < n; i++)
+                foreach (float v in x.Slice((i * c + ch) * s, s)) sum += v;
+            total[ch] += (float)sum;
+        }
     }
 
     public void ChannelAffineForward(Tensor input, Tensor scale, Tensor shift, Tensor output)
