@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Init;
@@ -42,6 +43,30 @@ public static class Initializers
     /// (Cout/groups = 1). With k = 2s and stride s the layer then interpolates bilinearly (FCN's upscore layers).
     /// </summary>
     public static IInitializer Bilinear() => new BilinearKernel();
+
+    /// <summary>The JSON of one of these initializers ({"kind", ...}), or null for another implementation of IInitializer.</summary>
+    public static JsonObject? ToJson(IInitializer initializer) => initializer switch
+    {
+        Normal n => new JsonObject { ["kind"] = "normal", ["mean"] = n.Mean, ["scale"] = n.Scale, ["fan"] = n.Mode.ToString() },
+        Uniform u => new JsonObject { ["kind"] = "uniform", ["scale"] = u.Scale, ["fan"] = u.Mode.ToString() },
+        ConstantValue c => new JsonObject { ["kind"] = "constant", ["value"] = c.Value },
+        BilinearKernel => new JsonObject { ["kind"] = "bilinear" },
+        _ => null,
+    };
+
+    public static IInitializer FromJson(JsonObject json)
+    {
+        string kind = json["kind"]?.GetValue<string>() ?? throw new InvalidDataException("An initializer without a kind.");
+        FanMode Fan() => Enum.Parse<FanMode>(json["fan"]!.GetValue<string>());
+        return kind switch
+        {
+            "normal" => new Normal(json["mean"]!.GetValue<float>(), json["scale"]!.GetValue<float>(), Fan()),
+            "uniform" => new Uniform(json["scale"]!.GetValue<float>(), Fan()),
+            "constant" => new ConstantValue(json["value"]!.GetValue<float>()),
+            "bilinear" => new BilinearKernel(),
+            _ => throw new InvalidDataException($"Unknown initializer kind '{kind}' in the saved architecture."),
+        };
+    }
 
     private enum FanMode { None, In, Average }
 

@@ -20,7 +20,7 @@ namespace MlNetConv.Layers;
 /// weight gradient with the output gradient as c's input and this layer's input as c's output gradient.
 /// </para>
 /// </summary>
-public abstract class ConvTranspose : Layer
+public abstract class ConvTranspose : Layer, IInitializedLayer
 {
     private ConvGeometry? _adjoint;
     private Parameter? _weight, _bias;
@@ -57,9 +57,9 @@ public abstract class ConvTranspose : Layer
     public bool HasBias { get; }
 
     /// <summary>Weight initialization; PyTorch's default U(±1/sqrt(fanIn)), fanIn = Cout/groups · k, unless set (FCN: <see cref="Initializers.Bilinear"/>).</summary>
-    public IInitializer WeightInit { get; init; } = Initializers.PyTorchDefault();
+    public IInitializer WeightInit { get; set; } = Initializers.PyTorchDefault();
 
-    public IInitializer BiasInit { get; init; } = Initializers.PyTorchDefault();
+    public IInitializer BiasInit { get; set; } = Initializers.PyTorchDefault();
 
     /// <summary>The convolution this layer is the transpose of: from (N, Cout, outSpatial...) to (N, Cin, spatial...).</summary>
     public ConvGeometry Adjoint => _adjoint ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");

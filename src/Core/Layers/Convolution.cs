@@ -11,7 +11,7 @@ namespace MlNetConv.Layers;
 /// group of o, or the row of a connection table. Output extent: <see cref="OutputSize.Compute"/>.
 /// Input (N, Cin, spatial...), output (N, Cout, outSpatial...); Cin is inferred at build time.
 /// </summary>
-public abstract class Convolution : Layer
+public abstract class Convolution : Layer, IInitializedLayer
 {
     private ConvGeometry? _geometry;
     private Parameter? _weight, _bias;
@@ -41,9 +41,9 @@ public abstract class Convolution : Layer
     public ConnectionTable? Connections { get; }
 
     /// <summary>Weight initialization; PyTorch's default U(±1/sqrt(fanIn)) unless set.</summary>
-    public IInitializer WeightInit { get; init; } = Initializers.PyTorchDefault();
+    public IInitializer WeightInit { get; set; } = Initializers.PyTorchDefault();
 
-    public IInitializer BiasInit { get; init; } = Initializers.PyTorchDefault();
+    public IInitializer BiasInit { get; set; } = Initializers.PyTorchDefault();
 
     public ConvGeometry Geometry => _geometry ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
     public Parameter Weight => _weight ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");

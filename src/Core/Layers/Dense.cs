@@ -8,7 +8,7 @@ namespace MlNetConv.Layers;
 /// Fully connected layer: out = in · weightᵀ + bias, weight (OutFeatures, InFeatures) as in PyTorch's Linear.
 /// Input (N, InFeatures) — put a <see cref="Flatten"/> before it for feature maps; InFeatures is inferred.
 /// </summary>
-public sealed class Dense : Layer
+public sealed class Dense : Layer, IInitializedLayer
 {
     private Parameter? _weight, _bias;
     private Tensor? _input, _output, _inputGrad;
@@ -22,8 +22,8 @@ public sealed class Dense : Layer
 
     public int OutFeatures { get; }
     public bool HasBias { get; }
-    public IInitializer WeightInit { get; init; } = Initializers.PyTorchDefault();
-    public IInitializer BiasInit { get; init; } = Initializers.PyTorchDefault();
+    public IInitializer WeightInit { get; set; } = Initializers.PyTorchDefault();
+    public IInitializer BiasInit { get; set; } = Initializers.PyTorchDefault();
     public Parameter Weight => _weight ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
     public Parameter? Bias => _bias;
     private int InFeatures => InputShape[1];

@@ -12,7 +12,7 @@ namespace MlNetConv.Layers;
 /// input channel contiguous in (kh, kw) order; bias (Cout, OutH, OutW). So OutH·OutW times the weights of the
 /// convolution with the same window, and as many multiply-accumulates.
 /// </summary>
-public sealed class LocallyConnected2d : Layer
+public sealed class LocallyConnected2d : Layer, IInitializedLayer
 {
     private ConvGeometry? _geometry;
     private Parameter? _weight, _bias;
@@ -33,8 +33,8 @@ public sealed class LocallyConnected2d : Layer
     public int Stride { get; }
     public int PaddingSize { get; }
     public bool HasBias { get; }
-    public IInitializer WeightInit { get; init; } = Initializers.PyTorchDefault();
-    public IInitializer BiasInit { get; init; } = Initializers.PyTorchDefault();
+    public IInitializer WeightInit { get; set; } = Initializers.PyTorchDefault();
+    public IInitializer BiasInit { get; set; } = Initializers.PyTorchDefault();
     public ConvGeometry Geometry => _geometry ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
     public Parameter Weight => _weight ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
     public Parameter? Bias => _bias;

@@ -10,7 +10,7 @@ namespace MlNetConv.Layers;
 /// kernelSize x kernelSize window, times a learned coefficient, plus a learned bias — two parameters per map.
 /// (LeNet sums the four inputs; averaging only rescales the coefficient.) Input (N, C, H, W).
 /// </summary>
-public sealed class Subsampling2d : Layer
+public sealed class Subsampling2d : Layer, IInitializedLayer
 {
     private PoolGeometry? _geometry;
     private Parameter? _weight, _bias;
@@ -26,8 +26,8 @@ public sealed class Subsampling2d : Layer
     public int KernelSize { get; }
 
     /// <summary>Coefficient init; LeNet's appendix draws weights from U(±2.4/fanIn), here U(±1/sqrt(fanIn)) around 1.</summary>
-    public IInitializer WeightInit { get; init; } = Initializers.Ones();
-    public IInitializer BiasInit { get; init; } = Initializers.Zeros();
+    public IInitializer WeightInit { get; set; } = Initializers.Ones();
+    public IInitializer BiasInit { get; set; } = Initializers.Zeros();
 
     protected override Shape OnBuild(Shape input)
     {

@@ -96,6 +96,12 @@ public static class LayerRegistry
             throw new NotSupportedException($"Layer '{layer.Name}' of type {layer.TypeName} cannot be saved: the type is not registered in {nameof(LayerRegistry)}.");
         var config = new JsonObject();
         layer.WriteConfig(config);
+        if (layer is IInitializedLayer initialized)
+        {
+            // Custom IInitializer implementations cannot be written: a copy then starts from the layer's default.
+            if (Init.Initializers.ToJson(initialized.WeightInit) is { } weight) config["weightInit"] = weight;
+            if (Init.Initializers.ToJson(initialized.BiasInit) is { } bias) config["biasInit"] = bias;
+        }
         return new JsonObject { ["type"] = layer.TypeName, ["name"] = layer.Name, ["config"] = config };
     }
 
@@ -113,8 +119,14 @@ public static class LayerRegistry
         string type = Json.String(json, "type");
         if (!Layers.TryGetValue(type, out var factory))
             throw new InvalidDataException($"Unknown layer type '{type}' in the saved architecture.");
-        var layer = factory(Json.Object(json, "config"));
+        var config = Json.Object(json, "config");
+        var layer = factory(config);
         layer.Name = Json.String(json, "name");
+        if (layer is IInitializedLayer initialized)
+        {
+            if (config["weightInit"] is JsonObject weight) initialized.WeightInit = Init.Initializers.FromJson(weight);
+            if (config["biasInit"] is JsonObject bias) initialized.BiasInit = Init.Initializers.FromJson(bias);
+        }
         return layer;
     }
 

@@ -26,8 +26,8 @@ public static partial class Architectures
     /// the skip scores start at zero, so FCN-16s and FCN-8s begin as the coarser net, as in the paper's staged training.
     /// Unlike the paper's VGG net there is no 100-pixel input padding: a transposed convolution of an n-pixel map gives
     /// (n + 1)s pixels, and every crop starts at s/2, which puts each upsampled pixel centre on the one it interpolates
-    /// at. Any input from 32x32 works. Initializers are not part of the saved architecture: a copy made with
-    /// <see cref="Clone"/> starts from the default initialisation.
+    /// at. Any input from 32x32 works. The initializers are saved with the architecture, so a copy made with
+    /// <see cref="Clone"/> (as the ML.NET trainers make) starts the same way.
     /// </summary>
     /// <param name="outputStride">32, 16 or 8: the finest stage whose scores are fused</param>
     /// <param name="classes">classes including the background (21 for PASCAL VOC)</param>
