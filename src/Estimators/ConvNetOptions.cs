@@ -21,6 +21,12 @@ public abstract class ConvNetOptions
     /// <summary>The network: a zoo architecture (<c>Architectures.LeNet5()</c>) or one written with NetworkBuilder. It is copied, never built in place.</summary>
     public ILayer? Architecture { get; set; }
 
+    /// <summary>
+    /// A trained model to start from: its parameters whose names match the network's (e.g. a classifier's ResNet
+    /// backbone in an FCN) are copied in before training; the rest keep their initialisation.
+    /// </summary>
+    public ConvNetModel? StartFrom { get; set; }
+
     public int Epochs { get; set; } = Defaults.Epochs;
     public int BatchSize { get; set; } = Defaults.BatchSize;
     public OptimizerOptions Optimizer { get; set; } = new SgdOptions(0.01f, 0.9f);

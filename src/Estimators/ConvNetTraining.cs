@@ -4,6 +4,7 @@ using MlNetConv.Backends;
 using MlNetConv.Graphs;
 using MlNetConv.Layers;
 using MlNetConv.Losses;
+using MlNetConv.Persistence;
 using MlNetConv.Training;
 using MlNetConv.Zoo;
 
@@ -39,6 +40,13 @@ internal static class ConvNetTraining
             Log(channel, ChannelMessageKind.Info, choice);
             var network = new Network(Architectures.Clone(architecture), features.SampleShape, backend, (ulong)seed);
             if (checkNetwork(network) is { } problem) throw new InvalidOperationException($"ConvNet: {problem}");
+            if (o.StartFrom is { } start)
+            {
+                using var source = ModelFile.FromBytes(start.Bytes.Span).Network;
+                int copied = network.CopyMatchingParameters(source).Count;
+                if (copied == 0) throw new InvalidOperationException("ConvNet: StartFrom shares no parameter names with the network.");
+                Log(channel, ChannelMessageKind.Info, $"ConvNet: started from {copied} of {network.Parameters.Count} parameter tensors of the given model.");
+            }
             Log(channel, ChannelMessageKind.Info,
                 $"ConvNet: {network.ParameterCount} parameters, input {features.SampleShape}, output {network.OutputShapes[0]}, {train.Count} training rows{(train is StreamingDataset ? " (streamed)" : "")} on {network.Backend.Name}.");
 
