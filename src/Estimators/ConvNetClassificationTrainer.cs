@@ -47,7 +47,9 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
         if (train.Count == 0) throw new InvalidOperationException("ConvNet: the training data has no usable rows.");
 
         var architecture = Architectures.Clone(o.Architecture ?? Architectures.LeNet5(sampleShape[^1], classCount));
-        var (backend, choice) = Devices.Create(o.Device ?? (_ml.GpuDeviceId is { } gpu ? Device.Gpu(gpu) : Device.Cpu), _ml.FallbackToCpu);
+        var (backend, choice) = o.Backend is { } given
+            ? (given, $"Device: {given.Name} (the backend given in the options).")
+            : Devices.Create(o.Device ?? (_ml.GpuDeviceId is { } gpu ? Device.Gpu(gpu) : Device.Cpu), _ml.FallbackToCpu);
         Log(channel, ChannelMessageKind.Info, choice);
         var network = new Network(architecture, sampleShape, backend, (ulong)seed);
         if (network.OutputShapes[0].Rank != 2 || network.OutputShapes[0][1] != classCount)
