@@ -46,19 +46,19 @@ public sealed class EstimatorTests
     private static float[][] TrainAndScore(Backends.IBackend? backend)
     {
         var ml = new MLContext(seed: 1);
-        var train = ml.Data.LoadFromEnumerable(Bars(60, 1));
+        var train = ml.Data.LoadFromEnumerable(Bars(45, 1));
         var test = ml.Data.LoadFromEnumerable(Bars(12, 2));
         var options = new ConvNetClassificationOptions
         {
             Architecture = new NetworkBuilder().Conv2d(4, 3, padding: 1).ReLU().MaxPool2d(2).Flatten().Dense(3).Build(),
-            Epochs = 3, BatchSize = 20, Seed = 3, Optimizer = new SgdOptions(0.1f, 0.9f), Backend = backend,
+            Epochs = 2, BatchSize = 15, Seed = 3, Optimizer = new SgdOptions(0.1f, 0.9f), Backend = backend,
         };
         var model = ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(ml.MulticlassClassification.Trainers.ConvNet(ml, options))
             .Fit(train);
         var scored = model.Transform(test);
         var metrics = ml.MulticlassClassification.Evaluate(scored);
-        Assert.InRange(metrics.LogLoss, 0, 1.2);
+        Assert.InRange(metrics.LogLoss, 0, 1.5);
         return [.. ml.Data.CreateEnumerable<Output>(scored, reuseRowObject: false).Select(o => o.Score)];
     }
 
