@@ -15,8 +15,9 @@ namespace MlNetConv.Gpu;
 /// The GPU backend: tensors in device memory and ILGPU kernels with the CPU backend's family names, queued in order on
 /// one stream. Runs on CUDA GPUs and, for tests and CI, on ILGPU's CPU accelerator (an emulator: same kernels, slow).
 /// Kernels are compiled once here; GEMMs go to cuBLAS on CUDA, else to an ILGPU tiled kernel. Reductions run in a
-/// fixed order, so results repeat bit for bit on one device. Calls are serialised: the backend is safe to share
-/// between threads, one kernel family call at a time.
+/// fixed order, so results repeat bit for bit on one device. Calls that use the backend's scratch buffers (convolution,
+/// sums, losses) are serialised and the cuBLAS handle is locked, so threads may share one backend; everything queues on
+/// the one stream in call order.
 /// </summary>
 public sealed class GpuBackend : IBackend
 {

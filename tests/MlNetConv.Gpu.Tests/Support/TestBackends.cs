@@ -1,5 +1,3 @@
-using MlNetConv.Backends;
-
 namespace MlNetConv.Gpu.Tests.Support;
 
 /// <summary>
@@ -28,7 +26,4 @@ public static class TestBackends
         if (devices.Count == 0) return (null, "No CUDA GPU on this machine (ILGPU found no CUDA device); the CUDA bindings of the suite run on a GPU host.");
         return (GpuBackend.CreateCuda(0), null);
     }
-
-    /// <summary>True when the tensors of <paramref name="backend"/> live in device memory of a GPU backend.</summary>
-    public static bool IsGpu(IBackend backend) => backend is GpuBackend;
 }
