@@ -58,6 +58,12 @@ public abstract class ConvNetOptions
     /// <summary>Where to train and score; null follows the MLContext: its GpuDeviceId (null = CPU) and FallbackToCpu.</summary>
     public Device? Device { get; set; }
 
+    /// <summary>
+    /// A backend to train and score on, created and disposed by the caller (e.g. <c>GpuBackend.CreateCpuAccelerator()</c>,
+    /// or a GPU backend with non-default options); it wins over <see cref="Device"/>.
+    /// </summary>
+    public IBackend? Backend { get; set; }
+
     /// <summary>Every batch's progress (epoch, batch, loss, accuracy, samples/s); epoch summaries also go to MLContext.Log.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 

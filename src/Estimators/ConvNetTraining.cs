@@ -36,7 +36,9 @@ internal static class ConvNetTraining
             }
             if (train.Count == 0) throw new InvalidOperationException("ConvNet: the training data has no usable rows.");
 
-            var (backend, choice) = Devices.Create(o.Device ?? (ml.GpuDeviceId is { } gpu ? Device.Gpu(gpu) : Device.Cpu), ml.FallbackToCpu);
+            var (backend, choice) = o.Backend is { } given
+                ? (given, $"Device: {given.Name} (the backend given in the options).")
+                : Devices.Create(o.Device ?? (ml.GpuDeviceId is { } gpu ? Device.Gpu(gpu) : Device.Cpu), ml.FallbackToCpu);
             Log(channel, ChannelMessageKind.Info, choice);
             var network = new Network(Architectures.Clone(architecture), features.SampleShape, backend, (ulong)seed);
             if (checkNetwork(network) is { } problem) throw new InvalidOperationException($"ConvNet: {problem}");

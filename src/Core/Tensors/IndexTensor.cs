@@ -7,7 +7,8 @@ namespace MlNetConv.Tensors;
 /// </summary>
 public sealed class IndexTensor : IDisposable
 {
-    internal IndexTensor(IndexBuffer buffer, Shape shape)
+    /// <summary>An index tensor over backend-owned storage; backends call this from <see cref="IBackend.AllocateIndices"/>.</summary>
+    public IndexTensor(IndexBuffer buffer, Shape shape)
     {
         if (shape.Size > buffer.Length)
             throw new ArgumentException($"An index tensor of shape {shape} does not fit a buffer of {buffer.Length} elements.", nameof(shape));

@@ -8,7 +8,8 @@ namespace MlNetConv.Tensors;
 /// </summary>
 public sealed class Tensor : IDisposable
 {
-    internal Tensor(IBackend backend, TensorBuffer buffer, Shape shape, int offset = 0)
+    /// <summary>A tensor over backend-owned storage; backends call this from <see cref="IBackend.Allocate"/>.</summary>
+    public Tensor(IBackend backend, TensorBuffer buffer, Shape shape, int offset = 0)
     {
         if (offset < 0 || offset + shape.Size > buffer.Length)
             throw new ArgumentOutOfRangeException(nameof(offset), $"A tensor of shape {shape} at offset {offset} does not fit a buffer of {buffer.Length} elements.");

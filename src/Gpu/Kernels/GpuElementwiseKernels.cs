@@ -1,0 +1,234 @@
+using ILGPU;
+using ILGPU.Runtime;
+using MlNetConv.Backends;
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Gpu.Kernels;
+
+/// <summary>Element-wise kernels as grid-stride loops: thread t handles items t, t + stride, ...</summary>
+internal sealed partial class GpuElementwiseKernels : IElementwiseKernels
+{
+    private readonly GpuBackend _b;
+    private readonly Action<Index1D, int, int, ArrayView<float>, float> _fill, _scale;
+    private readonly Action<Index1D, int, int, ArrayView<float>, ArrayView<float>> _copy;
+    private readonly Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>> _add, _multiply;
+    private readonly Action<Index1D, int, int, float, ArrayView<float>, ArrayView<float>> _axpy;
+    private readonly Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, ChannelCopy> _copyChannels;
+    private readonly Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _affineForward;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _affineBackward;
+    private readonly Action<Index1D, int, int, ArrayView<float>, float, ulong, int> _dropoutMask;
+
+    public GpuElementwiseKernels(GpuBackend backend)
+    {
+        _b = backend;
+        var a = backend.Accelerator;
+        _fill = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, float>(FillKernel);
+        _scale = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, float>(ScaleKernel);
+        _copy = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>>(CopyKernel);
+        _add = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(AddKernel);
+        _multiply = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(MultiplyKernel);
+        _axpy = a.LoadAutoGroupedStreamKernel<Index1D, int, int, float, ArrayView<float>, ArrayView<float>>(AxpyKernel);
+        _copyChannels = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ChannelCopy>(CopyChannelsKernel);
+        _affineForward = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(AffineForwardKernel);
+        _affineBackward = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(AffineBackwardKernel);
+        _dropoutMask = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, float, ulong, int>(DropoutMaskKernel);
+    }
+
+    public void Fill(Tensor destination, float value) => Fill(GpuData.Of(destination), value);
+
+    internal void Fill(ArrayView<float> view, float value)
+    {
+        _b.Bind();
+        int n = (int)view.Length, t = _b.Threads(n);
+        if (n > 0) _fill(t, n, t, view, value);
+    }
+
+    public void Copy(Tensor source, Tensor destination)
+    {
+        Same(source, destination, "Copy");
+        Copy(GpuData.Of(source), GpuData.Of(destination));
+    }
+
+    internal void Copy(ArrayView<float> source, ArrayView<float> destination)
+    {
+        _b.Bind();
+        int n = (int)source.Length, t = _b.Threads(n);
+        if (n > 0) _copy(t, n, t, source, destination);
+    }
+
+    public void Add(Tensor a, Tensor b, Tensor destination)
+    {
+        Same(a, destination, "Add");
+        Same(b, destination, "Add");
+        Launch(_add, destination.Size, GpuData.Of(a), GpuData.Of(b), GpuData.Of(destination));
+    }
+
+    public void Multiply(Tensor a, Tensor b, Tensor destination)
+    {
+        Same(a, destination, "Multiply");
+        Same(b, destination, "Multiply");
+        Launch(_multiply, destination.Size, GpuData.Of(a), GpuData.Of(b), GpuData.Of(destination));
+    }
+
+    public void Axpy(float alpha, Tensor x, Tensor y)
+    {
+        Same(x, y, "Axpy");
+        _b.Bind();
+        int n = y.Size, t = _b.Threads(n);
+        if (n > 0) _axpy(t, n, t, alpha, GpuData.Of(x), GpuData.Of(y));
+    }
+
+    public void Scale(Tensor x, float alpha)
+    {
+        _b.Bind();
+        int n = x.Size, t = _b.Threads(n);
+        if (n > 0) _scale(t, n, t, GpuData.Of(x), alpha);
+    }
+
+    public void CopyChannels(Tensor source, int sourceChannel, Tensor destination, int destinationChannel, int channels)
+    {
+        int n = source.Shape.N, s = source.Shape.SpatialSize;
+        if (sourceChannel < 0 || destinationChannel < 0 || channels < 0 || sourceChannel + channels > source.Shape.C
+            || destinationChannel + channels > destination.Shape.C || destination.Shape.N != n || destination.Shape.SpatialSize != s)
+            throw new ArgumentException($"CopyChannels: channels [{sourceChannel}, {sourceChannel + channels}) of {source.Shape} do not fit at {destinationChannel} of {destination.Shape}.");
+        _b.Bind();
+        int count = n * channels * s, t = _b.Threads(count);
+        if (count > 0)
+            _copyChannels(t, count, t, GpuData.Of(source), GpuData.Of(destination),
+                new ChannelCopy(s, channels, source.Shape.C, sourceChannel, destination.Shape.C, destinationChannel));
+    }
+
+    public void ChannelAffineForward(Tensor input, Tensor scale, Tensor shift, Tensor output)
+    {
+        Same(input, output, "ChannelAffineForward");
+        _b.Bind();
+        int n = input.Size, t = _b.Threads(n);
+        if (n > 0) _affineForward(t, n, t, GpuData.Of(input), GpuData.Of(scale), GpuData.Of(shift), GpuData.Of(output), input.Shape.C, input.Shape.SpatialSize);
+    }
+
+    public void ChannelAffineBackward(Tensor input, Tensor outputGrad, Tensor scale, Tensor inputGrad, Tensor scaleGrad, Tensor shiftGrad)
+    {
+        Same(input, outputGrad, "ChannelAffineBackward");
+        Same(input, inputGrad, "ChannelAffineBackward");
+        _b.Bind();
+        var shape = input.Shape;
+        if (shape.C == 0) return;
+        _affineBackward(new KernelConfig(shape.C, _b.ReduceGroupSize), GpuData.Of(input), GpuData.Of(outputGrad), GpuData.Of(scale),
+            GpuData.Of(inputGrad), GpuData.Of(scaleGrad), GpuData.Of(shiftGrad), shape.N, shape.C, shape.SpatialSize);
+    }
+
+    public void DropoutMask(Tensor mask, float p, ulong seed, int blockSize)
+    {
+        if (blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, "The dropout block size must be positive.");
+        _b.Bind();
+        int n = mask.Size, t = _b.Threads(n);
+        if (n > 0) _dropoutMask(t, n, t, GpuData.Of(mask), p, seed, blockSize);
+    }
+
+    public double Sum(Tensor x)
+    {
+        lock (_b.Gate)
+        {
+            _b.Bind();
+            return _b.Reductions.Sum(new ValueTerm(GpuData.Of(x)), x.Size);
+        }
+    }
+
+    private void Launch(Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>> kernel, int n,
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
+    {
+        _b.Bind();
+        int t = _b.Threads(n);
+        if (n > 0) kernel(t, n, t, a, b, c);
+    }
+
+    private static void Same(Tensor a, Tensor b, string what)
+    {
+        if (a.Size != b.Size) throw new ArgumentException($"{what}: {a.Shape} and {b.Shape} differ in size.");
+    }
+
+    /// <summary>Where a block of channels goes: source (N, Cs, S) channels [From, From + Count) to destination (N, Cd, S) at To.</summary>
+    internal readonly record struct ChannelCopy(int Spatial, int Count, int SourceChannels, int From, int DestinationChannels, int To);
+
+    private static void FillKernel(Index1D t, int n, int stride, ArrayView<float> x, float value)
+    {
+        for (int i = t; i < n; i += stride) x[i] = value;
+    }
+
+    private static void ScaleKernel(Index1D t, int n, int stride, ArrayView<float> x, float alpha)
+    {
+        for (int i = t; i < n; i += stride) x[i] *= alpha;
+    }
+
+    private static void CopyKernel(Index1D t, int n, int stride, ArrayView<float> x, ArrayView<float> y)
+    {
+        for (int i = t; i < n; i += stride) y[i] = x[i];
+    }
+
+    private static void AddKernel(Index1D t, int n, int stride, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
+    {
+        for (int i = t; i < n; i += stride) c[i] = a[i] + b[i];
+    }
+
+    private static void MultiplyKernel(Index1D t, int n, int stride, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
+    {
+        for (int i = t; i < n; i += stride) c[i] = a[i] * b[i];
+    }
+
+    private static void AxpyKernel(Index1D t, int n, int stride, float alpha, ArrayView<float> x, ArrayView<float> y)
+    {
+        for (int i = t; i < n; i += stride) y[i] += alpha * x[i];
+    }
+
+    // i runs over (N, Count, S) of the copied block.
+    private static void CopyChannelsKernel(Index1D t, int n, int stride, ArrayView<float> source, ArrayView<float> destination, ChannelCopy c)
+    {
+        int block = c.Count * c.Spatial;
+        for (int i = t; i < n; i += stride)
+        {
+            int sample = i / block, rest = i - sample * block;
+            destination[(sample * c.DestinationChannels + c.To) * c.Spatial + rest] = source[(sample * c.SourceChannels + c.From) * c.Spatial + rest];
+        }
+    }
+
+    private static void AffineForwardKernel(Index1D t, int n, int stride, ArrayView<float> x, ArrayView<float> scale, ArrayView<float> shift,
+        ArrayView<float> y, int channels, int spatial)
+    {
+        for (int i = t; i < n; i += stride)
+        {
+            int ch = i / spatial % channels;
+            y[i] = x[i] * scale[ch] + shift[ch];
+        }
+    }
+
+    // One group per channel.
+    private static void AffineBackwardKernel(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> scale, ArrayView<float> dx,
+        ArrayView<float> scaleGrad, ArrayView<float> shiftGrad, int n, int c, int s)
+    {
+        var shared = SharedMemory.Allocate<double>(GpuReductions.MaxGroupSize);
+        int ch = Grid.IdxX, count = n * s;
+        float a = scale[ch];
+        double sumScale = 0, sumShift = 0;
+        for (int i = Group.IdxX; i < count; i += Group.DimX)
+        {
+            int sample = i / s, at = (sample * c + ch) * s + (i - sample * s);
+            sumScale += dy[at] * x[at];
+            sumShift += dy[at];
+            dx[at] = dy[at] * a;
+        }
+        double totalScale = GpuReductions.GroupSum(sumScale, shared);
+        double totalShift = GpuReductions.GroupSum(sumShift, shared);
+        if (Group.IdxX == 0)
+        {
+            scaleGrad[ch] += (float)totalScale;
+            shiftGrad[ch] += (float)totalShift;
+        }
+    }
+
+    private static void DropoutMaskKernel(Index1D t, int n, int stride, ArrayView<float> mask, float p, ulong seed, int blockSize)
+    {
+        float keep = 1f / (1f - p);
+        for (int i = t; i < n; i += stride)
+            mask[i] = RandomStream.Hash(seed, (ulong)(i / blockSize)) < p ? 0f : keep;
+    }
+}
