@@ -25,6 +25,7 @@ public sealed class GpuBackend : IBackend
     private readonly ConditionalWeakTable<ConvGeometry, ConvTable> _tables = new();
     private readonly List<ConvTable> _tableList = [];
     private readonly GpuElementwiseKernels _elementwise;
+    private readonly GpuUpsamplingKernels _upsampling;
     private bool _disposed;
 
     private GpuBackend(Context context, Accelerator accelerator, GpuBackendOptions options)
@@ -58,6 +59,8 @@ public sealed class GpuBackend : IBackend
         _elementwise = new GpuElementwiseKernels(this);
         Convolution = new GpuConvolutionKernels(this);
         Pooling = new GpuPoolingKernels(this);
+        _upsampling = new GpuUpsamplingKernels(this);
+        LocallyConnected = new GpuLocallyConnectedKernels(this);
         Dense = new GpuDenseKernels(this);
         Activation = new GpuActivationKernels(this);
         Normalization = new GpuNormalizationKernels(this);
@@ -166,8 +169,8 @@ public sealed class GpuBackend : IBackend
     public IActivationKernels Activation { get; }
     public INormalizationKernels Normalization { get; }
     public IElementwiseKernels Elementwise => _elementwise;
-    public IUpsamplingKernels Upsampling { get; } = new GpuUpsamplingKernels();
-    public ILocallyConnectedKernels LocallyConnected { get; } = new GpuLocallyConnectedKernels();
+    public IUpsamplingKernels Upsampling => _upsampling;
+    public ILocallyConnectedKernels LocallyConnected { get; }
     public ILossKernels Loss { get; }
     public IOptimizerKernels Optimizer { get; }
 
@@ -256,6 +259,7 @@ public sealed class GpuBackend : IBackend
         _disposed = true;
         if (!ReferenceEquals(Gemm, TiledGemm)) Gemm.Dispose();
         foreach (var table in _tableList) table.Dispose();
+        _upsampling.Dispose();
         Columns.Dispose();
         Packed.Dispose();
         Partials.Dispose();

@@ -19,14 +19,15 @@ public sealed record ConformanceCase(string Family, string Name, Action<Results>
 public static class BackendConformance
 {
     public const string Convolution = "Convolution", Pooling = "Pooling", Dense = "Dense", Activation = "Activation",
-        Normalization = "Normalization", Elementwise = "Elementwise", Loss = "Loss", Optimizer = "Optimizer", Training = "Training";
+        Normalization = "Normalization", Elementwise = "Elementwise", Loss = "Loss", Optimizer = "Optimizer", Training = "Training",
+        Segmentation = "Segmentation";
 
-    public static IReadOnlyList<string> Families { get; } = [Convolution, Pooling, Dense, Activation, Normalization, Elementwise, Loss, Optimizer, Training];
+    public static IReadOnlyList<string> Families { get; } = [Convolution, Pooling, Dense, Activation, Normalization, Elementwise, Loss, Optimizer, Training, Segmentation];
 
     public static IReadOnlyList<ConformanceCase> Cases { get; } =
     [
         .. ConvolutionCases.All, .. PoolingCases.All, .. DenseCases.All, .. ActivationCases.All, .. NormalizationCases.All,
-        .. ElementwiseCases.All, .. LossCases.All, .. OptimizerCases.All, .. TrainingCases.All,
+        .. ElementwiseCases.All, .. LossCases.All, .. OptimizerCases.All, .. TrainingCases.All, .. SegmentationCases.All,
     ];
 
     public static IEnumerable<string> Names(string family) => Cases.Where(c => c.Family == family).Select(c => c.Name);

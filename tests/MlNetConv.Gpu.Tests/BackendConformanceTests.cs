@@ -22,6 +22,7 @@ public abstract class BackendConformanceTests
     public static TheoryData<string> LossCases => Names(BackendConformance.Loss);
     public static TheoryData<string> OptimizerCases => Names(BackendConformance.Optimizer);
     public static TheoryData<string> TrainingCases => Names(BackendConformance.Training);
+    public static TheoryData<string> SegmentationCases => Names(BackendConformance.Segmentation);
 
     [SkippableTheory, MemberData(nameof(ConvolutionCases))]
     public void Convolution(string name) => Run(BackendConformance.Convolution, name);
@@ -50,6 +51,10 @@ public abstract class BackendConformanceTests
     /// <summary>A small network trained a few steps follows the reference's loss curve.</summary>
     [SkippableTheory, MemberData(nameof(TrainingCases))]
     public void Training(string name) => Run(BackendConformance.Training, name);
+
+    /// <summary>The kernels of the segmentation layers: regions, channel bias, unpooling, Lp and maxout pooling, upsampling, locally connected.</summary>
+    [SkippableTheory, MemberData(nameof(SegmentationCases))]
+    public void Segmentation(string name) => Run(BackendConformance.Segmentation, name);
 
     private void Run(string family, string name) => BackendConformance.Run(BackendConformance.Get(family, name), Subject);
 

@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using MlNetConv.Backends;
+using MlNetConv.Geometry;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Gpu.Kernels;
@@ -17,6 +18,9 @@ internal sealed partial class GpuElementwiseKernels : IElementwiseKernels
     private readonly Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _affineForward;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _affineBackward;
     private readonly Action<Index1D, int, int, ArrayView<float>, float, ulong, int> _dropoutMask;
+    private readonly Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, RegionCopy> _copyRegion;
+    private readonly Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, int, int> _addChannelBias;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _channelSums;
 
     public GpuElementwiseKernels(GpuBackend backend)
     {
@@ -32,6 +36,9 @@ internal sealed partial class GpuElementwiseKernels : IElementwiseKernels
         _affineForward = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(AffineForwardKernel);
         _affineBackward = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(AffineBackwardKernel);
         _dropoutMask = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, float, ulong, int>(DropoutMaskKernel);
+        _copyRegion = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, RegionCopy>(CopyRegionKernel);
+        _addChannelBias = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, int, int>(AddChannelBiasKernel);
+        _channelSums = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(ChannelSumsKernel);
     }
 
     public void Fill(Tensor destination, float value) => Fill(GpuData.Of(destination), value);
@@ -125,6 +132,42 @@ internal sealed partial class GpuElementwiseKernels : IElementwiseKernels
         if (n > 0) _dropoutMask(t, n, t, GpuData.Of(mask), p, seed, blockSize);
     }
 
+    public void CopyRegion(Tensor source, Int3 sourceStart, Tensor destination, Int3 destinationStart, Int3 extent)
+    {
+        if (source.Shape.N != destination.Shape.N || source.Shape.C != destination.Shape.C)
+            throw new ArgumentException($"CopyRegion: {source.Shape} and {destination.Shape} differ in N or C.");
+        var (sourceD, sourceH, sourceW) = source.Shape.Spatial3d;
+        var (destinationD, destinationH, destinationW) = destination.Shape.Spatial3d;
+        if (extent.D < 0 || extent.H < 0 || extent.W < 0
+            || sourceStart.D < 0 || sourceStart.H < 0 || sourceStart.W < 0 || destinationStart.D < 0 || destinationStart.H < 0 || destinationStart.W < 0
+            || sourceStart.D + extent.D > sourceD || sourceStart.H + extent.H > sourceH || sourceStart.W + extent.W > sourceW
+            || destinationStart.D + extent.D > destinationD || destinationStart.H + extent.H > destinationH || destinationStart.W + extent.W > destinationW)
+            throw new ArgumentException($"CopyRegion: a box of {extent} at {sourceStart} of {source.Shape} does not fit at {destinationStart} of {destination.Shape}.");
+        _b.Bind();
+        long count = (long)source.Shape.N * source.Shape.C * extent.Volume;
+        int n = (int)count, t = _b.Threads(n);
+        if (n > 0)
+            _copyRegion(t, n, t, GpuData.Of(source), GpuData.Of(destination),
+                new RegionCopy(extent, new Int3(sourceD, sourceH, sourceW), sourceStart, new Int3(destinationD, destinationH, destinationW), destinationStart));
+    }
+
+    public void AddChannelBias(Tensor bias, Tensor output)
+    {
+        if (bias.Size != output.Shape.C) throw new ArgumentException($"AddChannelBias: bias {bias.Shape} does not match the channels of {output.Shape}.");
+        _b.Bind();
+        int n = output.Size, t = _b.Threads(n);
+        if (n > 0) _addChannelBias(t, n, t, GpuData.Of(bias), GpuData.Of(output), output.Shape.C, output.Shape.SpatialSize);
+    }
+
+    public void AccumulateChannelSums(Tensor input, Tensor sums)
+    {
+        if (sums.Size != input.Shape.C) throw new ArgumentException($"AccumulateChannelSums: sums {sums.Shape} do not match the channels of {input.Shape}.");
+        _b.Bind();
+        var shape = input.Shape;
+        if (shape.C == 0) return;
+        _channelSums(new KernelConfig(shape.C, _b.ReduceGroupSize), GpuData.Of(input), GpuData.Of(sums), shape.N, shape.C, shape.SpatialSize);
+    }
+
     public double Sum(Tensor x)
     {
         lock (_b.Gate)
@@ -149,6 +192,9 @@ internal sealed partial class GpuElementwiseKernels : IElementwiseKernels
 
     /// <summary>Where a block of channels goes: source (N, Cs, S) channels [From, From + Count) to destination (N, Cd, S) at To.</summary>
     internal readonly record struct ChannelCopy(int Spatial, int Count, int SourceChannels, int From, int DestinationChannels, int To);
+
+    /// <summary>A box of Extent copied from Source (D, H, W) at From to Destination (D, H, W) at To, in every map.</summary>
+    internal readonly record struct RegionCopy(Int3 Extent, Int3 Source, Int3 From, Int3 Destination, Int3 To);
 
     private static void FillKernel(Index1D t, int n, int stride, ArrayView<float> x, float value)
     {
@@ -223,6 +269,41 @@ internal sealed partial class GpuElementwiseKernels : IElementwiseKernels
             scaleGrad[ch] += (float)totalScale;
             shiftGrad[ch] += (float)totalShift;
         }
+    }
+
+    // i runs over (maps, Extent.D, Extent.H, Extent.W).
+    private static void CopyRegionKernel(Index1D t, int n, int stride, ArrayView<float> source, ArrayView<float> destination, RegionCopy c)
+    {
+        int box = c.Extent.D * c.Extent.H * c.Extent.W;
+        int sourcePlane = c.Source.D * c.Source.H * c.Source.W, destinationPlane = c.Destination.D * c.Destination.H * c.Destination.W;
+        for (int i = t; i < n; i += stride)
+        {
+            int map = i / box, r = i - map * box;
+            int w = r % c.Extent.W, h = r / c.Extent.W % c.Extent.H, d = r / (c.Extent.W * c.Extent.H);
+            int from = map * sourcePlane + ((c.From.D + d) * c.Source.H + c.From.H + h) * c.Source.W + c.From.W + w;
+            int to = map * destinationPlane + ((c.To.D + d) * c.Destination.H + c.To.H + h) * c.Destination.W + c.To.W + w;
+            destination[to] = source[from];
+        }
+    }
+
+    private static void AddChannelBiasKernel(Index1D t, int n, int stride, ArrayView<float> bias, ArrayView<float> y, int channels, int spatial)
+    {
+        for (int i = t; i < n; i += stride) y[i] += bias[i / spatial % channels];
+    }
+
+    // One group per channel; the group's partial sums combine in a fixed tree order.
+    private static void ChannelSumsKernel(ArrayView<float> x, ArrayView<float> sums, int n, int c, int s)
+    {
+        var shared = SharedMemory.Allocate<double>(GpuReductions.MaxGroupSize);
+        int ch = Grid.IdxX, count = n * s;
+        double sum = 0;
+        for (int i = Group.IdxX; i < count; i += Group.DimX)
+        {
+            int sample = i / s;
+            sum += x[(sample * c + ch) * s + (i - sample * s)];
+        }
+        double total = GpuReductions.GroupSum(sum, shared);
+        if (Group.IdxX == 0) sums[ch] += (float)total;
     }
 
     private static void DropoutMaskKernel(Index1D t, int n, int stride, ArrayView<float> mask, float p, ulong seed, int blockSize)
