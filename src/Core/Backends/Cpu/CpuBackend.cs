@@ -4,20 +4,30 @@ using MlNetConv.Tensors;
 namespace MlNetConv.Backends.Cpu;
 
 /// <summary>
-/// The CPU backend: managed arrays and plain reference kernels, threaded over independent outer loops (samples,
-/// output channels) so that every reduction runs in a fixed order and results do not depend on thread timing.
+/// The CPU backend: managed arrays; convolution and dense layers on a packed, register-blocked SGEMM (im2col for
+/// kernels larger than 1x1), the other kernel families as plain loops. Work is threaded over independent outer loops
+/// or blocks of the output, and every reduction runs in a fixed order, so results do not depend on thread timing.
 /// </summary>
 public sealed class CpuBackend : IBackend
 {
     public static CpuBackend Default { get; } = new();
 
-    public string Name => "cpu";
+    public CpuBackend(CpuBackendOptions? options = null)
+    {
+        Options = options ?? new CpuBackendOptions();
+        Convolution = Options.ReferenceKernels ? new CpuReferenceConvolutionKernels() : new CpuConvolutionKernels();
+        Dense = Options.ReferenceKernels ? new CpuReferenceDenseKernels() : new CpuDenseKernels();
+    }
 
-    public IConvolutionKernels Convolution { get; } = new CpuConvolutionKernels();
+    public CpuBackendOptions Options { get; }
+
+    public string Name => Options.ReferenceKernels ? "cpu-reference" : "cpu";
+
+    public IConvolutionKernels Convolution { get; }
     public IPoolingKernels Pooling { get; } = new CpuPoolingKernels();
     public IUpsamplingKernels Upsampling { get; } = new CpuUpsamplingKernels();
     public ILocallyConnectedKernels LocallyConnected { get; } = new CpuLocallyConnectedKernels();
-    public IDenseKernels Dense { get; } = new CpuDenseKernels();
+    public IDenseKernels Dense { get; }
     public IActivationKernels Activation { get; } = new CpuActivationKernels();
     public INormalizationKernels Normalization { get; } = new CpuNormalizationKernels();
     public IElementwiseKernels Elementwise { get; } = new CpuElementwiseKernels();

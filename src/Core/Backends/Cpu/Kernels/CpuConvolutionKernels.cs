@@ -1,174 +1,332 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using MlNetConv.Backends.Cpu.Gemm;
 using MlNetConv.Geometry;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Backends.Cpu.Kernels;
 
 /// <summary>
-/// Reference convolution: direct loops over (D, H, W) with 1D/2D as leading extents of one. Threads over
-/// (sample, output channel) for forward, samples for the input gradient and output channels for the weight
-/// gradient, so each thread owns what it writes and sums run in a fixed order.
+/// Convolution as GEMM, per sample and group (PyTorch's CPU "slow_conv" lineage): Y (Cout/g x P) = W (Cout/g x Rows) ·
+/// col (Rows x P) with col = im2col(x), 1x1 stride-1 kernels reading the input directly. Work items are (sample, group,
+/// chunk of columns or block of channels), each on one core with a single-threaded GEMM and its own pooled col buffer,
+/// so batch 1 uses every core and no buffer is allocated in steady state. The input gradient is Wᵀ · dY scattered back
+/// by col2im; the weight gradient dY · colᵀ is summed over fixed sample chunks and the chunks added in order, so the
+/// result never depends on thread timing. A connection table runs as the dense layer with zero weights for the missing
+/// pairs. <see cref="CpuConvolutionPlan"/> picks the path and the cuts for each geometry.
 /// </summary>
-internal sealed class CpuConvolutionKernels : IConvolutionKernels
+/// <param name="isa">the GEMM micro-kernel (the machine's best by default; tests run every one it has)</param>
+internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKernels
 {
+    public CpuConvolutionKernels() : this(GemmBlocking.BestIsa) { }
+
     public void Forward(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, Tensor output)
     {
-        var x = CpuData.Of(input);
-        var w = CpuData.Of(weight);
-        var b = bias is null ? default : CpuData.Of(bias);
-        var y = CpuData.Of(output);
-        int n = input.Shape.N, inPlane = g.Input.Volume, outPlane = g.Output.Volume, kv = g.KernelVolume;
-        bool hasBias = bias is not null;
-
-        Parallel.For(0, n * g.OutChannels, no =>
+        var plan = CpuConvolutionPlan.For(g);
+        int batch = input.Shape.N, chunks = (plan.OutPlane + plan.ColumnChunk - 1) / plan.ColumnChunk;
+        int items = batch * g.Groups * chunks, packedLength = Sgemm.PackedALength(isa, plan.GroupOut, plan.Rows);
+        var packed = CpuScratch.Rent(g.Groups * packedLength);
+        var dense = plan.ExpandsTable ? CpuScratch.Rent(g.OutChannels * plan.Rows) : null;
+        try
         {
-            int s = no / g.OutChannels, o = no % g.OutChannels;
-            var outMap = y.AsSpan(no * outPlane, outPlane);
-            outMap.Fill(hasBias ? b[o] : 0f);
-            int[] inputs = g.InputsOf[o];
-            for (int j = 0; j < inputs.Length; j++)
+            fixed (float* x = CpuData.Span(input), table = CpuData.Span(weight), b = bias is null ? default : CpuData.Span(bias), y = CpuData.Span(output))
             {
-                var inMap = x.AsSpan((s * g.InChannels + inputs[j]) * inPlane, inPlane);
-                var kernel = w.AsSpan((g.FirstConnection[o] + j) * kv, kv);
-                Correlate(g, inMap, kernel, outMap);
+                float* w = dense is null ? table : ExpandTable(plan, table, dense.Pointer);
+                // Each group's (GroupOut, Rows) weight matrix packed once for all samples and chunks.
+                for (int group = 0; group < g.Groups; group++)
+                    Sgemm.PackA(isa, false, w + (nint)group * plan.GroupOut * plan.Rows, plan.Rows, plan.GroupOut, plan.Rows, packed.Pointer + (nint)group * packedLength);
+                nint xp = (nint)x, bp = (nint)b, yp = (nint)y, pp = (nint)packed.Pointer;
+                Parallel.For(0, items, item =>
+                {
+                    int chunk = item % chunks, group = item / chunks % g.Groups, sample = item / chunks / g.Groups;
+                    ForwardItem(isa, plan, (float*)xp, (float*)pp + (nint)group * packedLength, (float*)bp, (float*)yp, sample, group, chunk);
+                });
             }
-        });
+        }
+        finally
+        {
+            CpuScratch.Return(packed);
+            if (dense is not null) CpuScratch.Return(dense);
+        }
+    }
+
+    /// <summary>Output columns [chunk · ColumnChunk, +ColumnChunk) of one sample and group.</summary>
+    /// <param name="packedWeight">the group's (GroupOut, Rows) weight matrix, packed</param>
+    private static void ForwardItem(GemmIsa isa, CpuConvolutionPlan plan, float* x, float* packedWeight, float* b, float* y, int sample, int group, int chunk)
+    {
+        var g = plan.Geometry;
+        int q0 = chunk * plan.ColumnChunk, n = Math.Min(plan.ColumnChunk, plan.OutPlane - q0);
+        float* xs = x + ((nint)sample * g.InChannels + group * plan.GroupIn) * plan.InPlane;
+        float* ys = y + ((nint)sample * g.OutChannels + group * plan.GroupOut) * plan.OutPlane + q0;
+        if (plan.Path == CpuConvolutionPath.Pointwise)
+            Sgemm.Multiply(isa, false, false, plan.GroupOut, n, plan.Rows, 1f, null, plan.Rows, xs + q0, plan.InPlane, 0f, ys, plan.OutPlane, parallel: false, packedWeight);
+        else
+        {
+            int nr = Sgemm.PackedBColumns(isa);
+            var col = CpuScratch.Rent(plan.Rows * ((n + nr - 1) / nr * nr));
+            try
+            {
+                // col: (Rows, n) in GEMM B panels of nr columns
+                CpuIm2Col.GatherPanels(plan, xs, plan.GroupIn, q0, n, nr, col.Pointer);
+                Sgemm.Multiply(isa, false, false, plan.GroupOut, n, plan.Rows, 1f, null, plan.Rows, null, n, 0f, ys, plan.OutPlane, parallel: false,
+                    packedWeight, col.Pointer);
+            }
+            finally
+            {
+                CpuScratch.Return(col);
+            }
+        }
+        if (b is null) return;
+        for (int o = 0; o < plan.GroupOut; o++) AddScalar(b[group * plan.GroupOut + o], ys + (nint)o * plan.OutPlane, n);
     }
 
     public void BackwardData(ConvGeometry g, Tensor outputGrad, Tensor weight, Tensor inputGrad)
     {
-        var dy = CpuData.Of(outputGrad);
-        var w = CpuData.Of(weight);
-        var dx = CpuData.Of(inputGrad);
-        int n = outputGrad.Shape.N, inPlane = g.Input.Volume, outPlane = g.Output.Volume, kv = g.KernelVolume;
-
-        Parallel.For(0, n, s =>
+        var plan = CpuConvolutionPlan.For(g);
+        int batch = outputGrad.Shape.N, block = plan.DataChannelBlock(batch), blocks = (plan.GroupIn + block - 1) / block;
+        int items = batch * g.Groups * blocks, packedLength = Sgemm.PackedALength(isa, plan.Rows, plan.GroupOut);
+        var packed = CpuScratch.Rent(g.Groups * packedLength);
+        var dense = plan.ExpandsTable ? CpuScratch.Rent(g.OutChannels * plan.Rows) : null;
+        try
         {
-            dx.AsSpan(s * g.InChannels * inPlane, g.InChannels * inPlane).Clear();
-            for (int o = 0; o < g.OutChannels; o++)
+            fixed (float* dy = CpuData.Span(outputGrad), table = CpuData.Span(weight), dx = CpuData.Span(inputGrad))
             {
-                var outGradMap = dy.AsSpan((s * g.OutChannels + o) * outPlane, outPlane);
-                int[] inputs = g.InputsOf[o];
-                for (int j = 0; j < inputs.Length; j++)
+                float* w = dense is null ? table : ExpandTable(plan, table, dense.Pointer);
+                // Each group's Wᵀ (Rows, GroupOut) packed once for all samples.
+                for (int group = 0; group < g.Groups; group++)
+                    Sgemm.PackA(isa, true, w + (nint)group * plan.GroupOut * plan.Rows, plan.Rows, plan.Rows, plan.GroupOut, packed.Pointer + (nint)group * packedLength);
+                nint dyp = (nint)dy, wp = (nint)w, dxp = (nint)dx, pp = (nint)packed.Pointer;
+                Parallel.For(0, items, item =>
                 {
-                    var inGradMap = dx.AsSpan((s * g.InChannels + inputs[j]) * inPlane, inPlane);
-                    var kernel = w.AsSpan((g.FirstConnection[o] + j) * kv, kv);
-                    ScatterTransposed(g, outGradMap, kernel, inGradMap);
-                }
+                    int b = item % blocks, group = item / blocks % g.Groups, sample = item / blocks / g.Groups;
+                    int c0 = b * block;
+                    BackwardDataItem(isa, plan, (float*)dyp, (float*)wp, (float*)pp + (nint)group * packedLength, (float*)dxp, sample, group, c0,
+                        Math.Min(block, plan.GroupIn - c0));
+                });
             }
-        });
+        }
+        finally
+        {
+            CpuScratch.Return(packed);
+            if (dense is not null) CpuScratch.Return(dense);
+        }
+    }
+
+    /// <summary>Input channels [c0, c0 + channels) of one sample and group: only this item writes their gradient planes.</summary>
+    /// <param name="packedWeightT">the group's Wᵀ (Rows, GroupOut), packed; used when row c0 · kv starts a packed panel</param>
+    private static void BackwardDataItem(GemmIsa isa, CpuConvolutionPlan plan, float* dy, float* w, float* packedWeightT, float* dx, int sample, int group, int c0, int channels)
+    {
+        var g = plan.Geometry;
+        float* dys = dy + ((nint)sample * g.OutChannels + group * plan.GroupOut) * plan.OutPlane;
+        float* dxs = dx + ((nint)sample * g.InChannels + group * plan.GroupIn + c0) * plan.InPlane;
+        // Rows [c0 · kv, (c0 + channels) · kv) of Wᵀ: columns of the group's (GroupOut, Rows) weight matrix.
+        float* wt = w + (nint)group * plan.GroupOut * plan.Rows + c0 * plan.KernelVolume;
+        int firstRow = c0 * plan.KernelVolume, align = Sgemm.PackedARowAlignment(isa);
+        float* packedRows = firstRow % align == 0 ? packedWeightT + (nint)(firstRow / align) * align * plan.GroupOut : null;
+        if (plan.Path == CpuConvolutionPath.Pointwise)
+        {
+            Sgemm.Multiply(isa, true, false, channels, plan.OutPlane, plan.GroupOut, 1f, wt, plan.Rows, dys, plan.OutPlane, 0f, dxs, plan.InPlane, parallel: false, packedRows);
+            return;
+        }
+        new Span<float>(dxs, channels * plan.InPlane).Clear();
+        int rows = channels * plan.KernelVolume, columns = plan.ColumnsFor(rows);
+        var col = CpuScratch.Rent(rows * columns);
+        try
+        {
+            for (int q0 = 0; q0 < plan.OutPlane; q0 += columns)
+            {
+                int n = Math.Min(columns, plan.OutPlane - q0);
+                // col: (rows, n) = Wᵀ · dY[:, q0 : q0 + n]
+                Sgemm.Multiply(isa, true, false, rows, n, plan.GroupOut, 1f, wt, plan.Rows, dys + q0, plan.OutPlane, 0f, col.Pointer, n, parallel: false, packedRows);
+                CpuIm2Col.ScatterAdd(plan, col.Pointer, channels, q0, q0 + n, dxs);
+            }
+        }
+        finally
+        {
+            CpuScratch.Return(col);
+        }
     }
 
     public void BackwardWeights(ConvGeometry g, Tensor input, Tensor outputGrad, Tensor weightGrad, Tensor? biasGrad)
     {
-        var x = CpuData.Of(input);
-        var dy = CpuData.Of(outputGrad);
-        var dw = CpuData.Of(weightGrad);
-        var db = biasGrad is null ? default : CpuData.Of(biasGrad);
-        int n = input.Shape.N, inPlane = g.Input.Volume, outPlane = g.Output.Volume, kv = g.KernelVolume;
-        bool hasBias = biasGrad is not null;
-
-        Parallel.For(0, g.OutChannels, o =>
+        var plan = CpuConvolutionPlan.For(g);
+        int batch = input.Shape.N;
+        if (batch == 0) return;
+        int chunks = CpuConvolutionPlan.WeightSampleChunks(batch);
+        int block = plan.WeightChannelBlock(batch), blocks = (plan.GroupIn + block - 1) / block;
+        int weightSize = g.OutChannels * plan.Rows, items = chunks * g.Groups * blocks;
+        var partials = CpuScratch.Rent(chunks * weightSize);
+        var dense = plan.ExpandsTable ? CpuScratch.Rent(weightSize) : null;
+        try
         {
-            int[] inputs = g.InputsOf[o];
-            Span<float> kernelGrad = stackalloc float[kv];
-            for (int j = 0; j < inputs.Length; j++)
+            fixed (float* x = CpuData.Span(input), dy = CpuData.Span(outputGrad), dw = CpuData.Span(weightGrad))
             {
-                kernelGrad.Clear();
-                for (int s = 0; s < n; s++)
+                nint xp = (nint)x, dyp = (nint)dy, pp = (nint)partials.Pointer;
+                Parallel.For(0, items, item =>
                 {
-                    var inMap = x.AsSpan((s * g.InChannels + inputs[j]) * inPlane, inPlane);
-                    var outGradMap = dy.AsSpan((s * g.OutChannels + o) * outPlane, outPlane);
-                    AccumulateKernelGrad(g, inMap, outGradMap, kernelGrad);
+                    int b = item % blocks, group = item / blocks % g.Groups, chunk = item / blocks / g.Groups;
+                    int c0 = b * block;
+                    float* partial = (float*)pp + (nint)chunk * weightSize;
+                    BackwardWeightsItem(isa, plan, (float*)xp, (float*)dyp, partial, chunk * batch / chunks, (chunk + 1) * batch / chunks,
+                        group, c0, Math.Min(block, plan.GroupIn - c0));
+                });
+                if (dense is null) AddPartials(partials.Pointer, chunks, weightSize, dw);
+                else
+                {
+                    new Span<float>(dense.Pointer, weightSize).Clear();
+                    AddPartials(partials.Pointer, chunks, weightSize, dense.Pointer);
+                    CollapseTable(plan, dense.Pointer, dw);
                 }
-                var target = dw.AsSpan((g.FirstConnection[o] + j) * kv, kv);
-                for (int k = 0; k < kv; k++) target[k] += kernelGrad[k];
             }
-            if (hasBias)
-            {
-                double sum = 0;
-                for (int s = 0; s < n; s++)
-                    foreach (float v in dy.AsSpan((s * g.OutChannels + o) * outPlane, outPlane)) sum += v;
-                db[o] += (float)sum;
-            }
-        });
-    }
-
-    /// <summary>outMap += cross-correlation of one input map with one kernel.</summary>
-    private static void Correlate(ConvGeometry g, ReadOnlySpan<float> inMap, ReadOnlySpan<float> kernel, Span<float> outMap)
-    {
-        foreach (var run in Runs(g))
-        {
-            float wv = kernel[run.Tap];
-            for (int ow = run.Start; ow < run.End; ow++) outMap[run.OutRow + ow] += wv * inMap[run.InAt + ow * g.Stride.W];
         }
-    }
-
-    /// <summary>inGradMap += each output gradient spread back through the kernel taps (the transposed correlation).</summary>
-    private static void ScatterTransposed(ConvGeometry g, ReadOnlySpan<float> outGradMap, ReadOnlySpan<float> kernel, Span<float> inGradMap)
-    {
-        foreach (var run in Runs(g))
+        finally
         {
-            float wv = kernel[run.Tap];
-            for (int ow = run.Start; ow < run.End; ow++) inGradMap[run.InAt + ow * g.Stride.W] += wv * outGradMap[run.OutRow + ow];
+            CpuScratch.Return(partials);
+            if (dense is not null) CpuScratch.Return(dense);
         }
-    }
-
-    /// <summary>kernelGrad += correlation of one input map with one output-gradient map.</summary>
-    private static void AccumulateKernelGrad(ConvGeometry g, ReadOnlySpan<float> inMap, ReadOnlySpan<float> outGradMap, Span<float> kernelGrad)
-    {
-        foreach (var run in Runs(g))
-        {
-            float sum = 0;
-            for (int ow = run.Start; ow < run.End; ow++) sum += outGradMap[run.OutRow + ow] * inMap[run.InAt + ow * g.Stride.W];
-            kernelGrad[run.Tap] += sum;
-        }
+        if (biasGrad is not null) BiasGrad(outputGrad, biasGrad, plan);
     }
 
     /// <summary>
-    /// One kernel tap over one output row: outputs [Start, End) of the row at OutRow read the input at
-    /// InAt + ow * strideW (InAt already holds the row, the padding and the tap's dilated offset).
+    /// partial[o, c · kv + tap] (the item's rows of the group's weight matrix) = Σ over samples [s0, s1), in order, and
+    /// over column chunks, in order, of dY · colᵀ.
     /// </summary>
-    private readonly record struct Run(int Tap, int OutRow, int InAt, int Start, int End);
-
-    private static readonly ConditionalWeakTable<ConvGeometry, Run[]> RunCache = new();
-
-    /// <summary>Every (tap, output row) pair whose input row lies inside the input — the one traversal all three kernels share, computed once per geometry.</summary>
-    private static Run[] Runs(ConvGeometry g) => RunCache.GetValue(g, geometry => EnumerateRuns(geometry).ToArray());
-
-    private static IEnumerable<Run> EnumerateRuns(ConvGeometry g)
+    private static void BackwardWeightsItem(GemmIsa isa, CpuConvolutionPlan plan, float* x, float* dy, float* partial, int s0, int s1, int group, int c0, int channels)
     {
-        var (inD, inH, inW) = g.Input;
-        var (outD, outH, outW) = g.Output;
-        for (int kd = 0; kd < g.Kernel.D; kd++)
-        for (int kh = 0; kh < g.Kernel.H; kh++)
-        for (int kw = 0; kw < g.Kernel.W; kw++)
+        var g = plan.Geometry;
+        float* pw = partial + (nint)group * plan.GroupOut * plan.Rows + c0 * plan.KernelVolume;
+        int rows = channels * plan.KernelVolume, columns = plan.ColumnsFor(rows), nr = Sgemm.PackedBColumns(isa);
+        var col = plan.Path == CpuConvolutionPath.Pointwise ? null : CpuScratch.Rent((rows + nr - 1) / nr * nr * columns);
+        try
         {
-            int tap = (kd * g.Kernel.H + kh) * g.Kernel.W + kw, tapW = kw * g.Dilation.W;
-            var (owStart, owEnd) = ValidRange(outW, inW, g.Stride.W, g.PadBegin.W, tapW);
-            if (owStart >= owEnd) continue;
-            for (int od = 0; od < outD; od++)
+            float beta = 0f;
+            for (int s = s0; s < s1; s++)
             {
-                int id = od * g.Stride.D - g.PadBegin.D + kd * g.Dilation.D;
-                if ((uint)id >= (uint)inD) continue;
-                for (int oh = 0; oh < outH; oh++)
+                float* dys = dy + ((nint)s * g.OutChannels + group * plan.GroupOut) * plan.OutPlane;
+                float* xs = x + ((nint)s * g.InChannels + group * plan.GroupIn + c0) * plan.InPlane;
+                if (col is null)
                 {
-                    int ih = oh * g.Stride.H - g.PadBegin.H + kh * g.Dilation.H;
-                    if ((uint)ih >= (uint)inH) continue;
-                    yield return new Run(tap, (od * outH + oh) * outW, (id * inH + ih) * inW - g.PadBegin.W + tapW, owStart, owEnd);
+                    Sgemm.Multiply(isa, false, true, plan.GroupOut, channels, plan.OutPlane, 1f, dys, plan.OutPlane, xs, plan.InPlane, beta, pw, plan.Rows, parallel: false);
+                    beta = 1f;
+                    continue;
                 }
+                for (int q0 = 0; q0 < plan.OutPlane; q0 += columns)
+                {
+                    int n = Math.Min(columns, plan.OutPlane - q0);
+                    // colᵀ: (n, rows) in GEMM B panels of nr columns
+                    CpuIm2Col.GatherPanelsTransposed(plan, xs, channels, q0, n, nr, col.Pointer);
+                    Sgemm.Multiply(isa, false, true, plan.GroupOut, rows, n, 1f, dys + q0, plan.OutPlane, null, n, beta, pw, plan.Rows, parallel: false,
+                        packedB: col.Pointer);
+                    beta = 1f;
+                }
+            }
+        }
+        finally
+        {
+            if (col is not null) CpuScratch.Return(col);
+        }
+    }
+
+    /// <summary>The dense (Cout, Cin · kv) weight matrix of a connection table: its kernels in place, zero elsewhere.</summary>
+    /// <param name="table">(Connections, kv)</param>
+    private static float* ExpandTable(CpuConvolutionPlan plan, float* table, float* dense)
+    {
+        var g = plan.Geometry;
+        int kv = plan.KernelVolume;
+        new Span<float>(dense, g.OutChannels * plan.Rows).Clear();
+        for (int o = 0; o < g.OutChannels; o++)
+        {
+            int[] inputs = g.InputsOf[o];
+            for (int j = 0; j < inputs.Length; j++)
+                new ReadOnlySpan<float>(table + (nint)(g.FirstConnection[o] + j) * kv, kv).CopyTo(new Span<float>(dense + (nint)o * plan.Rows + inputs[j] * kv, kv));
+        }
+        return dense;
+    }
+
+    /// <summary>tableGrad (Connections, kv) += the connected kernels of a dense (Cout, Cin · kv) gradient.</summary>
+    private static void CollapseTable(CpuConvolutionPlan plan, float* dense, float* tableGrad)
+    {
+        var g = plan.Geometry;
+        int kv = plan.KernelVolume;
+        for (int o = 0; o < g.OutChannels; o++)
+        {
+            int[] inputs = g.InputsOf[o];
+            for (int j = 0; j < inputs.Length; j++)
+            {
+                float* source = dense + (nint)o * plan.Rows + inputs[j] * kv, target = tableGrad + (nint)(g.FirstConnection[o] + j) * kv;
+                for (int t = 0; t < kv; t++) target[t] += source[t];
             }
         }
     }
 
-    /// <summary>The output columns [start, end) whose tap at <paramref name="tapOffset"/> lands inside the input row.</summary>
-    private static (int Start, int End) ValidRange(int outW, int inW, int stride, int pad, int tapOffset)
+    /// <summary>weightGrad += partial 0 + partial 1 + ... in this order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddPartials(float* partials, int chunks, int size, float* weightGrad)
     {
-        // ow * stride - pad + tapOffset in [0, inW)
-        int start = Math.Max(0, CeilDiv(pad - tapOffset, stride));
-        int end = Math.Min(outW, CeilDiv(inW + pad - tapOffset, stride));
-        return (start, Math.Max(start, end));
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= size - 16; i += 16)
+            {
+                var sum = Vector512.Load(partials + i);
+                for (int c = 1; c < chunks; c++) sum += Vector512.Load(partials + (nint)c * size + i);
+                Vector512.Store(Vector512.Load(weightGrad + i) + sum, weightGrad + i);
+            }
+        for (; i < size; i++)
+        {
+            float sum = partials[i];
+            for (int c = 1; c < chunks; c++) sum += partials[(nint)c * size + i];
+            weightGrad[i] += sum;
+        }
     }
 
-    private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
+    /// <summary>biasGrad[o] += Σ over samples, in order, of the sum of each output-gradient plane (accumulated in double).</summary>
+    private static void BiasGrad(Tensor outputGrad, Tensor biasGrad, CpuConvolutionPlan plan)
+    {
+        var g = plan.Geometry;
+        int batch = outputGrad.Shape.N;
+        var dy = CpuData.Of(outputGrad);
+        var db = CpuData.Of(biasGrad);
+        Parallel.For(0, g.OutChannels, o =>
+        {
+            double sum = 0;
+            for (int s = 0; s < batch; s++) sum += PlaneSum(dy.AsSpan((s * g.OutChannels + o) * plan.OutPlane, plan.OutPlane));
+            db[o] += (float)sum;
+        });
+    }
+
+    /// <summary>Sum of a plane: four Vector512 (or scalar) partial sums in a fixed order, then added up in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double PlaneSum(ReadOnlySpan<float> plane)
+    {
+        int i = 0;
+        double sum = 0;
+        if (Vector512.IsHardwareAccelerated && plane.Length >= 64)
+        {
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (; i <= plane.Length - 64; i += 64)
+            {
+                s0 += Vector512.Create(plane.Slice(i, 16));
+                s1 += Vector512.Create(plane.Slice(i + 16, 16));
+                s2 += Vector512.Create(plane.Slice(i + 32, 16));
+                s3 += Vector512.Create(plane.Slice(i + 48, 16));
+            }
+            var total = (s0 + s1) + (s2 + s3);
+            for (int lane = 0; lane < 16; lane++) sum += total[lane];
+        }
+        for (; i < plane.Length; i++) sum += plane[i];
+        return sum;
+    }
+
+    /// <summary>y[i] += value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddScalar(float value, float* y, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var v = Vector512.Create(value);
+            for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(y + i) + v, y + i);
+        }
+        for (; i < n; i++) y[i] += value;
+    }
 }

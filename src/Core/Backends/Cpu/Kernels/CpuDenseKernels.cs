@@ -1,70 +1,64 @@
+using MlNetConv.Backends.Cpu.Gemm;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Backends.Cpu.Kernels;
 
-/// <summary>Reference fully connected kernels: dot products threaded over samples (forward, input gradient) or output units (weights).</summary>
-internal sealed class CpuDenseKernels : IDenseKernels
+/// <summary>
+/// Fully connected layers as three SGEMMs (threaded over blocks of the result, never over the reduction, so the
+/// results are bit-identical run to run): y = x · Wᵀ + b, dx = dy · W, dW += dyᵀ · x.
+/// </summary>
+/// <param name="isa">the GEMM micro-kernel (the machine's best by default; tests run every one it has)</param>
+internal sealed class CpuDenseKernels(GemmIsa isa) : IDenseKernels
 {
+    public CpuDenseKernels() : this(GemmBlocking.BestIsa) { }
+
     public void Forward(Tensor input, Tensor weight, Tensor? bias, Tensor output)
     {
-        var x = CpuData.Of(input);
-        var w = CpuData.Of(weight);
-        var b = bias is null ? default : CpuData.Of(bias);
-        var y = CpuData.Of(output);
         int n = input.Shape.N, inSize = weight.Shape[1], outSize = weight.Shape[0];
-        bool hasBias = bias is not null;
-        Parallel.For(0, n, s =>
+        var y = CpuData.Span(output);
+        if (bias is not null)
         {
-            var row = x.AsSpan(s * inSize, inSize);
-            for (int o = 0; o < outSize; o++)
-            {
-                var weights = w.AsSpan(o * inSize, inSize);
-                float sum = hasBias ? b[o] : 0f;
-                for (int i = 0; i < inSize; i++) sum += row[i] * weights[i];
-                y[s * outSize + o] = sum;
-            }
-        });
+            var b = CpuData.Span(bias);
+            for (int s = 0; s < n; s++) b.CopyTo(y.Slice(s * outSize, outSize));
+        }
+        // y (n, out) = x (n, in) · Wᵀ, W stored (out, in); the bias already in y when there is one.
+        Sgemm.Multiply(false, true, n, outSize, inSize, 1f, CpuData.Span(input), inSize, CpuData.Span(weight), inSize,
+            bias is null ? 0f : 1f, y, outSize, isa, parallel: true);
     }
 
     public void BackwardData(Tensor outputGrad, Tensor weight, Tensor inputGrad)
     {
-        var dy = CpuData.Of(outputGrad);
-        var w = CpuData.Of(weight);
-        var dx = CpuData.Of(inputGrad);
         int n = outputGrad.Shape.N, inSize = weight.Shape[1], outSize = weight.Shape[0];
-        Parallel.For(0, n, s =>
-        {
-            var row = dx.AsSpan(s * inSize, inSize);
-            row.Clear();
-            for (int o = 0; o < outSize; o++)
-            {
-                float g = dy[s * outSize + o];
-                var weights = w.AsSpan(o * inSize, inSize);
-                for (int i = 0; i < inSize; i++) row[i] += g * weights[i];
-            }
-        });
+        // dx (n, in) = dy (n, out) · W (out, in)
+        Sgemm.Multiply(false, false, n, inSize, outSize, 1f, CpuData.Span(outputGrad), outSize, CpuData.Span(weight), inSize,
+            0f, CpuData.Span(inputGrad), inSize, isa, parallel: true);
     }
 
     public void BackwardWeights(Tensor input, Tensor outputGrad, Tensor weightGrad, Tensor? biasGrad)
     {
-        var x = CpuData.Of(input);
-        var dy = CpuData.Of(outputGrad);
-        var dw = CpuData.Of(weightGrad);
-        var db = biasGrad is null ? default : CpuData.Of(biasGrad);
         int n = input.Shape.N, inSize = weightGrad.Shape[1], outSize = weightGrad.Shape[0];
-        bool hasBias = biasGrad is not null;
-        Parallel.For(0, outSize, o =>
+        var dy = CpuData.Span(outputGrad);
+        // dW (out, in) += dyᵀ · x, dy stored (n, out)
+        Sgemm.Multiply(true, false, outSize, inSize, n, 1f, dy, outSize, CpuData.Span(input), inSize,
+            1f, CpuData.Span(weightGrad), inSize, isa, parallel: true);
+        if (biasGrad is null) return;
+        var db = CpuData.Span(biasGrad);
+        var sums = CpuScratch.Rent(outSize);
+        try
         {
-            var weightsGrad = dw.AsSpan(o * inSize, inSize);
-            float biasSum = 0;
+            // Column sums of dy, sample by sample in order, as the reference kernel adds them.
+            var sum = sums.Span(outSize);
+            sum.Clear();
             for (int s = 0; s < n; s++)
             {
-                float g = dy[s * outSize + o];
-                biasSum += g;
-                var row = x.AsSpan(s * inSize, inSize);
-                for (int i = 0; i < inSize; i++) weightsGrad[i] += g * row[i];
+                var row = dy.Slice(s * outSize, outSize);
+                for (int o = 0; o < outSize; o++) sum[o] += row[o];
             }
-            if (hasBias) db[o] += biasSum;
-        });
+            for (int o = 0; o < outSize; o++) db[o] += sum[o];
+        }
+        finally
+        {
+            CpuScratch.Return(sums);
+        }
     }
 }

@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+using MlNetConv.Geometry;
+
+namespace MlNetConv.Backends.Cpu.Kernels;
+
+/// <summary>How the CPU backend computes a convolution.</summary>
+internal enum CpuConvolutionPath
+{
+    /// <summary>1x1 kernel, stride 1, no padding: the input planes already are the GEMM operand.</summary>
+    Pointwise,
+
+    /// <summary>Any other kernel: im2col columns of the input, then GEMM (col2im for the input gradient).</summary>
+    Im2Col,
+}
+
+/// <summary>One kernel tap: its offsets and the output columns [ValidStart, ValidEnd) whose input column lies inside the row.</summary>
+internal readonly record struct ConvTap(int Kd, int Kh, int Kw, int ValidStart, int ValidEnd);
+
+/// <summary>
+/// The one place that chooses how the CPU backend runs a convolution geometry, and how its work is cut: per group the
+/// layer is the GEMM Y (Cout/g x P) = W (Cout/g x Rows) · col (Rows x P), Rows = Cin/g · kernel volume, P = output
+/// positions. Columns are processed in chunks of <see cref="ColumnChunk"/> so that a chunk of col stays in L2.
+/// Computed once per geometry.
+/// </summary>
+internal sealed class CpuConvolutionPlan
+{
+    /// <summary>Floats of im2col columns per chunk (256 KB): a chunk stays in a 1 MB L2 next to the GEMM's other operands.</summary>
+    private const int ColumnBudget = 64 * 1024;
+
+    /// <summary>Column chunks are multiples of this (the widest GEMM micro-tile), unless the output is smaller.</summary>
+    private const int ColumnAlign = 32;
+
+    private static readonly ConditionalWeakTable<ConvGeometry, CpuConvolutionPlan> Cache = new();
+
+    private CpuConvolutionPlan(ConvGeometry g)
+    {
+        Geometry = g;
+        GroupIn = g.InChannels / g.Groups;
+        GroupOut = g.OutChannels / g.Groups;
+        KernelVolume = g.KernelVolume;
+        Rows = GroupIn * KernelVolume;
+        InPlane = g.Input.Volume;
+        OutPlane = g.Output.Volume;
+        bool pointwise = g.Kernel == Int3.One && g.Stride == Int3.One && g.PadBegin == default && g.PadEnd == default;
+        Path = pointwise ? CpuConvolutionPath.Pointwise : CpuConvolutionPath.Im2Col;
+        ColumnChunk = ColumnsFor(Rows);
+        Taps = new ConvTap[KernelVolume];
+        for (int kd = 0, t = 0; kd < g.Kernel.D; kd++)
+        for (int kh = 0; kh < g.Kernel.H; kh++)
+        for (int kw = 0; kw < g.Kernel.W; kw++, t++)
+        {
+            // Output columns ow with ow * stride - pad + kw * dilation inside [0, inW).
+            int offset = kw * g.Dilation.W - g.PadBegin.W;
+            int start = Math.Max(0, CeilDiv(-offset, g.Stride.W));
+            int end = Math.Min(g.Output.W, CeilDiv(g.Input.W - offset, g.Stride.W));
+            Taps[t] = new ConvTap(kd, kh, kw, start, Math.Max(start, end));
+        }
+    }
+
+    public static CpuConvolutionPlan For(ConvGeometry g) => Cache.GetValue(g, geometry => new CpuConvolutionPlan(geometry));
+
+    public ConvGeometry Geometry { get; }
+    public CpuConvolutionPath Path { get; }
+
+    /// <summary>
+    /// A connection table (LeNet-5's C3): its weights are spread into a dense (Cout, Cin, kernel) matrix with zeros for
+    /// the pairs that are not connected, and the layer runs as an ordinary convolution (groups = 1 with a table).
+    /// </summary>
+    public bool ExpandsTable => Geometry.Table is not null;
+
+    public int GroupIn { get; }
+    public int GroupOut { get; }
+    public int KernelVolume { get; }
+
+    /// <summary>Rows of col per group: Cin/g · kernel volume, the K of the forward GEMM.</summary>
+    public int Rows { get; }
+
+    public int InPlane { get; }
+    public int OutPlane { get; }
+    public ConvTap[] Taps { get; }
+
+    /// <summary>Output positions per chunk when all <see cref="Rows"/> rows of col are built.</summary>
+    public int ColumnChunk { get; }
+
+    /// <summary>Output positions per chunk when <paramref name="rows"/> rows of col are built.</summary>
+    public int ColumnsFor(int rows)
+    {
+        int columns = ColumnBudget / Math.Max(1, rows) / ColumnAlign * ColumnAlign;
+        return Math.Min(OutPlane, Math.Max(ColumnAlign, columns));
+    }
+
+    /// <summary>
+    /// Input channels per work item of the input gradient, whose col2im must not share input planes across threads: all
+    /// of a group's channels unless samples x groups leave threads idle.
+    /// </summary>
+    public int DataChannelBlock(int batch) => BlockSize(GroupIn, batch * Geometry.Groups);
+
+    /// <summary>
+    /// Sample chunks of the weight gradient: each sums its samples in order into its own partial gradient and the
+    /// partials are added in chunk order, so the result depends on the core count, never on thread timing.
+    /// </summary>
+    public static int WeightSampleChunks(int batch) => Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, batch));
+
+    /// <summary>Input channels per work item of the weight gradient (all of a group's unless threads would idle).</summary>
+    public int WeightChannelBlock(int batch) => BlockSize(GroupIn, WeightSampleChunks(batch) * Geometry.Groups);
+
+    /// <summary>Channels per block so that items x blocks keep every core busy (two items per core).</summary>
+    private static int BlockSize(int channels, int items)
+    {
+        int wanted = 2 * Environment.ProcessorCount;
+        if (items >= wanted) return channels;
+        int blocks = Math.Min(channels, (wanted + items - 1) / items);
+        return (channels + blocks - 1) / blocks;
+    }
+
+    private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
+}

@@ -1,0 +1,185 @@
+using MlNetConv.Backends;
+using MlNetConv.Backends.Cpu;
+using MlNetConv.Backends.Cpu.Gemm;
+using MlNetConv.Backends.Cpu.Kernels;
+using MlNetConv.Geometry;
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Tests.Backends;
+
+/// <summary>
+/// The GEMM convolution kernels of the CPU backend against the reference (direct-loop) kernels, on the backend's default
+/// micro-kernel and, for random shapes, on every micro-kernel this machine runs.
+/// </summary>
+public sealed class ConvolutionKernelParityTests
+{
+    private const double Tolerance = 1e-4;
+
+    private static readonly CpuBackend Fast = new();
+    private static readonly IConvolutionKernels Reference = new CpuBackend(new CpuBackendOptions { ReferenceKernels = true }).Convolution;
+
+    /// <summary>A convolution layer's settings and input shape.</summary>
+    public sealed record Case(string Name, Shape Input, int OutChannels, int[] Kernel, int[] Stride, int[] Dilation, Padding Padding,
+        int Groups = 1, ConnectionTable? Table = null, bool Bias = true)
+    {
+        public ConvGeometry Geometry() => ConvGeometry.Create(Input, OutChannels, Kernel, Stride, Dilation, Padding, Groups, Table, Name);
+        public override string ToString() => Name;
+    }
+
+    private static readonly Case[] Named =
+    [
+        new("pointwise_2d", new Shape(2, 19, 7, 9), 21, [1, 1], [1, 1], [1, 1], 0),
+        new("pointwise_groups3_batch1", new Shape(1, 12, 5, 6), 9, [1, 1], [1, 1], [1, 1], 0, Groups: 3),
+        new("pointwise_stride2", new Shape(2, 5, 7, 7), 6, [1, 1], [2, 2], [1, 1], 0),
+        new("pointwise_padded", new Shape(1, 4, 3, 5), 3, [1, 1], [1, 1], [1, 1], 1),
+        new("3x3_deep_k_and_m", new Shape(2, 37, 9, 11), 101, [3, 3], [1, 1], [1, 1], 1), // Rows 333 > KC, Cout > MC
+        new("3x3_wide_plane", new Shape(1, 3, 40, 45), 17, [3, 3], [1, 1], [1, 1], 1), // several column chunks
+        new("same_4x4_stride2_odd", new Shape(3, 5, 9, 7), 7, [4, 4], [2, 2], [1, 1], Padding.Same),
+        new("dilated_strided_3d", new Shape(2, 3, 7, 8, 9), 5, [3, 2, 3], [2, 1, 2], [2, 1, 1], Padding.Explicit(2, 1, 0)),
+        new("conv1d_long_k5", new Shape(2, 6, 300), 10, [5], [1], [1], 2, Groups: 2),
+        new("depthwise", new Shape(2, 8, 6, 6), 8, [3, 3], [1, 1], [1, 1], 1, Groups: 8),
+        new("depthwise_multiplier_nobias", new Shape(1, 5, 9, 9), 10, [3, 3], [2, 2], [1, 1], 1, Groups: 5, Bias: false),
+        new("lenet5_c3_table", new Shape(2, 6, 14, 14), 16, [5, 5], [1, 1], [1, 1], 0, Table: ConnectionTable.LeNet5C3),
+        new("table_strided_padded", new Shape(3, 5, 9, 8), 4, [3, 3], [2, 1], [1, 1], 1, Table: new ConnectionTable(5, [[0, 2], [1], [0, 1, 2, 3, 4], [4, 3]])),
+        new("table_pointwise_1d", new Shape(1, 3, 11), 2, [1], [1], [1], 0, Table: new ConnectionTable(3, [[2], [0, 1]]), Bias: false),
+        new("lenet5_c1", new Shape(3, 1, 32, 32), 6, [5, 5], [1, 1], [1, 1], 0),
+    ];
+
+    public static TheoryData<string> NamedCases => new(Named.Select(c => c.Name));
+
+    public static TheoryData<string> Isas => SgemmTests.Isas();
+
+    [Theory, MemberData(nameof(NamedCases))]
+    public void NamedShape_MatchesReference(string name) =>
+        AssertParity(Fast.Convolution, Named.Single(c => c.Name == name), new RandomStream(21, name));
+
+    [Theory, MemberData(nameof(Isas))]
+    public void RandomShapes_MatchReference(string isa)
+    {
+        var kernels = new CpuConvolutionKernels(Enum.Parse<GemmIsa>(isa));
+        var random = new RandomStream(22, "random convolutions");
+        for (int trial = 0; trial < 60; trial++)
+        {
+            var c = RandomCase(random, trial);
+            if (c is not null) AssertParity(kernels, c, random);
+        }
+    }
+
+    [Fact]
+    public void SameCall_IsBitIdentical()
+    {
+        var c = new Case("determinism", new Shape(5, 12, 13, 11), 20, [3, 3], [1, 1], [1, 1], 1, Groups: 2);
+        var g = c.Geometry();
+        var random = new RandomStream(23, c.Name);
+        using var x = Tensor(Fast, g.InputShape(5), random);
+        using var w = Tensor(Fast, g.WeightShape, random);
+        using var b = Tensor(Fast, new Shape(20), random);
+        using var dy = Tensor(Fast, g.OutputShape(5), random);
+        float[][] Run()
+        {
+            using var y = Fast.Allocate(g.OutputShape(5));
+            using var dx = Fast.Allocate(g.InputShape(5));
+            using var dw = Fast.Allocate(g.WeightShape);
+            using var db = Fast.Allocate(new Shape(20));
+            Fast.Convolution.Forward(g, x, w, b, y);
+            Fast.Convolution.BackwardData(g, dy, w, dx);
+            Fast.Convolution.BackwardWeights(g, x, dy, dw, db);
+            return [y.ToArray(), dx.ToArray(), dw.ToArray(), db.ToArray()];
+        }
+        var first = Run();
+        for (int repeat = 0; repeat < 3; repeat++) Assert.Equal(first, Run());
+    }
+
+    private static Case? RandomCase(RandomStream random, int trial)
+    {
+        int rank = 1 + trial % 3, groups = random.Pick(1, 1, 2, 3);
+        int inChannels = groups * random.Between(1, rank == 3 ? 4 : 9), outChannels = groups * random.Between(1, rank == 3 ? 4 : 9);
+        int batch = random.Between(1, 3);
+        int[] spatial = Enumerable.Range(0, rank).Select(_ => rank switch { 1 => random.Between(1, 40), 2 => random.Between(1, 13), _ => random.Between(1, 7) }).ToArray();
+        int[] kernel = Enumerable.Range(0, rank).Select(_ => random.Between(1, rank == 1 ? 5 : 3)).ToArray();
+        int[] stride = Enumerable.Range(0, rank).Select(_ => random.Pick(1, 1, 2, 3)).ToArray();
+        int[] dilation = Enumerable.Range(0, rank).Select(_ => random.Pick(1, 1, 2)).ToArray();
+        Padding padding = random.NextInt(4) switch
+        {
+            0 => Padding.Same,
+            1 => Padding.Valid,
+            _ => Padding.Explicit(Enumerable.Range(0, rank).Select(_ => random.Between(0, 2)).ToArray()),
+        };
+        var c = new Case($"random{trial}", new Shape([batch, inChannels, .. spatial]), outChannels, kernel, stride, dilation, padding, groups,
+            Bias: random.NextInt(3) > 0);
+        try
+        {
+            c.Geometry();
+            return c;
+        }
+        catch (ArgumentException)
+        {
+            return null; // empty output (or Same padding with a stride, which the geometry may refuse)
+        }
+    }
+
+    /// <summary>Forward, input gradient and (accumulated) weight and bias gradients of both backends on the same data.</summary>
+    private static void AssertParity(IConvolutionKernels fast, Case c, RandomStream random)
+    {
+        var g = c.Geometry();
+        int n = c.Input.N;
+        var x = KernelParity.Uniform(c.Input.Size, random);
+        var w = KernelParity.Uniform(g.WeightShape.Size, random);
+        var b = c.Bias ? KernelParity.Uniform(g.OutChannels, random) : null;
+        var dy = KernelParity.Uniform(g.OutputShape(n).Size, random);
+        var dw0 = KernelParity.Uniform(w.Length, random);
+        var db0 = KernelParity.Uniform(g.OutChannels, random);
+
+        var forward = Forward(fast, g, n, x, w, b);
+        KernelParity.AssertClose(Forward(Reference, g, n, x, w, b), forward,
+            Forward(Reference, g, n, KernelParity.Abs(x), KernelParity.Abs(w), b is null ? null : KernelParity.Abs(b)), Tolerance, $"{c} {g.Output} forward");
+
+        KernelParity.AssertClose(BackwardData(Reference, g, n, dy, w), BackwardData(fast, g, n, dy, w),
+            BackwardData(Reference, g, n, KernelParity.Abs(dy), KernelParity.Abs(w)), Tolerance, $"{c} input gradient");
+
+        var (dw, db) = BackwardWeights(fast, g, n, x, dy, dw0, db0, c.Bias);
+        var (dwRef, dbRef) = BackwardWeights(Reference, g, n, x, dy, dw0, db0, c.Bias);
+        var (dwMag, dbMag) = BackwardWeights(Reference, g, n, KernelParity.Abs(x), KernelParity.Abs(dy), KernelParity.Abs(dw0), KernelParity.Abs(db0), c.Bias);
+        KernelParity.AssertClose(dwRef, dw, dwMag, Tolerance, $"{c} weight gradient");
+        if (c.Bias) KernelParity.AssertClose(dbRef, db, dbMag, Tolerance, $"{c} bias gradient");
+    }
+
+    private static float[] Forward(IConvolutionKernels kernels, ConvGeometry g, int n, float[] x, float[] w, float[]? b)
+    {
+        using var input = Tensor(Fast, g.InputShape(n), x);
+        using var weight = Tensor(Fast, g.WeightShape, w);
+        using var bias = b is null ? null : Tensor(Fast, new Shape(g.OutChannels), b);
+        using var output = Tensor(Fast, g.OutputShape(n), Enumerable.Repeat(float.NaN, g.OutputShape(n).Size).ToArray());
+        kernels.Forward(g, input, weight, bias, output);
+        return output.ToArray();
+    }
+
+    private static float[] BackwardData(IConvolutionKernels kernels, ConvGeometry g, int n, float[] dy, float[] w)
+    {
+        using var outputGrad = Tensor(Fast, g.OutputShape(n), dy);
+        using var weight = Tensor(Fast, g.WeightShape, w);
+        using var inputGrad = Tensor(Fast, g.InputShape(n), Enumerable.Repeat(float.NaN, g.InputShape(n).Size).ToArray());
+        kernels.BackwardData(g, outputGrad, weight, inputGrad);
+        return inputGrad.ToArray();
+    }
+
+    private static (float[] WeightGrad, float[] BiasGrad) BackwardWeights(IConvolutionKernels kernels, ConvGeometry g, int n, float[] x, float[] dy,
+        float[] dw0, float[] db0, bool bias)
+    {
+        using var input = Tensor(Fast, g.InputShape(n), x);
+        using var outputGrad = Tensor(Fast, g.OutputShape(n), dy);
+        using var weightGrad = Tensor(Fast, g.WeightShape, dw0);
+        using var biasGrad = Tensor(Fast, new Shape(g.OutChannels), db0);
+        kernels.BackwardWeights(g, input, outputGrad, weightGrad, bias ? biasGrad : null);
+        return (weightGrad.ToArray(), biasGrad.ToArray());
+    }
+
+    private static Tensor Tensor(IBackend backend, Shape shape, float[] values)
+    {
+        var t = backend.Allocate(shape);
+        t.CopyFrom(values);
+        return t;
+    }
+
+    private static Tensor Tensor(IBackend backend, Shape shape, RandomStream random) => Tensor(backend, shape, KernelParity.Uniform(shape.Size, random));
+}
