@@ -4,7 +4,7 @@ using MlNetConv.Backends;
 using MlNetConv.Estimators.DependencyInjection;
 using MlNetConv.Graphs;
 using MlNetConv.Optimizers;
-using static MlNetConv.Estimators.Tests.ConvNetClassificationTrainerTests;
+using static MlNetConv.Tests.Shared.BarImages;
 
 namespace MlNetConv.Estimators.Tests;
 

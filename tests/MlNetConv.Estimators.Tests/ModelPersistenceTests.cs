@@ -6,7 +6,7 @@ using MlNetConv.Estimators.Persistence;
 using MlNetConv.Graphs;
 using MlNetConv.Optimizers;
 using MlNetConv.Preprocessing;
-using static MlNetConv.Estimators.Tests.ConvNetClassificationTrainerTests;
+using static MlNetConv.Tests.Shared.BarImages;
 
 namespace MlNetConv.Estimators.Tests;
 

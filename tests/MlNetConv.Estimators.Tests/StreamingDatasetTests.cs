@@ -4,7 +4,7 @@ using MlNetConv.Graphs;
 using MlNetConv.Optimizers;
 using MlNetConv.Tensors;
 using MlNetConv.Training;
-using static MlNetConv.Estimators.Tests.ConvNetClassificationTrainerTests;
+using static MlNetConv.Tests.Shared.BarImages;
 
 namespace MlNetConv.Estimators.Tests;
 

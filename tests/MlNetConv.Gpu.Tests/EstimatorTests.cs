@@ -6,43 +6,13 @@ using MlNetConv.Graphs;
 using MlNetConv.Optimizers;
 using MlNetConv.Tensors;
 
+using static MlNetConv.Tests.Shared.BarImages;
+
 namespace MlNetConv.Gpu.Tests;
 
 /// <summary>The ML.NET classification pipeline trained on the GPU backend (ILGPU's CPU accelerator) through ConvNetClassificationOptions.Backend.</summary>
 public sealed class EstimatorTests
 {
-    public sealed class Input
-    {
-        public string Label { get; set; } = "";
-
-        [VectorType(1, 6, 6)]
-        public float[] Features { get; set; } = [];
-    }
-
-    public sealed class Output
-    {
-        public float[] Score { get; set; } = [];
-    }
-
-    private static readonly string[] Classes = ["horizontal", "vertical", "diagonal"];
-
-    /// <summary>6x6 images with a bright horizontal, vertical or diagonal bar, plus noise.</summary>
-    private static List<Input> Bars(int count, ulong seed)
-    {
-        var random = new RandomStream(seed);
-        var rows = new List<Input>();
-        for (int i = 0; i < count; i++)
-        {
-            int label = i % 3, at = 1 + random.NextInt(4);
-            var pixels = new float[36];
-            for (int y = 0; y < 6; y++)
-                for (int x = 0; x < 6; x++)
-                    pixels[y * 6 + x] = (label switch { 0 => y == at, 1 => x == at, _ => x == y } ? 1f : 0f) + 0.2f * (float)random.NextGaussian();
-            rows.Add(new Input { Label = Classes[label], Features = pixels });
-        }
-        return rows;
-    }
-
     private static float[][] TrainAndScore(Backends.IBackend? backend)
     {
         var ml = new MLContext(seed: 1);
@@ -59,7 +29,8 @@ public sealed class EstimatorTests
         var scored = model.Transform(test);
         var metrics = ml.MulticlassClassification.Evaluate(scored);
         Assert.InRange(metrics.LogLoss, 0, 1.5);
-        return [.. ml.Data.CreateEnumerable<Output>(scored, reuseRowObject: false).Select(o => o.Score)];
+        var predictions = ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(scored).Transform(scored);
+        return [.. ml.Data.CreateEnumerable<Output>(predictions, reuseRowObject: false).Select(o => o.Score)];
     }
 
     [Fact]
