@@ -2,7 +2,7 @@ using MlNetConv.Backends.Cpu;
 
 namespace MlNetConv.Backends;
 
-/// <summary>A GPU backend family (e.g. the ILGPU/CUDA backend of MlNetConv.Gpu), registered with <see cref="Devices.Register"/>.</summary>
+/// <summary>A GPU backend family (e.g. the one in the MlNetConv.Gpu assembly), registered with <see cref="Devices.Register"/>.</summary>
 public interface IGpuBackendProvider
 {
     string Name { get; }
@@ -54,7 +54,7 @@ public static class Devices
             return (provider.Create(localId), $"Device: GPU {id}, {description} ({provider.Name}).");
         }
         string reason = gpus.Count == 0
-            ? "no GPU backend is available (deploy MlNetConv.Gpu and a CUDA driver)"
+            ? "no GPU backend is available (deploy MlNetConv.Gpu and a GPU driver)"
             : $"GPU {id} does not exist; the GPUs are {string.Join(", ", gpus.Select((g, i) => $"{i}: {g.Description}"))}";
         if (device.Kind == DeviceKind.Auto) return (CpuBackend.Default, $"Device: CPU ({reason}).");
         if (fallbackToCpu) return (CpuBackend.Default, $"Device: CPU, falling back because {reason}.");
