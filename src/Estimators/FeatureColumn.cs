@@ -153,11 +153,10 @@ internal sealed class FeatureReader
             _ => throw Bad($"pixel format {image.PixelFormat} is not supported (Bgra32 or Rgba32)"),
         };
         var pixels = image.Pixels;
-        int[] offsets = channels == 1 ? [r] : [r, g, b];
         for (int c = 0; c < channels; c++)
         {
             var target = destination.Slice(c * plane, plane);
-            for (int i = 0, at = offsets[c]; i < plane; i++, at += 4) target[i] = pixels[at] * FeatureColumn.PixelScale;
+            for (int i = 0, at = c == 0 ? r : c == 1 ? g : b; i < plane; i++, at += 4) target[i] = pixels[at] * FeatureColumn.PixelScale;
         }
     }
 }

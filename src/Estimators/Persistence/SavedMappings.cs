@@ -89,10 +89,10 @@ public sealed class ScoringMapping : CustomMappingFactory<ScoringInput, ScoringO
 
     private static string ScoreText(ReadOnlySpan<float> scores)
     {
-        var text = new char[scores.Length * SavedFormat.ScoreWidth];
-        text.AsSpan().Fill(' ');
+        var text = scores.Length * SavedFormat.ScoreWidth <= 4096 ? stackalloc char[scores.Length * SavedFormat.ScoreWidth] : new char[scores.Length * SavedFormat.ScoreWidth];
+        text.Fill(' ');
         for (int i = 0; i < scores.Length; i++)
-            scores[i].TryFormat(text.AsSpan(i * SavedFormat.ScoreWidth, SavedFormat.ScoreWidth), out _, "R", CultureInfo.InvariantCulture);
+            scores[i].TryFormat(text.Slice(i * SavedFormat.ScoreWidth, SavedFormat.ScoreWidth), out _, "R", CultureInfo.InvariantCulture);
         return new string(text);
     }
 
@@ -100,12 +100,20 @@ public sealed class ScoringMapping : CustomMappingFactory<ScoringInput, ScoringO
     private static string ArgMaxText(ReadOnlySpan<float> scores, int classes)
     {
         int positions = scores.Length / classes;
-        var best = new uint[positions];
-        ConvNetSegmentationTransformer.ArgMaxPerPixel(scores, positions, best);
-        var text = new char[positions * SavedFormat.ArgMaxWidth];
-        for (int j = 0; j < positions; j++)
-            best[j].TryFormat(text.AsSpan(j * SavedFormat.ArgMaxWidth, SavedFormat.ArgMaxWidth), out _, "D6", CultureInfo.InvariantCulture);
-        return new string(text);
+        var best = ArrayPool<uint>.Shared.Rent(positions);
+        try
+        {
+            ConvNetSegmentationTransformer.ArgMaxPerPixel(scores, positions, best.AsSpan(0, positions));
+            return string.Create(positions * SavedFormat.ArgMaxWidth, best, (text, b) =>
+            {
+                for (int j = 0; j < text.Length / SavedFormat.ArgMaxWidth; j++)
+                    b[j].TryFormat(text.Slice(j * SavedFormat.ArgMaxWidth, SavedFormat.ArgMaxWidth), out _, "D6", CultureInfo.InvariantCulture);
+            });
+        }
+        finally
+        {
+            ArrayPool<uint>.Shared.Return(best);
+        }
     }
 
     /// <summary>The last model decoded by this mapping, shared by its cursors and prediction engines.</summary>
