@@ -11,45 +11,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 python="${PYTHON:-python3}"
 batch="${BATCH:-128}"
 
-if [[ -x "$here/MlNetConv.GpuBench" ]]; then
-  bin="$here"
-else
-  archive="${1:-}"
-  for candidate in "$archive" "$here/gpu-bench-linux-x64.tar.xz" "$here/../../artifacts/gpu-bench-linux-x64.tar.xz"; do
-    [[ -n "$candidate" && -f "$candidate" ]] && archive="$candidate" && break
-  done
-  [[ -f "$archive" ]] || { echo "run.sh: no gpu-bench-linux-x64.tar.xz (build it with bench/gpu/pack.sh)" >&2; exit 2; }
-  bin="$(mktemp -d)"
-  tar -xJf "$archive" -C "$bin"
-fi
+source "$here/common.sh"
 [[ -f "$bin/torch_resnet18.py" ]] || cp "$here/torch_resnet18.py" "$bin/" 2>/dev/null
 bench="$bin/MlNetConv.GpuBench"
-
-# cuBLAS: CUDA 13 installs name it libcublas.so.13, often only inside the Python environment (nvidia-cublas wheel or
-# torch/lib). Put its folder on LD_LIBRARY_PATH (libcublasLt beside it) and tell the program where it is.
-cublas_dir="$("$python" - <<'PY' 2>/dev/null
-import glob, os, site, sys
-roots = list(site.getsitepackages()) + [site.getusersitepackages()] + sys.path
-try:
-    import torch
-    roots.append(os.path.join(os.path.dirname(torch.__file__), "lib"))
-except Exception:
-    pass
-hits = []
-for root in dict.fromkeys(r for r in roots if r and os.path.isdir(r)):
-    hits += glob.glob(os.path.join(root, "nvidia", "**", "libcublas.so.*"), recursive=True)
-    hits += glob.glob(os.path.join(root, "libcublas.so.*"))
-hits = [h for h in hits if "Lt" not in os.path.basename(h)]
-hits.sort(key=lambda h: (".so.13" not in h, ".so.12" not in h, h))
-print(os.path.dirname(hits[0]) if hits else "")
-PY
-)"
-if [[ -n "$cublas_dir" ]]; then
-  export LD_LIBRARY_PATH="$cublas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  export MLNETCONV_CUBLAS="$cublas_dir"
-  echo "cuBLAS from $cublas_dir"
-fi
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_gcServer=0
 
 status=0
 echo "== device"; "$bench" info || status=1

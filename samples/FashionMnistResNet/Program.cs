@@ -6,10 +6,11 @@
 // The data are the IDX files of the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist),
 // read from /usr/share/datasets/fashion-mnist or the folder given by --data.
 // Usage: dotnet run -c Release --project samples/FashionMnistResNet -- [--model cnn|resnet|both] [--cnn-epochs N]
-//        [--resnet-epochs N] [--resnet-depth 20] [--train-limit N] [--data DIR] [--output DIR]
+//        [--resnet-epochs N] [--resnet-depth 20] [--train-limit N] [--device cpu|gpu|gpu:ID|auto] [--data DIR] [--output DIR]
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
+using MlNetConv.Backends;
 using MlNetConv.Data;
 using MlNetConv.Estimators;
 using MlNetConv.Graphs;
@@ -42,7 +43,7 @@ double Run(string name, ILayer architecture, int epochs, SgdOptions optimizer)
     var curve = new List<string> { "epoch,loss,accuracy,learning_rate,seconds" };
     var trainer = ml.MulticlassClassification.Trainers.ConvNet(ml, new ConvNetClassificationOptions
     {
-        Architecture = architecture, Epochs = epochs, BatchSize = 128, Seed = 1, Optimizer = optimizer,
+        Architecture = architecture, Epochs = epochs, BatchSize = 128, Seed = 1, Optimizer = optimizer, Device = options.Device,
         Schedule = LearningRateSchedules.LinearWarmup(1, LearningRateSchedules.Cosine(epochs)),
         Normalization = new ChannelNormalization([0.2860f], [0.3530f]),
         // Shifts of up to 2 pixels and mirror images: the augmentation of the benchmark's best ResNet entries.
@@ -91,11 +92,11 @@ static IEnumerable<ModelInput> Read(string folder, string prefix, int? limit)
     return rows;
 }
 
-internal sealed record Arguments(string Model, int CnnEpochs, int ResNetEpochs, int ResNetDepth, int? TrainLimit, string Data, string Output)
+internal sealed record Arguments(string Model, int CnnEpochs, int ResNetEpochs, int ResNetDepth, int? TrainLimit, Device Device, string Data, string Output)
 {
     public static Arguments Parse(string[] args)
     {
-        var a = new Arguments("both", 15, 30, 20, null, "/usr/share/datasets/fashion-mnist", Path.Combine(AppContext.BaseDirectory, "fashion-output"));
+        var a = new Arguments("both", 15, 30, 20, null, Device.Cpu, "/usr/share/datasets/fashion-mnist", Path.Combine(AppContext.BaseDirectory, "fashion-output"));
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -106,6 +107,7 @@ internal sealed record Arguments(string Model, int CnnEpochs, int ResNetEpochs, 
                 "--resnet-epochs" => a with { ResNetEpochs = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--resnet-depth" => a with { ResNetDepth = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--train-limit" => a with { TrainLimit = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--device" => a with { Device = Device.Parse(Next()) },
                 "--data" => a with { Data = Next() },
                 "--output" => a with { Output = Next() },
                 _ => throw new ArgumentException($"Unknown argument {args[i]}."),

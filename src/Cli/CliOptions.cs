@@ -85,12 +85,7 @@ internal static class CliOptions
 
     public static Device ParseDevice(ArgumentResult result, string text)
     {
-        string value = text.Trim().ToLowerInvariant();
-        if (value == "cpu") return Backends.Device.Cpu;
-        if (value == "auto") return Backends.Device.Auto;
-        if (value == "gpu") return Backends.Device.Gpu();
-        if (value.StartsWith("gpu:", StringComparison.Ordinal) && int.TryParse(value.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out int id))
-            return Backends.Device.Gpu(id);
+        if (Backends.Device.TryParse(text, out var device)) return device;
         result.AddError($"--device must be cpu, gpu, gpu:ID or auto, got '{text}'.");
         return Backends.Device.Cpu;
     }

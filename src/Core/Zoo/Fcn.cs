@@ -19,8 +19,13 @@ public static partial class Architectures
     /// <c>score_layer3</c>, a 1x1 convolution of layer3, and added to it (<c>fuse_layer3</c>, 1/16);</item>
     /// <item>FCN-8s: the same again with layer2: <c>upscore_layer3</c>, <c>upscore_layer3c</c>, <c>score_layer2</c>,
     /// <c>fuse_layer2</c> (1/8);</item>
-    /// <item><c>upscore</c> (FCN-32s), <c>upscore16</c> or <c>upscore8</c>: a transposed convolution with kernel 2s and
-    /// stride s, and <c>score</c>, the crop to the input's extent.</item>
+    /// <item>FCN-4s (finer than the paper, for thin shapes): the same again with layer1: <c>upscore_layer2</c>,
+    /// <c>upscore_layer2c</c>, <c>score_layer1</c>, <c>fuse_layer1</c> (1/4);</item>
+    /// <item><c>upscore</c> (FCN-32s), <c>upscore16</c>, <c>upscore8</c> or <c>upscore4</c>: a transposed convolution with
+    /// kernel 2s and stride s, and <c>score</c>, the crop to the input's extent;</item>
+    /// <item>with <paramref name="inputSkip"/>: <c>score_input</c>, a zero-initialised 3x3 convolution of the input
+    /// itself to class scores, added at full resolution (<c>fuse_input</c>), so that edges can follow the pixels rather
+    /// than the upsampling's smooth interpolation.</item>
     /// </list>
     /// The transposed convolutions have no bias and start as bilinear interpolation (<see cref="Initializers.Bilinear"/>);
     /// the skip scores start at zero, so FCN-16s and FCN-8s begin as the coarser net, as in the paper's staged training.
@@ -29,14 +34,15 @@ public static partial class Architectures
     /// at. Any input from 32x32 works. The initializers are saved with the architecture, so a copy made with
     /// <see cref="Clone"/> (as the ML.NET trainers make) starts the same way.
     /// </summary>
-    /// <param name="outputStride">32, 16 or 8: the finest stage whose scores are fused</param>
+    /// <param name="outputStride">32, 16, 8 or 4: the finest stage whose scores are fused</param>
     /// <param name="classes">classes including the background (21 for PASCAL VOC)</param>
     /// <param name="depth">ResNet depth: 18, 34, 50, 101 or 152</param>
     /// <param name="width">ResNet width (64 as torchvision's; 16 suits 64x64 MNIST scenes)</param>
-    public static Graph Fcn(int outputStride, int classes = 21, int depth = 50, int width = 64)
+    /// <param name="inputSkip">add scores computed from the input pixels at full resolution</param>
+    public static Graph Fcn(int outputStride, int classes = 21, int depth = 50, int width = 64, bool inputSkip = false)
     {
-        if (outputStride is not (32 or 16 or 8))
-            throw new ArgumentException($"Fcn: output stride must be 32, 16 or 8, got {outputStride}.", nameof(outputStride));
+        if (outputStride is not (32 or 16 or 8 or 4))
+            throw new ArgumentException($"Fcn: output stride must be 32, 16, 8 or 4, got {outputStride}.", nameof(outputStride));
         if (classes <= 0) throw new ArgumentException($"Fcn: classes must be positive, got {classes}.", nameof(classes));
         var (pieces, _) = ResNetStages(depth, width);
         var g = new GraphBuilder();
@@ -46,14 +52,22 @@ public static partial class Architectures
         var score = g.Add(new Conv2d(classes, 1, name: "score_fr"), stage[4]);       // (N, K, H/32, W/32)
         if (outputStride <= 16) score = g.FuseSkip(score, stage[3], classes, "layer3", "upscore2");          // (N, K, H/16, W/16)
         if (outputStride <= 8) score = g.FuseSkip(score, stage[2], classes, "layer2", "upscore_layer3");    // (N, K, H/8, W/8)
+        if (outputStride <= 4) score = g.FuseSkip(score, stage[1], classes, "layer1", "upscore_layer2");    // (N, K, H/4, W/4)
         var upscore = g.Add(Upscore(classes, outputStride, outputStride == 32 ? "upscore" : $"upscore{outputStride}"), score);
         var output = g.Merge(new CropTo([outputStride / 2], "score"), upscore, g.Input);                    // (N, K, H, W)
-        return g.Build(width == 64 ? $"fcn{outputStride}s_resnet{depth}" : $"fcn{outputStride}s_resnet{depth}_w{width}", output);
+        if (inputSkip)
+        {
+            var pixels = g.Add(new Conv2d(classes, 3, padding: 1, name: "score_input") { WeightInit = Initializers.Zeros(), BiasInit = Initializers.Zeros() }, g.Input);
+            output = g.Merge(new Add("fuse_input"), output, pixels);                                         // (N, K, H, W)
+        }
+        string name = (width == 64 ? $"fcn{outputStride}s_resnet{depth}" : $"fcn{outputStride}s_resnet{depth}_w{width}") + (inputSkip ? "_input" : "");
+        return g.Build(name, output);
     }
 
     public static Graph Fcn32s(int classes = 21, int depth = 50, int width = 64) => Fcn(32, classes, depth, width);
     public static Graph Fcn16s(int classes = 21, int depth = 50, int width = 64) => Fcn(16, classes, depth, width);
     public static Graph Fcn8s(int classes = 21, int depth = 50, int width = 64) => Fcn(8, classes, depth, width);
+    public static Graph Fcn4s(int classes = 21, int depth = 50, int width = 64, bool inputSkip = false) => Fcn(4, classes, depth, width, inputSkip);
 
     /// <summary>
     /// Doubles the resolution of <paramref name="score"/> and adds the scores of a finer stage: upscore (x2), its crop at

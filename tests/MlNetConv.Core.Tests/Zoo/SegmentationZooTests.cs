@@ -27,6 +27,7 @@ public sealed class SegmentationZooTests
         new("fcn16s", () => Architectures.Fcn16s(Classes, depth: 18, width: 4), new Shape(1, 32, 32)),
         new("fcn8s", () => Architectures.Fcn8s(Classes, depth: 18, width: 4), new Shape(1, 40, 36)),
         new("fcn8s_bottleneck", () => Architectures.Fcn8s(Classes, depth: 50, width: 2), new Shape(3, 33, 35)),
+        new("fcn4s_input", () => Architectures.Fcn4s(Classes, depth: 18, width: 4, inputSkip: true), new Shape(1, 36, 40)),
         new("segnet", () => Architectures.SegNet(Classes, width: 4, stages: 3), new Shape(1, 16, 16)),
         new("segnet_odd", () => Architectures.SegNet(Classes, width: 2, stages: 5), new Shape(2, 35, 37)),
     ];
@@ -97,14 +98,17 @@ public sealed class SegmentationZooTests
     /// <summary>
     /// On 3x224x224 with 21 classes, each count is ResNet-50's 25,557,032 without its dense layer (2048·1000 + 1000),
     /// plus the head: score_fr 2048·21 + 21; upscore 21·21·64²; upscore2 and upscore_layer3 21·21·4² each; score_layer3
-    /// 1024·21 + 21; score_layer2 512·21 + 21; upscore16 21·21·32²; upscore8 21·21·16².
+    /// 1024·21 + 21; score_layer2 512·21 + 21; upscore16 21·21·32²; upscore8 21·21·16²; FCN-4s: upscore_layer2 21·21·4²,
+    /// score_layer1 256·21 + 21, upscore4 21·21·8²; the input skip 3·21·3² + 21.
     /// </summary>
     [Theory]
     [InlineData(32, 25_557_032 - 2_049_000 + 43_029 + 1_806_336)]
     [InlineData(16, 25_557_032 - 2_049_000 + 43_029 + 7_056 + 21_525 + 451_584)]
     [InlineData(8, 25_557_032 - 2_049_000 + 43_029 + 7_056 + 21_525 + 7_056 + 10_773 + 112_896)]
-    public void Fcn_ParameterCounts(int outputStride, long expected) =>
-        Assert.Equal(expected, ModelSummary.Of(Architectures.Fcn(outputStride, 21, depth: 50), new Shape(3, 224, 224)).TotalParameters);
+    [InlineData(4, 25_557_032 - 2_049_000 + 43_029 + 7_056 + 21_525 + 7_056 + 10_773 + 7_056 + 5_397 + 28_224)]
+    [InlineData(4, 25_557_032 - 2_049_000 + 43_029 + 7_056 + 21_525 + 7_056 + 10_773 + 7_056 + 5_397 + 28_224 + 588, true)]
+    public void Fcn_ParameterCounts(int outputStride, long expected, bool inputSkip = false) =>
+        Assert.Equal(expected, ModelSummary.Of(Architectures.Fcn(outputStride, 21, depth: 50, inputSkip: inputSkip), new Shape(3, 224, 224)).TotalParameters);
 
     /// <summary>
     /// SegNet for CamVid's 12 classes (the paper reports 29.46 M): VGG-16's 13 convolutions without bias
