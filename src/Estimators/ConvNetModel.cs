@@ -43,13 +43,16 @@ public sealed class ConvNetModel
 
     /// <summary>Reads a model written by <see cref="Bytes"/>.</summary>
     /// <param name="backend">where to score; the CPU when null</param>
-    public static ConvNetModel FromBytes(ReadOnlySpan<byte> bytes, IBackend? backend = null)
+    public static ConvNetModel FromBytes(ReadOnlySpan<byte> bytes, IBackend? backend = null) => FromOwnedBytes(bytes.ToArray(), backend);
+
+    /// <summary>Reads a model from bytes that it keeps, without a copy, as its <see cref="Bytes"/>: the caller must not change them.</summary>
+    internal static ConvNetModel FromOwnedBytes(byte[] bytes, IBackend? backend = null)
     {
         var (network, state) = ModelFile.FromBytes(bytes, backend);
         var tensors = state.Tensors.ToDictionary(t => t.Name);
         var normalization = tensors.TryGetValue(MeanTensor, out var mean) && tensors.TryGetValue(StdTensor, out var std)
             ? new ChannelNormalization(mean.Values, std.Values) : null;
-        return new ConvNetModel(network, normalization, bytes.ToArray());
+        return new ConvNetModel(network, normalization, bytes);
     }
 
     public Shape SampleShape { get; }

@@ -111,16 +111,56 @@ public sealed class ModelPersistenceTests : IDisposable
     }
 
     [Fact]
+    public void AModelSplitOverManyLookupsScoresLikeTheTrainedOne()
+    {
+        var convNet = Train().FindConvNet();
+        const int partBytes = 20 * Text15.GroupBytes;
+        Assert.True(ModelBlob.PartCount(convNet.Model.Bytes.Length, partBytes) > 5);
+        string path = Path.Combine(_directory, "parts.zip");
+        _ml.Model.Save(ModelPersistence.Surrogate(convNet, partBytes), TestData.Schema, path);
+
+        var loaded = new MLContext(seed: 5).Model.Load(path, out _);
+        var expected = convNet.Transform(TestData).GetColumn<float[]>("Score").ToList();
+        Assert.Equal(expected, loaded.Transform(TestData).GetColumn<float[]>("Score"));
+        Assert.Equal(expected, loaded.WithBatchedScoring().Transform(TestData).GetColumn<float[]>("Score"));
+    }
+
+    [Fact]
+    public void AModelSavedInTheFirstFormatStillLoadsWithItsScores()
+    {
+        // Saved by the v1 writer (the whole model in one lookup, base64) from the model Train() makes, with its scores on TestData.
+        string data = Path.Combine(AppContext.BaseDirectory, "data");
+        var loaded = _ml.Model.Load(Path.Combine(data, "convnet-v1.zip"), out _);
+        var lines = File.ReadAllLines(Path.Combine(data, "convnet-v1.scores.txt"));
+        foreach (var model in new[] { loaded, loaded.WithBatchedScoring() })
+        {
+            var actual = Predict(model);
+            Assert.Equal(lines.Length, actual.Count);
+            for (int i = 0; i < lines.Length; i++)
+            {
+                var parts = lines[i].Split(' ');
+                Assert.Equal(parts[0], actual[i].PredictedLabel);
+                Assert.Equal(parts.Skip(1).Select(s => float.Parse(s, CultureInfo.InvariantCulture)), actual[i].Score);
+            }
+        }
+    }
+
+    [Fact]
     public void ATamperedOrNewerModelIsRefusedWithAReason()
     {
-        var values = ModelBlob.Encode(Train().FindConvNet());
+        var convNet = Train().FindConvNet();
+        var values = Enumerable.Range(0, ModelBlob.PartCount(convNet.Model.Bytes.Length, SavedFormat.PartBytes))
+            .SelectMany(part => ModelBlob.Encode(convNet, part)).ToArray();
         static VBuffer<ReadOnlyMemory<char>> Buffer(string[] v) => new(v.Length, [.. v.Select(s => s.AsMemory())]);
         var flipped = (string[])values.Clone();
         int at = flipped[2].Length / 2;
-        flipped[2] = flipped[2][..at] + (flipped[2][at] == 'A' ? 'B' : 'A') + flipped[2][(at + 1)..];
+        flipped[2] = flipped[2][..at] + (char)(flipped[2][at] ^ 1) + flipped[2][(at + 1)..];
         Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => ModelBlob.Decode(Buffer(flipped))).Message);
+        var cut = (string[])values.Clone();
+        cut[^1] = cut[^1][..^1];
+        Assert.Contains("not valid text", Assert.Throws<InvalidDataException>(() => ModelBlob.Decode(Buffer(cut))).Message);
         var newer = (string[])values.Clone();
-        newer[0] = newer[0].Replace(".v1;", ".v9;");
+        newer[0] = newer[0].Replace(SavedFormat.Version, "MlNetConv.ConvNet.v9");
         Assert.Contains("upgrade", Assert.Throws<InvalidDataException>(() => ModelBlob.Decode(Buffer(newer))).Message);
     }
 }

@@ -84,7 +84,7 @@ public static class ModelFile
         if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes[^HashSize..]))
             throw new InvalidDataException("checksum mismatch: the file is truncated or corrupted.");
 
-        var reader = new Reader(body[headerSize..].ToArray());
+        var reader = new Reader(body[headerSize..]);
         var architecture = JsonNode.Parse(reader.String())?.AsObject() ?? throw new InvalidDataException("empty architecture.");
         var sampleShape = reader.Shape();
         var tensors = reader.Tensors();
@@ -180,18 +180,19 @@ public static class ModelFile
         }
     }
 
-    /// <summary>Reads fields, checking every length against the bytes that remain before allocating.</summary>
-    private sealed class Reader(byte[] data)
+    /// <summary>Reads fields in place, checking every length against the bytes that remain before allocating.</summary>
+    private ref struct Reader(ReadOnlySpan<byte> data)
     {
+        private readonly ReadOnlySpan<byte> _data = data;
         private int _at;
 
-        public bool AtEnd => _at == data.Length;
+        public readonly bool AtEnd => _at == _data.Length;
 
         private ReadOnlySpan<byte> Take(int count)
         {
-            if (count < 0 || count > data.Length - _at)
-                throw new InvalidDataException($"truncated or corrupt: a field of {count} bytes at offset {_at} exceeds the {data.Length - _at} bytes left.");
-            var span = data.AsSpan(_at, count);
+            if (count < 0 || count > _data.Length - _at)
+                throw new InvalidDataException($"truncated or corrupt: a field of {count} bytes at offset {_at} exceeds the {_data.Length - _at} bytes left.");
+            var span = _data.Slice(_at, count);
             _at += count;
             return span;
         }
@@ -202,7 +203,7 @@ public static class ModelFile
         public int Count(int minItemBytes)
         {
             int n = Int();
-            if (n < 0 || (long)n * minItemBytes > data.Length - _at) throw new InvalidDataException($"corrupt count {n} at offset {_at - 4}.");
+            if (n < 0 || (long)n * minItemBytes > _data.Length - _at) throw new InvalidDataException($"corrupt count {n} at offset {_at - 4}.");
             return n;
         }
 
@@ -218,7 +219,7 @@ public static class ModelFile
             {
                 dims[i] = Int();
                 size *= dims[i];
-                if (dims[i] < 0 || size > (data.Length - _at) / 4 + 1) throw new InvalidDataException($"corrupt tensor dimension {dims[i]}.");
+                if (dims[i] < 0 || size > (_data.Length - _at) / 4 + 1) throw new InvalidDataException($"corrupt tensor dimension {dims[i]}.");
             }
             return new Shape(dims);
         }

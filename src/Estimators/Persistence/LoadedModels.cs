@@ -50,8 +50,10 @@ public static class LoadedModels
         var parts = chain.ToArray();
         if (parts.Length < 2 || parts[0] is not CustomMappingTransformer<ModelKeyInput, ModelKeyOutput>) return null;
 
+        // The lookups (one in v1, then a Concatenate in v2) need only the key: run them on one row up to the model column.
         var ml = new MLContext(seed: 0);
-        var row = parts[1].Transform(parts[0].Transform(ml.Data.LoadFromEnumerable([new OneRow()])));
+        var row = parts[0].Transform(ml.Data.LoadFromEnumerable([new OneRow()]));
+        for (int i = 1; i < parts.Length && row.Schema.GetColumnOrNull(SavedFormat.Model) is null; i++) row = parts[i].Transform(row);
         var column = row.Schema.GetColumnOrNull(SavedFormat.Model)
             ?? throw new InvalidDataException($"ConvNet model in the ML.NET zip: the saved chain lacks column '{SavedFormat.Model}'.");
         VBuffer<ReadOnlyMemory<char>> values = default;

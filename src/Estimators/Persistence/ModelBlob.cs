@@ -24,51 +24,57 @@ internal sealed record SavedSettings(string Task, string FeatureColumn, bool Ima
 }
 
 /// <summary>
-/// A trained transformer as text values small enough for ML.NET's saver: a header (format version, byte count and the
-/// model file's own SHA-256, which identifies the model), the settings as JSON, then the model file
-/// (<see cref="ConvNetModel.Bytes"/>) in base64 chunks of <see cref="SavedFormat.ChunkChars"/> characters.
+/// A trained transformer as text values small enough for ML.NET's saver, one array of them per lookup of the saved chain:
+/// part 0 is a header (format version, byte count and the model file's own SHA-256, which identifies the model) and
+/// the settings as JSON; parts 1.. carry the model file (<see cref="ConvNetModel.Bytes"/>), one <see cref="Text15"/> text of
+/// at most <see cref="SavedFormat.PartBytes"/> bytes each. Concatenated, the parts are the model column the scoring mapping
+/// reads. (v1 had the same values, its pieces base64 and all in one lookup.)
 /// </summary>
 internal static class ModelBlob
 {
     private const int HashSize = 32;
 
-    public static string[] Encode(ConvNetTransformer t)
+    /// <summary>The number of parts of a model file of <paramref name="modelBytes"/> bytes: the header part and the pieces.</summary>
+    public static int PartCount(int modelBytes, int partBytes) => 1 + (modelBytes + partBytes - 1) / partBytes;
+
+    /// <summary>The values of part <paramref name="part"/> (0 ≤ part &lt; <see cref="PartCount"/>).</summary>
+    /// <param name="partBytes">model-file bytes per part, whole groups of <see cref="Text15.GroupBytes"/> so that only the last part is padded</param>
+    public static string[] Encode(ConvNetTransformer t, int part, int partBytes = SavedFormat.PartBytes)
     {
+        if (partBytes <= 0 || partBytes % Text15.GroupBytes != 0)
+            throw new ArgumentOutOfRangeException(nameof(partBytes), partBytes, $"Parts must hold a positive multiple of {Text15.GroupBytes} bytes.");
         var bytes = t.Model.Bytes.Span;
-        var settings = SavedSettings.Of(t);
-        int chunkBytes = SavedFormat.ChunkChars / 4 * 3;
-        var values = new List<string> { Header(bytes), JsonSerializer.Serialize(settings) };
-        for (int at = 0; at < bytes.Length; at += chunkBytes)
-            values.Add(Convert.ToBase64String(bytes.Slice(at, Math.Min(chunkBytes, bytes.Length - at))));
-        return [.. values];
+        if (part < 0 || part >= PartCount(bytes.Length, partBytes)) throw new ArgumentOutOfRangeException(nameof(part), part, "No such part.");
+        if (part == 0) return [Header(bytes), JsonSerializer.Serialize(SavedSettings.Of(t))];
+        int at = (part - 1) * partBytes;
+        return [Text15.Encode(bytes.Slice(at, Math.Min(partBytes, bytes.Length - at)))];
     }
 
     /// <summary>The header, which names the model: equal headers mean equal models.</summary>
     public static string Identity(in VBuffer<ReadOnlyMemory<char>> values) =>
         values.Length > 0 ? values.GetItemOrDefault(0).ToString() : throw Corrupt("the model column is empty");
 
+    /// <summary>The model from the concatenated parts (v2) or the one lookup (v1): header, settings, then the pieces decoded one by one into the model file.</summary>
     public static (ConvNetModel Model, SavedSettings Settings) Decode(in VBuffer<ReadOnlyMemory<char>> values, IBackend? backend = null)
     {
         var items = values.DenseValues().ToArray();
         if (items.Length < 2) throw Corrupt($"the model column has {items.Length} values, at least 2 are needed");
         var header = items[0].ToString().Split(';');
-        if (header[0] != SavedFormat.Version)
-            throw Corrupt($"unknown format '{header[0]}' (this library reads {SavedFormat.Version}); upgrade MlNetConv");
+        if (header[0] is not (SavedFormat.Version or SavedFormat.Version1))
+            throw Corrupt($"unknown format '{header[0]}' (this library reads {SavedFormat.Version} and {SavedFormat.Version1}); upgrade MlNetConv");
         if (header.Length != 3 || !header[1].StartsWith("bytes=") || !int.TryParse(header[1].AsSpan(6), out int length) || length < HashSize)
             throw Corrupt($"bad header '{items[0]}'");
         var settings = JsonSerializer.Deserialize<SavedSettings>(items[1].Span) ?? throw Corrupt("missing settings");
         var bytes = new byte[length];
         int written = 0;
         for (int i = 2; i < items.Length; i++)
-        {
-            if (!Convert.TryFromBase64Chars(items[i].Span, bytes.AsSpan(written), out int n)) throw Corrupt($"chunk {i - 2} is not valid base64 or too long");
-            written += n;
-        }
+            written += DecodePiece(header[0], items[i].Span, bytes.AsSpan(written), last: i == items.Length - 1)
+                ?? throw Corrupt($"piece {i - 2} is not valid {(header[0] == SavedFormat.Version1 ? "base64" : "text")} or does not fit the {length} bytes the header announces");
         if (written != length) throw Corrupt($"{written} model bytes where the header announces {length}");
-        if (Header(bytes) != items[0].ToString()) throw Corrupt("the model bytes do not match the header's hash");
+        if (Header(bytes, header[0]) != items[0].ToString()) throw Corrupt("the model bytes do not match the header's hash");
         try
         {
-            return (ConvNetModel.FromBytes(bytes, backend), settings);
+            return (ConvNetModel.FromOwnedBytes(bytes, backend), settings);
         }
         catch (InvalidDataException e)
         {
@@ -76,7 +82,17 @@ internal static class ModelBlob
         }
     }
 
-    private static string Header(ReadOnlySpan<byte> bytes) => $"{SavedFormat.Version};bytes={bytes.Length};sha256={Convert.ToHexString(bytes[^HashSize..])}";
+    /// <summary>Decodes one piece to the start of <paramref name="rest"/>: the bytes written, or null when it is not valid or too long.</summary>
+    private static int? DecodePiece(string version, ReadOnlySpan<char> piece, Span<byte> rest, bool last)
+    {
+        if (version == SavedFormat.Version1) return Convert.TryFromBase64Chars(piece, rest, out int n) ? n : null;
+        // Every piece but the last holds whole groups; the last holds what the header's byte count leaves.
+        long count = last ? rest.Length : (long)piece.Length / Text15.GroupChars * Text15.GroupBytes;
+        return count <= rest.Length && Text15.TryDecode(piece, rest[..(int)count]) ? (int)count : null;
+    }
+
+    private static string Header(ReadOnlySpan<byte> bytes, string version = SavedFormat.Version) =>
+        $"{version};bytes={bytes.Length};sha256={Convert.ToHexString(bytes[^HashSize..])}";
 
     private static InvalidDataException Corrupt(string problem) => new($"ConvNet model in the ML.NET zip: {problem}.");
 }

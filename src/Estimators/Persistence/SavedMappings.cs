@@ -21,12 +21,12 @@ public sealed class ModelKeyOutput
     public string Key { get; set; } = "";
 }
 
-/// <summary>Produces the constant key under which the saved model's text values are looked up.</summary>
+/// <summary>Produces the constant key under which the saved chain's lookups hold their values.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(SavedFormat.KeyContract)]
 public sealed class ModelKeyMapping : CustomMappingFactory<ModelKeyInput, ModelKeyOutput>
 {
-    public override Action<ModelKeyInput, ModelKeyOutput> GetMapping() => static (_, output) => output.Key = SavedFormat.Version;
+    public override Action<ModelKeyInput, ModelKeyOutput> GetMapping() => static (_, output) => output.Key = SavedFormat.LookupKey;
 }
 
 [EditorBrowsable(EditorBrowsableState.Never)]
