@@ -7,6 +7,9 @@
 // read from /usr/share/datasets/fashion-mnist or the folder given by --data.
 // Usage: dotnet run -c Release --project samples/FashionMnistResNet -- [--model cnn|resnet|both] [--cnn-epochs N]
 //        [--resnet-epochs N] [--resnet-depth 20] [--train-limit N] [--device cpu|gpu|gpu:ID|auto] [--data DIR] [--output DIR]
+// Measured: the small CNN, 15 epochs on 2 CPU cores (16 min): 0.9121. ResNet-20, 31 epochs on an NVIDIA H200
+// (--model resnet --resnet-epochs 31 --device gpu, through bench/gpu/train.sh; 3.0 min at about 10,500 images/s):
+// 0.9472. On 2 CPU cores ResNet-20 trains at about 200 images/s, some 2.5 hours for 30 epochs.
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;

@@ -10,7 +10,9 @@
 // The default network fuses layer1's scores (1/4 of the input) and a 3x3 convolution of the input pixels into the
 // paper's FCN-8s head, so that thin strokes keep their edges. On 2 cores, 8 epochs of 2,000 scenes (1 pretraining
 // epoch) gave mean IoU 0.723 with it against 0.489 with plain FCN-8s, in the same time (about 95 s each); plain FCN-8s
-// needed 30 epochs of 4,000 scenes (8 minutes) for 0.721.
+// needed 30 epochs of 4,000 scenes (8 minutes) for 0.721. The defaults (30 / 4,000 / 3) give mean IoU 0.889, pixel
+// accuracy 0.993 in 10.5 minutes on 2 shared cores. On an NVIDIA H200 (device gpu, through bench/gpu/train.sh),
+// 30 epochs of 8,068 scenes: mean IoU 0.926, pixel accuracy 0.996, in 75 s.
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
