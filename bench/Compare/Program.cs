@@ -61,6 +61,12 @@ var groups = new (string Name, Action<CompareSettings> Run)[]
     ("fashion", FashionMnistEpochCase.Run),
 };
 foreach (var (name, run) in groups)
-    if (only is null || name.Contains(only, StringComparison.OrdinalIgnoreCase)) run(settings);
+{
+    if (only is not null && !name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
+    var load = MachineLoad.Start();
+    run(settings);
+    if (load.OthersPercent() is { } others)
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# other processes took {others:F0}% of the cores during the {name} cases"));
+}
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# done in {clock.Elapsed.TotalSeconds:F0} s"));
 return 0;

@@ -7,6 +7,7 @@ namespace MlNetConv.Bench.Compare;
 internal static class TorchSharpPeer
 {
     public const string Name = "torchsharp-cpu";
+    private const int MaxReason = 240;
 
     /// <summary>Patches the output copy of the native library if needed, loads it and sets the threads; null when it works, else why not.</summary>
     public static string? TryInitialize(int threads)
@@ -22,7 +23,10 @@ internal static class TorchSharpPeer
         {
             var inner = e;
             while (inner.InnerException is not null) inner = inner.InnerException;
-            return $"{e.GetType().Name}: {inner.Message}".ReplaceLineEndings(" ");
+            // TorchSharp appends a long trace of its loading attempts: the first sentences say what failed.
+            string message = inner.Message.ReplaceLineEndings(" ");
+            if (message.Length > MaxReason) message = message[..MaxReason] + "...";
+            return $"{e.GetType().Name}: {message}";
         }
     }
 
