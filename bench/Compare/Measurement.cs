@@ -6,7 +6,7 @@ namespace MlNetConv.Bench.Compare;
 internal sealed record Unit(string Name, bool HigherIsBetter, string Format)
 {
     public static Unit GflopsPerSecond { get; } = new("GFLOP/s", true, "F1");
-    public static Unit ImagesPerSecond { get; } = new("images/s", true, "F0");
+    public static Unit ImagesPerSecond { get; } = new("images/s", true, "F1");
     public static Unit Milliseconds { get; } = new("ms", false, "F2");
     public static Unit Seconds { get; } = new("s", false, "F2");
     public static Unit Accuracy { get; } = new("accuracy", true, "F4");

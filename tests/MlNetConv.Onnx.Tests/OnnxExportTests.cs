@@ -55,6 +55,25 @@ public sealed class OnnxExportTests
         OnnxRuntimeOracle.AssertMatches(network, batch: 2);
     }
 
+    [Theory]
+    [InlineData("max_drops_last_window")]
+    [InlineData("avg_overhang_counting_padding")]
+    [InlineData("avg_overhang_not_counting_padding")]
+    public void CeilModePoolingMatchesOnnxRuntime(string name)
+    {
+        // On 5x5, window 2, stride 2, padding 1, ceil mode would add a window starting in the end padding: PyTorch's rule
+        // (and this engine's) drops it. On 6x6, window 3, stride 2, padding 1, ceil mode keeps a last window that reaches
+        // one past the padding, and an average counting padding divides by the window clipped to the padding.
+        var (pool, size) = name switch
+        {
+            "max_drops_last_window" => ((ILayer)new MaxPool2d(2, 2, padding: 1, ceilMode: true), 5),
+            "avg_overhang_counting_padding" => (new AvgPool2d(3, 2, padding: 1, ceilMode: true), 6),
+            _ => (new AvgPool2d(3, 2, padding: 1, ceilMode: true, countIncludePad: false), 6),
+        };
+        using var network = new Network(new NetworkBuilder().Add(pool).Flatten().Dense(3).Build(name), new Shape(2, size, size), seed: 8);
+        OnnxRuntimeOracle.AssertMatches(network, batch: 2);
+    }
+
     [Fact]
     public void ConnectionTableAndOneDimensionalLayersMatchOnnxRuntime()
     {

@@ -14,8 +14,8 @@ namespace MlNetConv.Onnx;
 /// Layers and their operators: convolutions → Conv (groups, stride, padding, dilation; a connection table becomes a
 /// dense weight with zeros where a map is not connected); batch normalisation → BatchNormalization with the running
 /// statistics; ReLU, LeakyReLU, Tanh, Sigmoid → Relu, LeakyRelu, Tanh, Sigmoid; max and average pooling → MaxPool,
-/// AveragePool; global pooling → GlobalAveragePool or GlobalMaxPool then Flatten (the layer's output is (N, C));
-/// Flatten → Flatten; Dense → Gemm; dropout → nothing (the identity in evaluation); Add → Add or Sum; Concat → Concat;
+/// AveragePool (ceil mode as extra end padding, so PyTorch's windows and divisors are kept); global pooling →
+/// GlobalAveragePool or GlobalMaxPool then Flatten (the layer's output is (N, C)); Flatten → Flatten; Dense → Gemm; dropout → nothing (the identity in evaluation); Add → Add or Sum; Concat → Concat;
 /// graphs and chains → their nodes, inlined. Any other layer throws <see cref="NotSupportedException"/> naming it.
 /// </para>
 /// </summary>
@@ -174,19 +174,39 @@ public static class OnnxExport
             return name;
         }
 
+        /// <summary>
+        /// MaxPool or AveragePool with ceil_mode 0 and the end padding that gives this engine's windows (ONNX's ceil mode
+        /// lacks PyTorch's rule that drops a last window starting in the end padding). Where ceil mode keeps a window
+        /// reaching past the padding and the average counts padding, the padding becomes explicit zeros (Pad) and the
+        /// average counts only what lies inside them, which is PyTorch's divisor.
+        /// </summary>
         private string EmitPooling(Pooling pool, string input, string path)
         {
             var g = pool.Geometry;
             int rank = g.SpatialRank;
+            int[] inputSize = g.Input.ToArray(rank), output = g.Output.ToArray(rank), kernel = g.Kernel.ToArray(rank),
+                stride = g.Stride.ToArray(rank), dilation = g.Dilation.ToArray(rank), begin = g.PadBegin.ToArray(rank);
+            int[] end = Enumerable.Range(0, rank)
+                .Select(i => OutputSize.EndPadding(inputSize[i], output[i], kernel[i], stride[i], begin[i], dilation[i])).ToArray();
+            bool countPadding = !pool.IsMax && g.CountIncludePad;
+            if (countPadding && !end.SequenceEqual(begin))
+            {
+                int[] zeros = new int[rank];
+                string pads = Node("Constant", path + ".pads", [], OnnxAttribute.Of("value_ints", [0, 0, .. begin, 0, 0, .. begin]));
+                input = Node("Pad", path + ".pad", [input, pads]);
+                end = end.Zip(begin, (e, b) => e - b).ToArray();
+                begin = zeros;
+                countPadding = false;
+            }
             var attributes = new List<OnnxAttribute>
             {
-                OnnxAttribute.Of("kernel_shape", g.Kernel.ToArray(rank)),
-                OnnxAttribute.Of("strides", g.Stride.ToArray(rank)),
-                OnnxAttribute.Of("pads", [.. g.PadBegin.ToArray(rank), .. g.PadBegin.ToArray(rank)]),
-                OnnxAttribute.Of("ceil_mode", g.CeilMode ? 1L : 0L),
+                OnnxAttribute.Of("kernel_shape", kernel),
+                OnnxAttribute.Of("strides", stride),
+                OnnxAttribute.Of("pads", [.. begin, .. end]),
+                OnnxAttribute.Of("ceil_mode", 0L),
             };
-            if (pool.IsMax) attributes.Add(OnnxAttribute.Of("dilations", g.Dilation.ToArray(rank)));
-            else attributes.Add(OnnxAttribute.Of("count_include_pad", g.CountIncludePad ? 1L : 0L));
+            if (pool.IsMax) attributes.Add(OnnxAttribute.Of("dilations", dilation));
+            else attributes.Add(OnnxAttribute.Of("count_include_pad", countPadding ? 1L : 0L));
             return Node(pool.IsMax ? "MaxPool" : "AveragePool", path, [input], [.. attributes]);
         }
 
