@@ -89,6 +89,14 @@ public sealed class OnnxExportTests
     }
 
     [Fact]
+    public void LayerNamedOutputBeforeTheEndKeepsTheModelValid()
+    {
+        var architecture = new NetworkBuilder().Flatten("output").Dense(4, name: "fc").Dropout(0.5f, "input").Build("names");
+        using var network = new Network(architecture, new Shape(1, 3, 3), seed: 9);
+        OnnxRuntimeOracle.AssertMatches(network, batch: 2);
+    }
+
+    [Fact]
     public void UnsupportedLayerNamesItselfAndItsType()
     {
         using var network = new Network(Architectures.LeNet5Classic(), new Shape(1, 32, 32), seed: 1);

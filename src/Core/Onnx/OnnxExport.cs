@@ -55,13 +55,15 @@ public static class OnnxExport
     {
         var exporter = new Exporter();
         const string input = "input";
-        exporter.Reserve(input);
+        var names = Enumerable.Range(0, network.OutputCount).Select(i => network.OutputCount == 1 ? "output" : $"output{i}").ToArray();
+        // Reserved first, so that a layer called "output" gets another value name.
+        foreach (string name in names.Prepend(input)) exporter.Reserve(name);
         var outputs = exporter.Root(network.Root, input);
         var graph = exporter.Target;
         graph.Inputs.Add(new OnnxValueInfo(input, [.. network.SampleShape]));
         for (int i = 0; i < outputs.Count; i++)
         {
-            string name = outputs.Count == 1 ? "output" : $"output{i}";
+            string name = names[i];
             exporter.RenameOutput(outputs[i], name, input);
             graph.Outputs.Add(new OnnxValueInfo(name, [.. network.OutputShapes[i].Skip(1)]));
         }
