@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using MlNetConv.Bench;
 using MlNetConv.Backends;
 using MlNetConv.Backends.Cpu;
 using MlNetConv.Backends.Cpu.Gemm;
@@ -41,8 +41,8 @@ if (only is null or "sgemm")
 {
     foreach (int size in new[] { 256, 1024 })
     {
-        var a = Random(size * size, 1);
-        var b = Random(size * size, 2);
+        var a = RandomValues.Uniform(size * size, 1);
+        var b = RandomValues.Uniform(size * size, 2);
         var c = new float[size * size];
         double flops = 2.0 * size * size * size;
         Bench.Case($"sgemm_{size}", flops, runs, () => Sgemm.Multiply(false, false, size, size, size, 1f, a, size, b, size, 0f, c, size), machinePeak, corePeak);
@@ -50,8 +50,8 @@ if (only is null or "sgemm")
     {
         // Dense-layer shapes: batch 256, 1024 -> 1024: forward x·Wᵀ, backward-weights dyᵀ·x.
         int n = 256, k = 1024, m = 1024;
-        var x = Random(n * k, 3);
-        var w = Random(m * k, 4);
+        var x = RandomValues.Uniform(n * k, 3);
+        var w = RandomValues.Uniform(m * k, 4);
         var y = new float[n * m];
         Bench.Case("sgemm_nt_256x1024x1024", 2.0 * n * m * k, runs, () => Sgemm.Multiply(false, true, n, m, k, 1f, x, k, w, k, 0f, y, m), machinePeak, corePeak);
         var dw = new float[m * k];
@@ -88,9 +88,9 @@ static void ConvCases(IBackend backend, string impl, string name, Shape inputSha
     using var dx = backend.Allocate(g.InputShape(batch));
     using var dw = backend.Allocate(g.WeightShape);
     using var db = backend.Allocate(new Shape(outChannels));
-    x.CopyFrom(Random(x.Size, 5));
-    w.CopyFrom(Random(w.Size, 6));
-    dy.CopyFrom(Random(dy.Size, 7));
+    x.CopyFrom(RandomValues.Uniform(x.Size, 5));
+    w.CopyFrom(RandomValues.Uniform(w.Size, 6));
+    dy.CopyFrom(RandomValues.Uniform(dy.Size, 7));
     Bench.Case(name + "_fwd", flops, runs, () => backend.Convolution.Forward(g, x, w, bias, y), machinePeak, corePeak, impl);
     Bench.Case(name + "_fwd_bwd", 3 * flops, runs, () =>
     {
@@ -114,9 +114,9 @@ static void DenseCase(IBackend backend, string impl, string name, int batch, int
     using var dx = backend.Allocate(new Shape(batch, inSize));
     using var dw = backend.Allocate(new Shape(outSize, inSize));
     using var db = backend.Allocate(new Shape(outSize));
-    x.CopyFrom(Random(x.Size, 8));
-    w.CopyFrom(Random(w.Size, 9));
-    dy.CopyFrom(Random(dy.Size, 10));
+    x.CopyFrom(RandomValues.Uniform(x.Size, 8));
+    w.CopyFrom(RandomValues.Uniform(w.Size, 9));
+    dy.CopyFrom(RandomValues.Uniform(dy.Size, 10));
     Bench.Case(name + "_fwd_bwd", 3 * flops, runs, () =>
     {
         backend.Dense.Forward(x, w, b, y);
@@ -125,53 +125,8 @@ static void DenseCase(IBackend backend, string impl, string name, int batch, int
     }, machinePeak, corePeak, impl);
 }
 
-static float[] Random(int count, int seed)
-{
-    var random = new Random(seed);
-    var values = new float[count];
-    for (int i = 0; i < count; i++) values[i] = (float)(random.NextDouble() * 2 - 1);
-    return values;
-}
-
 /// <summary>Median wall time of one run and the mean CPU time (all threads) of one run.</summary>
 internal readonly record struct Measurement(double WallMs, double CpuMsPerRun);
-
-/// <summary>An FMA loop with 12 independent accumulators per thread: the FP32 peak this machine delivers now.</summary>
-internal static class FmaPeak
-{
-    public static double Measure(int threads)
-    {
-        const long iterations = 20_000_000;
-        Loop(10_000);
-        var results = new double[5];
-        for (int r = 0; r < results.Length; r++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            Parallel.For(0, threads, _ => Loop(iterations));
-            results[r] = 2.0 * 16 * 12 * iterations * threads / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
-        }
-        Array.Sort(results);
-        return results[results.Length / 2];
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Loop(long iterations)
-    {
-        var a = Vector512.Create(0.5f);
-        var b = Vector512.Create(0.999f);
-        Vector512<float> c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a, c10 = a, c11 = a;
-        for (long i = 0; i < iterations; i++)
-        {
-            c0 = Vector512.FusedMultiplyAdd(c0, b, a); c1 = Vector512.FusedMultiplyAdd(c1, b, a);
-            c2 = Vector512.FusedMultiplyAdd(c2, b, a); c3 = Vector512.FusedMultiplyAdd(c3, b, a);
-            c4 = Vector512.FusedMultiplyAdd(c4, b, a); c5 = Vector512.FusedMultiplyAdd(c5, b, a);
-            c6 = Vector512.FusedMultiplyAdd(c6, b, a); c7 = Vector512.FusedMultiplyAdd(c7, b, a);
-            c8 = Vector512.FusedMultiplyAdd(c8, b, a); c9 = Vector512.FusedMultiplyAdd(c9, b, a);
-            c10 = Vector512.FusedMultiplyAdd(c10, b, a); c11 = Vector512.FusedMultiplyAdd(c11, b, a);
-        }
-        return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
-    }
-}
 
 /// <summary>Runs and reports one case: its name, GFLOP/s, and the share of the peaks.</summary>
 internal static class Bench

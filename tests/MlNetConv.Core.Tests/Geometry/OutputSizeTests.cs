@@ -47,6 +47,20 @@ public sealed class OutputSizeTests
         Assert.Equal(ceil, OutputSize.Compute(input, kernel, stride, padding, padding, ceilMode: true));
     }
 
+    [Theory]
+    [InlineData(5, 2, 2, 1)] // ceil mode's dropped window: 3 windows, no more end padding needed
+    [InlineData(6, 3, 2, 1)] // ceil mode keeps a 4th window reaching one past the padding
+    [InlineData(112, 3, 2, 0)] // GoogLeNet's ceil-mode pool: 56 windows need one column of end padding
+    [InlineData(224, 7, 2, 3)] // floor mode: the begin padding
+    public void EndPadding_GivesTheSameWindowsUnderTheFloorFormula(int input, int kernel, int stride, int padding)
+    {
+        int output = OutputSize.Compute(input, kernel, stride, padding, padding, ceilMode: true);
+        int end = OutputSize.EndPadding(input, output, kernel, stride, padding);
+        Assert.True(end >= padding);
+        Assert.Equal(output, OutputSize.Compute(input, kernel, stride, padding, end, ceilMode: false));
+        Assert.True(end == padding || (output - 1) * stride - padding < input, "the last window starts inside the input");
+    }
+
     [Fact]
     public void CeilMode_DroppedWindow_AlsoInAMaxPoolLayer()
     {

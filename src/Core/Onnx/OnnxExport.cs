@@ -1,0 +1,240 @@
+using System.Reflection;
+using MlNetConv.Geometry;
+using MlNetConv.Graphs;
+using MlNetConv.Layers;
+
+namespace MlNetConv.Onnx;
+
+/// <summary>
+/// Writes a built network as an ONNX model (IR version <see cref="IrVersion"/>, operator set <see cref="OpsetVersion"/>)
+/// in inference form, so ONNX Runtime and other ONNX engines run the same network with the same weights. Input
+/// <c>input</c> (N, C, spatial...) and outputs <c>output</c> (or <c>output0</c>, <c>output1</c>, … for several), the batch
+/// size N symbolic. Initializers carry the parameter names (<c>layer1.0.conv1.weight</c>), nodes the layer paths.
+/// <para>
+/// Layers and their operators: convolutions → Conv (groups, stride, padding, dilation; a connection table becomes a
+/// dense weight with zeros where a map is not connected); batch normalisation → BatchNormalization with the running
+/// statistics; ReLU, LeakyReLU, Tanh, Sigmoid → Relu, LeakyRelu, Tanh, Sigmoid; max and average pooling → MaxPool,
+/// AveragePool (ceil mode as extra end padding, so PyTorch's windows and divisors are kept); global pooling →
+/// GlobalAveragePool or GlobalMaxPool then Flatten (the layer's output is (N, C)); Flatten → Flatten; Dense → Gemm; dropout → nothing (the identity in evaluation); Add → Add or Sum; Concat → Concat;
+/// graphs and chains → their nodes, inlined. Any other layer throws <see cref="NotSupportedException"/> naming it.
+/// </para>
+/// </summary>
+public static class OnnxExport
+{
+    public const long IrVersion = 8;
+    public const long OpsetVersion = 17;
+
+    /// <summary>Writes the model to a file (replaced if it exists).</summary>
+    public static void Save(Network network, string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        Save(network, file);
+    }
+
+    /// <summary>Writes the model to a stream.</summary>
+    /// <exception cref="NotSupportedException">a layer has no ONNX counterpart here; the message names it and its type</exception>
+    public static void Save(Network network, Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(destination);
+        var graph = Build(network);
+        string version = typeof(OnnxExport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
+        graph.WriteModel(destination, string.IsNullOrEmpty(network.Root.Name) ? "network" : network.Root.Name, IrVersion, OpsetVersion, version);
+    }
+
+    /// <summary>The model as bytes (what ONNX Runtime's session constructor also takes).</summary>
+    public static byte[] ToBytes(Network network)
+    {
+        using var stream = new MemoryStream();
+        Save(network, stream);
+        return stream.ToArray();
+    }
+
+    private static OnnxGraph Build(Network network)
+    {
+        var exporter = new Exporter();
+        const string input = "input";
+        var names = Enumerable.Range(0, network.OutputCount).Select(i => network.OutputCount == 1 ? "output" : $"output{i}").ToArray();
+        // Reserved first, so that a layer called "output" gets another value name.
+        foreach (string name in names.Prepend(input)) exporter.Reserve(name);
+        var outputs = exporter.Root(network.Root, input);
+        var graph = exporter.Target;
+        graph.Inputs.Add(new OnnxValueInfo(input, [.. network.SampleShape]));
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            string name = names[i];
+            exporter.RenameOutput(outputs[i], name, input);
+            graph.Outputs.Add(new OnnxValueInfo(name, [.. network.OutputShapes[i].Skip(1)]));
+        }
+        return graph;
+    }
+
+    /// <summary>Walks the layer tree once, emitting nodes and initializers; value names are the layers' dotted paths.</summary>
+    private sealed class Exporter
+    {
+        private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+
+        public OnnxGraph Target { get; } = new();
+
+        public void Reserve(string name) => _names.Add(name);
+
+        /// <summary>
+        /// The root's outputs: every output of a graph (GoogLeNet's auxiliary heads too), else the one of a layer. The root's
+        /// own name is not part of the paths, as it is not part of the parameter names.
+        /// </summary>
+        public IReadOnlyList<string> Root(ILayer root, string input) =>
+            root is Graph g ? EmitGraph(g, input, "") : [Emit(root, input, root.Name)];
+
+        /// <summary>Gives an output value its public name; an output that is the graph input itself goes through Identity.</summary>
+        public void RenameOutput(string value, string name, string input)
+        {
+            if (value == input || !Target.Nodes.Any(n => n.Outputs.Contains(value)))
+            {
+                Target.Nodes.Add(new OnnxNode("Identity", name, [value], [name], []));
+                return;
+            }
+            for (int i = 0; i < Target.Nodes.Count; i++)
+            {
+                var node = Target.Nodes[i];
+                Target.Nodes[i] = node with
+                {
+                    Inputs = node.Inputs.Select(v => v == value ? name : v).ToArray(),
+                    Outputs = node.Outputs.Select(v => v == value ? name : v).ToArray(),
+                };
+            }
+        }
+
+        private IReadOnlyList<string> EmitGraph(Graph graph, string input, string path)
+        {
+            string dot = path.Length == 0 ? "" : path + ".";
+            var values = new string[graph.Nodes.Count];
+            string ValueOf(int i) => i == Graph.GraphInput ? input : values[i];
+            for (int i = 0; i < graph.Nodes.Count; i++)
+            {
+                var node = graph.Nodes[i];
+                values[i] = node.Layer is { } layer
+                    ? Emit(layer, ValueOf(node.Inputs[0]), dot + layer.Name)
+                    : EmitMerge(node.Merge!, node.Inputs.Select(ValueOf).ToArray(), dot + node.Merge!.Name);
+            }
+            return graph.OutputNodes.Select(o => values[o]).ToArray();
+        }
+
+        private string EmitMerge(IMergeLayer merge, string[] inputs, string path) => merge switch
+        {
+            Add => Node(inputs.Length == 2 ? "Add" : "Sum", path, inputs),
+            Concat => Node("Concat", path, inputs, OnnxAttribute.Of("axis", 1L)),
+            _ => throw Unsupported(path, merge.TypeName),
+        };
+
+        private string Emit(ILayer layer, string input, string path) => layer switch
+        {
+            Graph g => EmitGraph(g, input, path)[0],
+            Convolution conv => EmitConvolution(conv, input, path),
+            BatchNorm bn => Node("BatchNormalization", path,
+                [input, Initializer(bn.Weight), Initializer(bn.BiasParameter), Initializer(bn.RunningMean), Initializer(bn.RunningVar)],
+                OnnxAttribute.Of("epsilon", bn.Epsilon)),
+            ReLU => Node("Relu", path, [input]),
+            LeakyReLU leaky => Node("LeakyRelu", path, [input], OnnxAttribute.Of("alpha", leaky.NegativeSlope)),
+            Tanh => Node("Tanh", path, [input]),
+            Sigmoid => Node("Sigmoid", path, [input]),
+            GlobalPooling pool => Node("Flatten", path, [Node(pool.IsMax ? "GlobalMaxPool" : "GlobalAveragePool", path + ".pool", [input])],
+                OnnxAttribute.Of("axis", 1L)),
+            Pooling pool => EmitPooling(pool, input, path),
+            Flatten => Node("Flatten", path, [input], OnnxAttribute.Of("axis", 1L)),
+            Dense dense => Node("Gemm", path,
+                dense.Bias is { } bias ? [input, Initializer(dense.Weight), Initializer(bias)] : [input, Initializer(dense.Weight)],
+                OnnxAttribute.Of("transB", 1L)),
+            DropoutBase => input,
+            _ => throw Unsupported(path, layer.TypeName),
+        };
+
+        private string EmitConvolution(Convolution conv, string input, string path)
+        {
+            var g = conv.Geometry;
+            int rank = g.SpatialRank;
+            string weight = g.Table is null ? Initializer(conv.Weight) : DenseTableWeight(conv, g);
+            string[] inputs = conv.Bias is { } bias ? [input, weight, Initializer(bias)] : [input, weight];
+            return Node("Conv", path, inputs,
+                OnnxAttribute.Of("kernel_shape", g.Kernel.ToArray(rank)),
+                OnnxAttribute.Of("strides", g.Stride.ToArray(rank)),
+                OnnxAttribute.Of("dilations", g.Dilation.ToArray(rank)),
+                OnnxAttribute.Of("pads", [.. g.PadBegin.ToArray(rank), .. g.PadEnd.ToArray(rank)]),
+                OnnxAttribute.Of("group", (long)g.Groups));
+        }
+
+        /// <summary>A connection table as an ordinary (Cout, Cin, kernel...) weight: zeros where an output map does not read an input map.</summary>
+        private string DenseTableWeight(Convolution conv, ConvGeometry g)
+        {
+            float[] table = conv.Weight.Value.ToArray(), dense = new float[g.OutChannels * g.InChannels * g.KernelVolume];
+            int k = g.KernelVolume;
+            for (int o = 0; o < g.OutChannels; o++)
+                for (int j = 0; j < g.InputsOf[o].Length; j++)
+                    table.AsSpan((g.FirstConnection[o] + j) * k, k).CopyTo(dense.AsSpan((o * g.InChannels + g.InputsOf[o][j]) * k, k));
+            string name = Unique(conv.Weight.Name);
+            Target.Initializers.Add(new OnnxInitializer(name, [g.OutChannels, g.InChannels, .. g.Kernel.ToArray(g.SpatialRank).Select(v => (long)v)], dense));
+            return name;
+        }
+
+        /// <summary>
+        /// MaxPool or AveragePool with ceil_mode 0 and the end padding that gives this engine's windows (ONNX's ceil mode
+        /// lacks PyTorch's rule that drops a last window starting in the end padding). Where ceil mode keeps a window
+        /// reaching past the padding and the average counts padding, the padding becomes explicit zeros (Pad) and the
+        /// average counts only what lies inside them, which is PyTorch's divisor.
+        /// </summary>
+        private string EmitPooling(Pooling pool, string input, string path)
+        {
+            var g = pool.Geometry;
+            int rank = g.SpatialRank;
+            int[] inputSize = g.Input.ToArray(rank), output = g.Output.ToArray(rank), kernel = g.Kernel.ToArray(rank),
+                stride = g.Stride.ToArray(rank), dilation = g.Dilation.ToArray(rank), begin = g.PadBegin.ToArray(rank);
+            int[] end = Enumerable.Range(0, rank)
+                .Select(i => OutputSize.EndPadding(inputSize[i], output[i], kernel[i], stride[i], begin[i], dilation[i])).ToArray();
+            bool countPadding = !pool.IsMax && g.CountIncludePad;
+            if (countPadding && !end.SequenceEqual(begin))
+            {
+                int[] zeros = new int[rank];
+                string pads = Node("Constant", path + ".pads", [], OnnxAttribute.Of("value_ints", [0, 0, .. begin, 0, 0, .. begin]));
+                input = Node("Pad", path + ".pad", [input, pads]);
+                end = end.Zip(begin, (e, b) => e - b).ToArray();
+                begin = zeros;
+                countPadding = false;
+            }
+            var attributes = new List<OnnxAttribute>
+            {
+                OnnxAttribute.Of("kernel_shape", kernel),
+                OnnxAttribute.Of("strides", stride),
+                OnnxAttribute.Of("pads", [.. begin, .. end]),
+                OnnxAttribute.Of("ceil_mode", 0L),
+            };
+            if (pool.IsMax) attributes.Add(OnnxAttribute.Of("dilations", dilation));
+            else attributes.Add(OnnxAttribute.Of("count_include_pad", countPadding ? 1L : 0L));
+            return Node(pool.IsMax ? "MaxPool" : "AveragePool", path, [input], [.. attributes]);
+        }
+
+        private string Node(string opType, string path, string[] inputs, params OnnxAttribute[] attributes)
+        {
+            string output = Unique(path.Length == 0 ? opType.ToLowerInvariant() : path);
+            Target.Nodes.Add(new OnnxNode(opType, output, inputs, [output], attributes));
+            return output;
+        }
+
+        private string Initializer(Tensors.Parameter parameter)
+        {
+            string name = Unique(parameter.Name);
+            Target.Initializers.Add(new OnnxInitializer(name, [.. parameter.Shape.Select(d => (long)d)], parameter.Value.ToArray()));
+            return name;
+        }
+
+        private string Unique(string name)
+        {
+            string candidate = name;
+            for (int i = 1; !_names.Add(candidate); i++) candidate = $"{name}_{i}";
+            return candidate;
+        }
+
+        private static NotSupportedException Unsupported(string path, string typeName) =>
+            new($"ONNX export: layer '{path}' of type {typeName} has no ONNX counterpart here. Supported: convolutions, BatchNorm, ReLU, " +
+                "LeakyReLU, Tanh, Sigmoid, max/average/global pooling, Flatten, Dense, Dropout, Add, Concat, and graphs of them.");
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.ML.OnnxRuntime;
+using MlNetConv.Graphs;
+using MlNetConv.Onnx;
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Onnx.Tests;
+
+/// <summary>
+/// ONNX Runtime as the independent oracle: exports a network, runs the model on the same input and compares with the
+/// network's own evaluation-mode output.
+/// </summary>
+internal static class OnnxRuntimeOracle
+{
+    /// <summary>Largest |ours - ONNX Runtime| over the largest |ONNX Runtime|, per output.</summary>
+    public const double Tolerance = 1e-4;
+
+    /// <summary>Every output of the exported model for a batch (N, sample...) of values.</summary>
+    public static IReadOnlyList<float[]> Run(byte[] model, float[] input, Shape inputShape)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = 1 };
+        using var session = new InferenceSession(model, options);
+        using var value = OrtValue.CreateTensorValueFromMemory(input, inputShape.Select(d => (long)d).ToArray());
+        using var runOptions = new RunOptions();
+        var outputNames = session.OutputMetadata.Keys.ToArray();
+        using var outputs = session.Run(runOptions, ["input"], [value], outputNames);
+        return outputs.Select(o => o.GetTensorDataAsSpan<float>().ToArray()).ToArray();
+    }
+
+    /// <summary>Exports <paramref name="network"/>, runs both on a seeded batch and asserts the outputs agree.</summary>
+    public static void AssertMatches(Network network, int batch, ulong seed = 7)
+    {
+        var shape = network.InputShape.WithBatch(batch);
+        var random = new RandomStream(seed);
+        var input = Enumerable.Range(0, shape.Size).Select(_ => random.NextFloat() * 2 - 1).ToArray();
+        using var tensor = network.Backend.Allocate(shape);
+        tensor.CopyFrom(input);
+        var ours = network.ForwardAll(tensor, training: false).Select(t => t.ToArray()).ToArray();
+
+        var theirs = Run(OnnxExport.ToBytes(network), input, shape);
+        Assert.Equal(ours.Length, theirs.Count);
+        for (int i = 0; i < ours.Length; i++)
+        {
+            Assert.Equal(ours[i].Length, theirs[i].Length);
+            double scale = theirs[i].Max(v => Math.Abs((double)v)), error = 0;
+            for (int j = 0; j < ours[i].Length; j++) error = Math.Max(error, Math.Abs((double)ours[i][j] - theirs[i][j]));
+            Assert.True(scale > 0, $"output {i}: ONNX Runtime gave all zeros");
+            Assert.True(error <= Tolerance * scale, $"output {i}: max |ours - ORT| = {error:G3}, {error / scale:G3} of the largest value {scale:G4}");
+        }
+    }
+}
