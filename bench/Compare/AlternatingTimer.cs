@@ -4,11 +4,18 @@ namespace MlNetConv.Bench.Compare;
 
 /// <summary>
 /// Times MlNetConv and its peer in alternation: warm-up runs of both, then repetitions in which each side runs once,
-/// the side that goes first switching every repetition, so drifts of the machine (clock, a neighbour's load, the other
-/// engine's spinning threads) fall on both alike. Reports the median milliseconds of one run of each.
+/// the side that goes first switching every repetition, so drifts of the machine (clock, a neighbour's load) fall on
+/// both alike. Reports the median milliseconds of one run of each.
+/// Each timed run starts after a <see cref="Settle"/> pause: LibTorch's OpenMP workers spin for some milliseconds after
+/// each parallel region (libgomp's default spin count), and a run that starts at once shares the cores with them
+/// (measured: MlNetConv's SGEMM 1024³ at 138–144 GFLOP/s right after a LibTorch run, 172–198 with the workers asleep).
+/// The pause does not slow the peer: its workers spin again from its first parallel region on.
 /// </summary>
 internal static class AlternatingTimer
 {
+    /// <summary>Longer than the peer's idle workers spin, so that neither side is timed while the other's still run.</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(50);
+
     /// <param name="peer">null: the peer is unavailable and only MlNetConv is timed</param>
     public static (double OursMs, double? PeerMs) Median(Action ours, Action? peer, int warmup, int runs)
     {
@@ -30,6 +37,7 @@ internal static class AlternatingTimer
 
     private static double Time(Action action)
     {
+        Thread.Sleep(Settle);
         long start = Stopwatch.GetTimestamp();
         action();
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;

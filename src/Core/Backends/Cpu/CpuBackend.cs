@@ -5,7 +5,8 @@ namespace MlNetConv.Backends.Cpu;
 
 /// <summary>
 /// The CPU backend: managed arrays; convolution and dense layers on a packed, register-blocked SGEMM (im2col for
-/// kernels larger than 1x1), the other kernel families as plain loops. Work is threaded over independent outer loops
+/// kernels larger than 1x1), max pooling over precomputed window ranges, ReLU in Vector512/Vector256 lanes, the other
+/// kernel families as plain loops. Work is threaded over independent outer loops
 /// or blocks of the output, and every reduction runs in a fixed order, so results do not depend on thread timing.
 /// </summary>
 public sealed class CpuBackend : IBackend
@@ -17,6 +18,8 @@ public sealed class CpuBackend : IBackend
         Options = options ?? new CpuBackendOptions();
         Convolution = Options.ReferenceKernels ? new CpuReferenceConvolutionKernels() : new CpuConvolutionKernels();
         Dense = Options.ReferenceKernels ? new CpuReferenceDenseKernels() : new CpuDenseKernels();
+        Pooling = Options.ReferenceKernels ? new CpuReferencePoolingKernels() : new CpuPoolingKernels();
+        Activation = Options.ReferenceKernels ? new CpuReferenceActivationKernels() : new CpuActivationKernels();
     }
 
     public CpuBackendOptions Options { get; }
@@ -24,11 +27,11 @@ public sealed class CpuBackend : IBackend
     public string Name => Options.ReferenceKernels ? "cpu-reference" : "cpu";
 
     public IConvolutionKernels Convolution { get; }
-    public IPoolingKernels Pooling { get; } = new CpuPoolingKernels();
+    public IPoolingKernels Pooling { get; }
     public IUpsamplingKernels Upsampling { get; } = new CpuUpsamplingKernels();
     public ILocallyConnectedKernels LocallyConnected { get; } = new CpuLocallyConnectedKernels();
     public IDenseKernels Dense { get; }
-    public IActivationKernels Activation { get; } = new CpuActivationKernels();
+    public IActivationKernels Activation { get; }
     public INormalizationKernels Normalization { get; } = new CpuNormalizationKernels();
     public IElementwiseKernels Elementwise { get; } = new CpuElementwiseKernels();
     public ILossKernels Loss { get; } = new CpuLossKernels();

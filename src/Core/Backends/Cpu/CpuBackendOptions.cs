@@ -4,8 +4,9 @@ namespace MlNetConv.Backends.Cpu;
 public sealed record CpuBackendOptions
 {
     /// <summary>
-    /// Plain direct-loop kernels for convolution and dense layers instead of the packed-GEMM ones: slower, simpler, the
-    /// oracle the fast kernels are tested against. Default false.
+    /// Plain kernels instead of the fast ones: direct loops for convolution and dense layers instead of the packed GEMM,
+    /// per-tap max pooling, one-element-at-a-time activations. Slower, simpler, the oracle the fast kernels are tested
+    /// against. Default false.
     /// </summary>
     public bool ReferenceKernels { get; init; }
 }

@@ -3,251 +3,79 @@ using MlNetConv.Tensors;
 
 namespace MlNetConv.Backends.Cpu.Kernels;
 
-/// <summary>Reference max, average and Lp pooling and max unpooling, threaded over (sample, channel) maps; maxout over (sample, channel group).</summary>
-internal sealed class CpuPoolingKernels : IPoolingKernels
+/// <summary>
+/// The CPU backend's pooling: max pooling walks each window over ranges of taps computed once per output row, column
+/// and depth instead of listing every tap of every window; the other kinds are the reference kernels'.
+/// </summary>
+internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
 {
-    /// <summary>Windows up to this many taps keep their index list on the stack (global pooling of large maps does not).</summary>
-    private const int MaxStackTaps = 1024;
-
-    public void MaxForward(PoolGeometry g, Tensor input, Tensor output, IndexTensor indices)
+    /// <summary>
+    /// The reference's result exactly: taps in (depth, row, column) order, the first maximum wins, NaN wins and ends the
+    /// window, so the same values and the same indices (for every window with a tap inside the input).
+    /// </summary>
+    public override void MaxForward(PoolGeometry g, Tensor input, Tensor output, IndexTensor indices)
     {
         var x = CpuData.Of(input);
         var y = CpuData.Of(output);
         var idx = CpuData.Of(indices);
         int inPlane = g.Input.Volume, outPlane = g.Output.Volume;
+        var d = TapRange.For(g.Output.D, g.Input.D, g.Kernel.D, g.Stride.D, g.PadBegin.D, g.Dilation.D);
+        var h = TapRange.For(g.Output.H, g.Input.H, g.Kernel.H, g.Stride.H, g.PadBegin.H, g.Dilation.H);
+        var w = TapRange.For(g.Output.W, g.Input.W, g.Kernel.W, g.Stride.W, g.PadBegin.W, g.Dilation.W);
+        int inRow = g.Input.W, inSlice = g.Input.H * g.Input.W;
         Parallel.For(0, input.Shape.N * g.Channels, m =>
         {
             var inMap = x.AsSpan(m * inPlane, inPlane);
-            Span<int> taps = g.Kernel.Volume <= MaxStackTaps ? stackalloc int[g.Kernel.Volume] : new int[g.Kernel.Volume];
-            for (int o = 0; o < outPlane; o++)
-            {
-                int count = Taps(g, o, taps);
-                float best = float.NegativeInfinity;
-                int bestIndex = taps[0];
-                for (int t = 0; t < count; t++)
-                {
-                    float v = inMap[taps[t]];
-                    if (v > best || float.IsNaN(v))
-                    {
-                        best = v;
-                        bestIndex = taps[t];
-                        if (float.IsNaN(v)) break;
-                    }
-                }
-                y[m * outPlane + o] = best;
-                idx[m * outPlane + o] = bestIndex;
-            }
-        });
-    }
-
-    public void MaxBackward(PoolGeometry g, Tensor outputGrad, IndexTensor indices, Tensor inputGrad)
-    {
-        var dy = CpuData.Of(outputGrad);
-        var idx = CpuData.Of(indices);
-        var dx = CpuData.Of(inputGrad);
-        int inPlane = g.Input.Volume, outPlane = g.Output.Volume;
-        Parallel.For(0, outputGrad.Shape.N * g.Channels, m =>
-        {
-            var inGradMap = dx.AsSpan(m * inPlane, inPlane);
-            inGradMap.Clear();
-            for (int o = 0; o < outPlane; o++)
-                inGradMap[idx[m * outPlane + o]] += dy[m * outPlane + o];
-        });
-    }
-
-    public void AvgForward(PoolGeometry g, Tensor input, Tensor output)
-    {
-        var x = CpuData.Of(input);
-        var y = CpuData.Of(output);
-        int inPlane = g.Input.Volume, outPlane = g.Output.Volume;
-        Parallel.For(0, input.Shape.N * g.Channels, m =>
-        {
-            var inMap = x.AsSpan(m * inPlane, inPlane);
-            Span<int> taps = g.Kernel.Volume <= MaxStackTaps ? stackalloc int[g.Kernel.Volume] : new int[g.Kernel.Volume];
-            for (int o = 0; o < outPlane; o++)
-            {
-                int count = Taps(g, o, taps);
-                double sum = 0;
-                for (int t = 0; t < count; t++) sum += inMap[taps[t]];
-                y[m * outPlane + o] = (float)(sum / Divisor(g, o, count));
-            }
-        });
-    }
-
-    public void AvgBackward(PoolGeometry g, Tensor outputGrad, Tensor inputGrad)
-    {
-        var dy = CpuData.Of(outputGrad);
-        var dx = CpuData.Of(inputGrad);
-        int inPlane = g.Input.Volume, outPlane = g.Output.Volume;
-        Parallel.For(0, outputGrad.Shape.N * g.Channels, m =>
-        {
-            var inGradMap = dx.AsSpan(m * inPlane, inPlane);
-            inGradMap.Clear();
-            Span<int> taps = g.Kernel.Volume <= MaxStackTaps ? stackalloc int[g.Kernel.Volume] : new int[g.Kernel.Volume];
-            for (int o = 0; o < outPlane; o++)
-            {
-                int count = Taps(g, o, taps);
-                float share = dy[m * outPlane + o] / Divisor(g, o, count);
-                for (int t = 0; t < count; t++) inGradMap[taps[t]] += share;
-            }
-        });
-    }
-
-    public void MaxUnpoolBackward(PoolGeometry g, Tensor outputGrad, IndexTensor indices, Tensor inputGrad)
-    {
-        var dy = CpuData.Of(outputGrad);
-        var idx = CpuData.Of(indices);
-        var dx = CpuData.Of(inputGrad);
-        int inPlane = g.Input.Volume, outPlane = g.Output.Volume;
-        Parallel.For(0, inputGrad.Shape.N * g.Channels, m =>
-        {
-            var unpooledGrad = dy.AsSpan(m * inPlane, inPlane);
-            for (int o = 0; o < outPlane; o++) dx[m * outPlane + o] = unpooledGrad[idx[m * outPlane + o]];
-        });
-    }
-
-    public void LpForward(PoolGeometry g, float p, Tensor input, Tensor output)
-    {
-        var x = CpuData.Of(input);
-        var y = CpuData.Of(output);
-        int inPlane = g.Input.Volume, outPlane = g.Output.Volume;
-        Parallel.For(0, input.Shape.N * g.Channels, m =>
-        {
-            var inMap = x.AsSpan(m * inPlane, inPlane);
-            Span<int> taps = g.Kernel.Volume <= MaxStackTaps ? stackalloc int[g.Kernel.Volume] : new int[g.Kernel.Volume];
-            for (int o = 0; o < outPlane; o++)
-            {
-                int count = Taps(g, o, taps);
-                double sum = 0;
-                for (int t = 0; t < count; t++) sum += PowAbs(inMap[taps[t]], p);
-                y[m * outPlane + o] = (float)(p == 2f ? Math.Sqrt(sum) : Math.Pow(sum, 1.0 / p));
-            }
-        });
-    }
-
-    public void LpBackward(PoolGeometry g, float p, Tensor input, Tensor output, Tensor outputGrad, Tensor inputGrad)
-    {
-        var x = CpuData.Of(input);
-        var y = CpuData.Of(output);
-        var dy = CpuData.Of(outputGrad);
-        var dx = CpuData.Of(inputGrad);
-        int inPlane = g.Input.Volume, outPlane = g.Output.Volume;
-        Parallel.For(0, input.Shape.N * g.Channels, m =>
-        {
-            var inMap = x.AsSpan(m * inPlane, inPlane);
-            var inGradMap = dx.AsSpan(m * inPlane, inPlane);
-            inGradMap.Clear();
-            Span<int> taps = g.Kernel.Volume <= MaxStackTaps ? stackalloc int[g.Kernel.Volume] : new int[g.Kernel.Volume];
-            for (int o = 0; o < outPlane; o++)
-            {
-                float norm = y[m * outPlane + o];
-                // A window of zeros has no direction to move in: its subgradient 0 (PyTorch's gives NaN for p = 2).
-                if (norm == 0f) continue;
-                double scale = dy[m * outPlane + o] / PowAbs(norm, p - 1);
-                int count = Taps(g, o, taps);
-                for (int t = 0; t < count; t++)
-                {
-                    float v = inMap[taps[t]];
-                    inGradMap[taps[t]] += (float)(scale * Math.CopySign(PowAbs(v, p - 1), v));
-                }
-            }
-        });
-    }
-
-    /// <summary>|x|^p, exact for the common p = 1 and 2.</summary>
-    private static double PowAbs(double x, float p) => p switch
-    {
-        1f => Math.Abs(x),
-        2f => x * x,
-        _ => Math.Pow(Math.Abs(x), p),
-    };
-
-    public void ChannelMaxForward(Tensor input, int poolSize, Tensor output, IndexTensor indices)
-    {
-        var x = CpuData.Of(input);
-        var y = CpuData.Of(output);
-        var idx = CpuData.Of(indices);
-        int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize, groups = c / poolSize;
-        Parallel.For(0, n * groups, map =>
-        {
-            int sample = map / groups, group = map % groups;
-            int first = (sample * c + group * poolSize) * s;
-            for (int j = 0; j < s; j++)
+            var outMap = y.AsSpan(m * outPlane, outPlane);
+            var indexMap = idx.AsSpan(m * outPlane, outPlane);
+            int o = 0;
+            for (int od = 0; od < d.Length; od++)
+            for (int oh = 0; oh < h.Length; oh++)
+            for (int ow = 0; ow < w.Length; ow++, o++)
             {
                 float best = float.NegativeInfinity;
-                int bestChannel = 0;
-                for (int t = 0; t < poolSize; t++)
+                int bestIndex = -1;
+                for (int kd = d.First[od]; kd < d.End[od] && !float.IsNaN(best); kd++)
+                for (int kh = h.First[oh], id = d.Start[od] + kd * g.Dilation.D; kh < h.End[oh] && !float.IsNaN(best); kh++)
                 {
-                    float v = x[first + t * s + j];
-                    if (v > best || float.IsNaN(v))
+                    int row = id * inSlice + (h.Start[oh] + kh * g.Dilation.H) * inRow + w.Start[ow];
+                    for (int kw = w.First[ow]; kw < w.End[ow]; kw++)
                     {
-                        best = v;
-                        bestChannel = t;
-                        if (float.IsNaN(v)) break;
+                        int at = row + kw * g.Dilation.W;
+                        float v = inMap[at];
+                        if (v > best || bestIndex < 0 || float.IsNaN(v))
+                        {
+                            best = v;
+                            bestIndex = at;
+                            if (float.IsNaN(v)) break;
+                        }
                     }
                 }
-                y[map * s + j] = best;
-                idx[map * s + j] = bestChannel;
+                outMap[o] = best;
+                indexMap[o] = Math.Max(0, bestIndex); // a window with no tap inside the input (dilation can make one): -inf at 0
             }
         });
-    }
-
-    public void ChannelMaxBackward(Tensor outputGrad, IndexTensor indices, int poolSize, Tensor inputGrad)
-    {
-        var dy = CpuData.Of(outputGrad);
-        var idx = CpuData.Of(indices);
-        var dx = CpuData.Of(inputGrad);
-        int n = inputGrad.Shape.N, c = inputGrad.Shape.C, s = inputGrad.Shape.SpatialSize, groups = c / poolSize;
-        Parallel.For(0, n * groups, map =>
-        {
-            int sample = map / groups, group = map % groups;
-            int first = (sample * c + group * poolSize) * s;
-            dx.AsSpan(first, poolSize * s).Clear();
-            for (int j = 0; j < s; j++) dx[first + idx[map * s + j] * s + j] = dy[map * s + j];
-        });
-    }
-
-    /// <summary>The window's first tap, which may lie in the padding.</summary>
-    private static Int3 WindowStart(PoolGeometry g, int output)
-    {
-        int ow = output % g.Output.W, oh = output / g.Output.W % g.Output.H, od = output / (g.Output.W * g.Output.H);
-        return new Int3(od * g.Stride.D - g.PadBegin.D, oh * g.Stride.H - g.PadBegin.H, ow * g.Stride.W - g.PadBegin.W);
-    }
-
-    /// <summary>Writes the flat input indices of the window's taps that lie inside the input; returns their count.</summary>
-    private static int Taps(PoolGeometry g, int output, Span<int> taps)
-    {
-        var start = WindowStart(g, output);
-        int count = 0;
-        for (int kd = 0; kd < g.Kernel.D; kd++)
-        {
-            int id = start.D + kd * g.Dilation.D;
-            if ((uint)id >= (uint)g.Input.D) continue;
-            for (int kh = 0; kh < g.Kernel.H; kh++)
-            {
-                int ih = start.H + kh * g.Dilation.H;
-                if ((uint)ih >= (uint)g.Input.H) continue;
-                for (int kw = 0; kw < g.Kernel.W; kw++)
-                {
-                    int iw = start.W + kw * g.Dilation.W;
-                    if ((uint)iw >= (uint)g.Input.W) continue;
-                    taps[count++] = (id * g.Input.H + ih) * g.Input.W + iw;
-                }
-            }
-        }
-        return count;
     }
 
     /// <summary>
-    /// The average's divisor: with count_include_pad the window clipped to the padded input (PyTorch's rule), else the
-    /// number of taps inside the input.
+    /// Along one axis, for each output position: the window's first input coordinate (Start, possibly in the padding)
+    /// and the taps [First, End) whose coordinate Start + k · dilation lies inside the input.
     /// </summary>
-    private static float Divisor(PoolGeometry g, int output, int tapsInside)
+    private readonly record struct TapRange(int[] Start, int[] First, int[] End)
     {
-        if (!g.CountIncludePad) return tapsInside;
-        var s = WindowStart(g, output);
-        return (Math.Min(s.D + g.Kernel.D, g.Input.D + g.PadBegin.D) - s.D)
-             * (Math.Min(s.H + g.Kernel.H, g.Input.H + g.PadBegin.H) - s.H)
-             * (Math.Min(s.W + g.Kernel.W, g.Input.W + g.PadBegin.W) - s.W);
+        public int Length => Start.Length;
+
+        public static TapRange For(int outputs, int inputs, int kernel, int stride, int padBegin, int dilation)
+        {
+            var range = new TapRange(new int[outputs], new int[outputs], new int[outputs]);
+            for (int o = 0; o < outputs; o++)
+            {
+                int start = o * stride - padBegin, first = 0, end = kernel;
+                while (first < kernel && start + first * dilation < 0) first++;
+                while (end > first && start + (end - 1) * dilation >= inputs) end--;
+                (range.Start[o], range.First[o], range.End[o]) = (start, first, end);
+            }
+            return range;
+        }
     }
 }

@@ -1,0 +1,122 @@
+using MlNetConv.Backends;
+using MlNetConv.Backends.Cpu;
+using MlNetConv.Geometry;
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Tests.Backends;
+
+/// <summary>
+/// The CPU backend's fast max pooling and ReLU against the reference kernels: bit-identical values and the same indices
+/// over random 1D/2D/3D geometries (stride, padding, dilation, ceil mode, batch 1, odd sizes) and values with ties,
+/// infinities, NaN and signed zeros.
+/// </summary>
+public sealed class PoolingActivationKernelParityTests
+{
+    private static readonly CpuBackend Fast = new();
+    private static readonly CpuBackend Reference = new(new CpuBackendOptions { ReferenceKernels = true });
+
+    [Fact]
+    public void MaxPooling_RandomGeometries_MatchReferenceExactly()
+    {
+        var random = new RandomStream(31, "max pooling parity");
+        int checkedCases = 0;
+        for (int trial = 0; trial < 200; trial++)
+        {
+            int rank = random.Between(1, 3), n = random.Pick(1, 1, 2, 3), c = random.Between(1, 5);
+            int[] spatial = [.. Enumerable.Range(0, rank).Select(_ => rank switch { 1 => random.Between(1, 40), 2 => random.Between(1, 17), _ => random.Between(1, 7) })];
+            int[] kernel = [.. Enumerable.Range(0, rank).Select(_ => random.Between(1, 4))];
+            int[] stride = [.. Enumerable.Range(0, rank).Select(_ => random.Pick(1, 2, 2, 3))];
+            int[] dilation = [.. Enumerable.Range(0, rank).Select(_ => random.Pick(1, 1, 1, 2))];
+            int[] padding = [.. kernel.Select(k => random.Between(0, k / 2))];
+            var input = new Shape([n, c, .. spatial]);
+            PoolGeometry g;
+            try
+            {
+                g = PoolGeometry.Create(input, kernel, stride, padding, dilation, ceilMode: random.Pick(false, true), countIncludePad: false, "pool");
+            }
+            catch (ArgumentException)
+            {
+                continue; // too small for the window
+            }
+            if (HasEmptyWindow(g)) continue; // neither kernel defines a window with no tap inside the input
+            var values = Values(input.Size, random);
+            var (fastY, fastIndex) = MaxForward(Fast, g, input, values);
+            var (refY, refIndex) = MaxForward(Reference, g, input, values);
+            string what = $"trial {trial}: input {input}, kernel {string.Join("x", kernel)}, stride {string.Join("x", stride)}, padding {string.Join("x", padding)}, dilation {string.Join("x", dilation)}, ceil {g.CeilMode}";
+            Assert.True(refIndex.SequenceEqual(fastIndex), $"{what}: indices differ");
+            Assert.True(refY.Select(BitConverter.SingleToInt32Bits).SequenceEqual(fastY.Select(BitConverter.SingleToInt32Bits)), $"{what}: values differ");
+            checkedCases++;
+        }
+        Assert.True(checkedCases >= 150, $"only {checkedCases} geometries were checked");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(1000)]
+    [InlineData(200_003)] // several parallel blocks and a ragged tail
+    public void Relu_ForwardAndBackward_MatchReferenceExactly(int count)
+    {
+        var random = new RandomStream(32, $"relu {count}");
+        var x = Values(count, random);
+        var dy = Values(count, random);
+        Assert.Equal(Bits(Relu(Reference, x, dy)), Bits(Relu(Fast, x, dy)));
+    }
+
+    private static (float[] Y, int[] Indices) MaxForward(CpuBackend backend, PoolGeometry g, Shape input, float[] values)
+    {
+        using var x = backend.Allocate(input);
+        backend.Upload(values, x);
+        var outShape = g.OutputShape(input.N);
+        using var y = backend.Allocate(outShape);
+        using var indices = backend.AllocateIndices(outShape);
+        backend.Pooling.MaxForward(g, x, y, indices);
+        var found = new int[outShape.Size];
+        backend.DownloadIndices(indices, found);
+        return (y.ToArray(), found);
+    }
+
+    private static (float[] Y, float[] Dx) Relu(CpuBackend backend, float[] values, float[] grad)
+    {
+        var shape = new Shape(values.Length);
+        using var x = backend.Allocate(shape);
+        using var dy = backend.Allocate(shape);
+        using var y = backend.Allocate(shape);
+        using var dx = backend.Allocate(shape);
+        backend.Upload(values, x);
+        backend.Upload(grad, dy);
+        backend.Activation.Forward(default(ReluOp), x, y);
+        backend.Activation.Backward(default(ReluOp), x, y, dy, dx);
+        return (y.ToArray(), dx.ToArray());
+    }
+
+    private static int[] Bits((float[] Y, float[] Dx) r) => [.. r.Y.Concat(r.Dx).Select(BitConverter.SingleToInt32Bits)];
+
+    /// <summary>Uniform values in [-1, 1) rounded to eighths (many ties), with some ±0, ±∞ and NaN.</summary>
+    private static float[] Values(int count, RandomStream random)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+            values[i] = random.NextInt(40) switch
+            {
+                0 => float.NaN,
+                1 => float.NegativeInfinity,
+                2 => float.PositiveInfinity,
+                3 => -0f,
+                4 => 0f,
+                _ => MathF.Round((float)(random.NextDouble() * 2 - 1) * 8) / 8,
+            };
+        return values;
+    }
+
+    private static bool HasEmptyWindow(PoolGeometry g)
+    {
+        static bool Empty(int outputs, int inputs, int kernel, int stride, int pad, int dilation) =>
+            Enumerable.Range(0, outputs).Any(o => Enumerable.Range(0, kernel).All(k => (uint)(o * stride - pad + k * dilation) >= (uint)inputs));
+        return Empty(g.Output.D, g.Input.D, g.Kernel.D, g.Stride.D, g.PadBegin.D, g.Dilation.D)
+            || Empty(g.Output.H, g.Input.H, g.Kernel.H, g.Stride.H, g.PadBegin.H, g.Dilation.H)
+            || Empty(g.Output.W, g.Input.W, g.Kernel.W, g.Stride.W, g.PadBegin.W, g.Dilation.W);
+    }
+}
