@@ -22,39 +22,62 @@ internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
         var d = TapRange.For(g.Output.D, g.Input.D, g.Kernel.D, g.Stride.D, g.PadBegin.D, g.Dilation.D);
         var h = TapRange.For(g.Output.H, g.Input.H, g.Kernel.H, g.Stride.H, g.PadBegin.H, g.Dilation.H);
         var w = TapRange.For(g.Output.W, g.Input.W, g.Kernel.W, g.Stride.W, g.PadBegin.W, g.Dilation.W);
-        int inRow = g.Input.W, inSlice = g.Input.H * g.Input.W;
         Parallel.For(0, input.Shape.N * g.Channels, m =>
+            MaxMap(g, d, h, w, x.AsSpan(m * inPlane, inPlane), y.AsSpan(m * outPlane, outPlane), idx.AsSpan(m * outPlane, outPlane)));
+    }
+
+    /// <summary>One (sample, channel) map: every output's window over its tap ranges along depth, rows and columns.</summary>
+    private static void MaxMap(PoolGeometry g, TapRange d, TapRange h, TapRange w, ReadOnlySpan<float> inMap, Span<float> outMap, Span<int> indexMap)
+    {
+        int inRow = g.Input.W, inSlice = g.Input.H * g.Input.W;
+        int dilationD = g.Dilation.D * inSlice, dilationH = g.Dilation.H * inRow, dilationW = g.Dilation.W;
+        int o = 0;
+        for (int od = 0; od < d.Length; od++)
+        for (int oh = 0; oh < h.Length; oh++)
         {
-            var inMap = x.AsSpan(m * inPlane, inPlane);
-            var outMap = y.AsSpan(m * outPlane, outPlane);
-            var indexMap = idx.AsSpan(m * outPlane, outPlane);
-            int o = 0;
-            for (int od = 0; od < d.Length; od++)
-            for (int oh = 0; oh < h.Length; oh++)
+            int planeRow = d.Start[od] * inSlice + h.Start[oh] * inRow;
+            int kd0 = d.First[od], kd1 = d.End[od], kh0 = h.First[oh], kh1 = h.End[oh];
             for (int ow = 0; ow < w.Length; ow++, o++)
             {
+                int origin = planeRow + w.Start[ow], kw0 = w.First[ow], kw1 = w.End[ow];
                 float best = float.NegativeInfinity;
                 int bestIndex = -1;
-                for (int kd = d.First[od]; kd < d.End[od] && !float.IsNaN(best); kd++)
-                for (int kh = h.First[oh], id = d.Start[od] + kd * g.Dilation.D; kh < h.End[oh] && !float.IsNaN(best); kh++)
+                bool nan = false;
+                for (int kd = kd0; kd < kd1; kd++)
+                for (int kh = kh0; kh < kh1; kh++)
                 {
-                    int row = id * inSlice + (h.Start[oh] + kh * g.Dilation.H) * inRow + w.Start[ow];
-                    for (int kw = w.First[ow]; kw < w.End[ow]; kw++)
+                    int row = origin + kd * dilationD + kh * dilationH;
+                    for (int kw = kw0; kw < kw1; kw++)
                     {
-                        int at = row + kw * g.Dilation.W;
+                        int at = row + kw * dilationW;
                         float v = inMap[at];
-                        if (v > best || bestIndex < 0 || float.IsNaN(v))
+                        nan |= float.IsNaN(v);
+                        if (v > best || bestIndex < 0)
                         {
                             best = v;
                             bestIndex = at;
-                            if (float.IsNaN(v)) break;
                         }
                     }
                 }
+                if (nan) (best, bestIndex) = FirstNaN(inMap, origin, kd0, kd1, kh0, kh1, kw0, kw1, dilationD, dilationH, dilationW);
                 outMap[o] = best;
                 indexMap[o] = Math.Max(0, bestIndex); // a window with no tap inside the input (dilation can make one): -inf at 0
             }
-        });
+        }
+    }
+
+    /// <summary>A window with NaN: the first NaN in tap order wins, as in the reference.</summary>
+    private static (float, int) FirstNaN(ReadOnlySpan<float> inMap, int origin, int kd0, int kd1, int kh0, int kh1, int kw0, int kw1,
+        int dilationD, int dilationH, int dilationW)
+    {
+        for (int kd = kd0; kd < kd1; kd++)
+        for (int kh = kh0; kh < kh1; kh++)
+        for (int kw = kw0; kw < kw1; kw++)
+        {
+            int at = origin + kd * dilationD + kh * dilationH + kw * dilationW;
+            if (float.IsNaN(inMap[at])) return (inMap[at], at);
+        }
+        throw new InvalidOperationException("FirstNaN: the window has no NaN.");
     }
 
     /// <summary>
