@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using MlNetConv.Geometry;
 using MlNetConv.Tensors;
 
@@ -40,8 +41,17 @@ internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
             for (int ow = 0; ow < w.Length; ow++, o++)
             {
                 int origin = planeRow + w.Start[ow], kw0 = w.First[ow], kw1 = w.End[ow];
-                float best = float.NegativeInfinity;
-                int bestIndex = -1;
+                if (kd0 >= kd1 || kh0 >= kh1 || kw0 >= kw1)
+                {
+                    // a window with no tap inside the input (dilation can make one): -inf at 0
+                    outMap[o] = float.NegativeInfinity;
+                    indexMap[o] = 0;
+                    continue;
+                }
+                // Branch-free: which tap wins depends on the data, so a branch would be mispredicted about every other tap.
+                // best starts at the first tap; a later tap replaces it only when strictly greater (the first maximum wins).
+                int bestIndex = origin + kd0 * dilationD + kh0 * dilationH + kw0 * dilationW;
+                var best = Vector128.CreateScalarUnsafe(inMap[bestIndex]);
                 bool nan = false;
                 for (int kd = kd0; kd < kd1; kd++)
                 for (int kh = kh0; kh < kh1; kh++)
@@ -50,18 +60,18 @@ internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
                     for (int kw = kw0; kw < kw1; kw++)
                     {
                         int at = row + kw * dilationW;
-                        float v = inMap[at];
-                        nan |= float.IsNaN(v);
-                        if (v > best || bestIndex < 0)
-                        {
-                            best = v;
-                            bestIndex = at;
-                        }
+                        var v = Vector128.CreateScalarUnsafe(inMap[at]);
+                        nan |= float.IsNaN(v.ToScalar());
+                        var greater = Vector128.GreaterThan(v, best);
+                        best = Vector128.ConditionalSelect(greater, v, best);
+                        int take = greater.AsInt32().ToScalar(); // all ones or zero
+                        bestIndex = (at & take) | (bestIndex & ~take);
                     }
                 }
-                if (nan) (best, bestIndex) = FirstNaN(inMap, origin, kd0, kd1, kh0, kh1, kw0, kw1, dilationD, dilationH, dilationW);
-                outMap[o] = best;
-                indexMap[o] = Math.Max(0, bestIndex); // a window with no tap inside the input (dilation can make one): -inf at 0
+                float value = best.ToScalar();
+                if (nan) (value, bestIndex) = FirstNaN(inMap, origin, kd0, kd1, kh0, kh1, kw0, kw1, dilationD, dilationH, dilationW);
+                outMap[o] = value;
+                indexMap[o] = bestIndex;
             }
         }
     }
