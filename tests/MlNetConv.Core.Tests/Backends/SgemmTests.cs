@@ -33,6 +33,28 @@ public sealed class SgemmTests
         }
     }
 
+    /// <summary>A large operand is packed on every core, each thread taking whole panels: the same bytes as one thread's.</summary>
+    [Theory]
+    [InlineData(nameof(GemmIsa.Vector512), false)]
+    [InlineData(nameof(GemmIsa.Vector512), true)]
+    [InlineData(nameof(GemmIsa.Vector256), false)]
+    [InlineData(nameof(GemmIsa.Scalar), true)]
+    public unsafe void PackA_OnEveryCore_EqualsOneThread(string isaName, bool transposeA)
+    {
+        var isa = Enum.Parse<GemmIsa>(isaName);
+        const int m = 701, k = 389; // 272,689 floats: above the parallel threshold; m not a multiple of any MR
+        var a = KernelParity.Uniform(m * k, new RandomStream(13, "pack a"));
+        int mr = GemmBlocking.For(isa).MR, length = GemmDriver.PackedALength(m, k, isa);
+        var parallel = new float[length];
+        var serial = new float[length];
+        fixed (float* pa = a, pp = parallel, ps = serial)
+        {
+            GemmDriver.PackA(transposeA, pa, transposeA ? m : k, m, k, isa, pp);
+            GemmPacking.PackA(pa, transposeA ? m : k, transposeA, 0, m, 0, k, mr, ps);
+        }
+        Assert.Equal(serial, parallel);
+    }
+
     [Theory, MemberData(nameof(Isas))]
     public void AllTransposes_EdgeSizes(string isaName)
     {

@@ -171,9 +171,29 @@ internal static unsafe class GemmDriver
         return checked((m + mr - 1) / mr * mr * k);
     }
 
-    /// <summary>Packs all of op(A) (m x k) into full-depth MR-row panels for <see cref="Run"/>'s packedA.</summary>
-    public static void PackA(bool transposeA, float* a, int lda, int m, int k, GemmIsa isa, float* dst) =>
-        GemmPacking.PackA(a, lda, transposeA, 0, m, 0, k, GemmBlocking.For(isa).MR, dst);
+    /// <summary>
+    /// Packs all of op(A) (m x k) into full-depth MR-row panels for <see cref="Run"/>'s packedA; large operands (such as
+    /// a deep layer's convolution weights, repacked on every call) on every core, each taking whole panels.
+    /// </summary>
+    public static void PackA(bool transposeA, float* a, int lda, int m, int k, GemmIsa isa, float* dst)
+    {
+        int mr = GemmBlocking.For(isa).MR, panels = (m + mr - 1) / mr, threads = Math.Min(Environment.ProcessorCount, panels);
+        if (threads <= 1 || (long)m * k < ParallelPackFloats)
+        {
+            GemmPacking.PackA(a, lda, transposeA, 0, m, 0, k, mr, dst);
+            return;
+        }
+        int per = (panels + threads - 1) / threads;
+        nint ap = (nint)a, dp = (nint)dst;
+        Parallel.For(0, threads, t =>
+        {
+            int i0 = Math.Min(m, t * per * mr), i1 = Math.Min(m, (t + 1) * per * mr);
+            if (i1 > i0) GemmPacking.PackA((float*)ap, lda, transposeA, i0, i1 - i0, 0, k, mr, (float*)dp + (nint)i0 * k);
+        });
+    }
+
+    /// <summary>Operands of at least this many floats (1 MB) are packed on every core.</summary>
+    private const long ParallelPackFloats = 1 << 18;
 
     /// <summary>A tile cut by the right edge, through a full-width copy, so it gets exactly the arithmetic of a full one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
