@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using MlNetConv.Persistence;
 
 namespace MlNetConv.Data;
 
@@ -71,25 +72,24 @@ public sealed class IdxFile
         }
         if (size != data.Length) throw new ArgumentException($"Dimensions ({string.Join(", ", dimensions.ToArray())}) need {size} values, got {data.Length}.", nameof(data));
 
-        string temporary = path + ".tmp";
-        try
+        using var file = AtomicFile.Create(path);
+        if (gzip)
         {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            using (Stream stream = gzip ? new GZipStream(file, CompressionLevel.Optimal) : file)
-            {
-                Span<byte> header = stackalloc byte[4 + 4 * dimensions.Length];
-                header[..4].Clear();
-                header[2] = UnsignedByte;
-                header[3] = (byte)dimensions.Length;
-                for (int i = 0; i < dimensions.Length; i++) BinaryPrimitives.WriteInt32BigEndian(header[(4 + 4 * i)..], dimensions[i]);
-                stream.Write(header);
-                stream.Write(data);
-            }
-            File.Move(temporary, path, overwrite: true);
+            using var compressed = new GZipStream(file.Stream, CompressionLevel.Optimal, leaveOpen: true);
+            WriteContent(compressed, dimensions, data);
         }
-        finally
+        else WriteContent(file.Stream, dimensions, data);
+        file.Commit();
+
+        static void WriteContent(Stream stream, ReadOnlySpan<int> dimensions, ReadOnlySpan<byte> data)
         {
-            if (File.Exists(temporary)) File.Delete(temporary);
+            Span<byte> header = stackalloc byte[4 + 4 * dimensions.Length];
+            header[..4].Clear();
+            header[2] = UnsignedByte;
+            header[3] = (byte)dimensions.Length;
+            for (int i = 0; i < dimensions.Length; i++) BinaryPrimitives.WriteInt32BigEndian(header[(4 + 4 * i)..], dimensions[i]);
+            stream.Write(header);
+            stream.Write(data);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Reflection;
 using MlNetConv.Geometry;
 using MlNetConv.Graphs;
 using MlNetConv.Layers;
+using MlNetConv.Persistence;
 
 namespace MlNetConv.Onnx;
 
@@ -24,12 +25,13 @@ public static class OnnxExport
     public const long IrVersion = 8;
     public const long OpsetVersion = 17;
 
-    /// <summary>Writes the model to a file (replaced if it exists).</summary>
+    /// <summary>Writes the model to a file (replaced if it exists) through a temporary file renamed into place.</summary>
     public static void Save(Network network, string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
-        Save(network, file);
+        ArgumentNullException.ThrowIfNull(network);
+        using var file = AtomicFile.Create(path);
+        Save(network, file.Stream);
+        file.Commit();
     }
 
     /// <summary>Writes the model to a stream.</summary>

@@ -30,7 +30,9 @@ public static class ModelFile
     {
         using var stream = new MemoryStream();
         Write(stream, network, state);
-        WriteAtomically(path, stream);
+        using var file = AtomicFile.Create(path);
+        stream.WriteTo(file.Stream);
+        file.Commit();
     }
 
     /// <summary>The saved bytes of a network (for embedding in other containers).</summary>
@@ -155,29 +157,6 @@ public static class ModelFile
         var bytes = Encoding.UTF8.GetBytes(s);
         w.Write(bytes.Length);
         w.Write(bytes);
-    }
-
-    /// <summary>Writes to a temporary file beside the target, flushes it to disk, then renames it over the target.</summary>
-    internal static void WriteAtomically(string path, MemoryStream content)
-    {
-        string full = Path.GetFullPath(path);
-        string? dir = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        string temp = full + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                content.Position = 0;
-                content.CopyTo(file);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
     }
 
     /// <summary>Reads fields in place, checking every length against the bytes that remain before allocating.</summary>
