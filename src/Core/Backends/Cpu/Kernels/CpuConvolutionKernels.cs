@@ -24,7 +24,8 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKe
     {
         var plan = CpuConvolutionPlan.For(g);
         int batch = input.Shape.N, chunks = (plan.OutPlane + plan.ColumnChunk - 1) / plan.ColumnChunk;
-        int items = batch * g.Groups * chunks, packedLength = Sgemm.PackedALength(isa, plan.GroupOut, plan.Rows);
+        int block = plan.ForwardChannelBlock(batch * g.Groups * chunks, Sgemm.PackedARowAlignment(isa)), blocks = (plan.GroupOut + block - 1) / block;
+        int items = batch * g.Groups * chunks * blocks, packedLength = Sgemm.PackedALength(isa, plan.GroupOut, plan.Rows);
         var packed = CpuScratch.Rent(g.Groups * packedLength);
         var dense = plan.ExpandsTable ? CpuScratch.Rent(g.OutChannels * plan.Rows) : null;
         try
@@ -38,8 +39,11 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKe
                 nint xp = (nint)x, bp = (nint)b, yp = (nint)y, pp = (nint)packed.Pointer;
                 Parallel.For(0, items, item =>
                 {
-                    int chunk = item % chunks, group = item / chunks % g.Groups, sample = item / chunks / g.Groups;
-                    ForwardItem(isa, plan, (float*)xp, (float*)pp + (nint)group * packedLength, (float*)bp, (float*)yp, sample, group, chunk);
+                    int channels = item % blocks, rest = item / blocks;
+                    int chunk = rest % chunks, group = rest / chunks % g.Groups, sample = rest / chunks / g.Groups;
+                    int o0 = channels * block;
+                    ForwardItem(isa, plan, (float*)xp, (float*)pp + (nint)group * packedLength, (float*)bp, (float*)yp, sample, group, chunk, o0,
+                        Math.Min(block, plan.GroupOut - o0));
                 });
             }
         }
@@ -50,16 +54,18 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKe
         }
     }
 
-    /// <summary>Output columns [chunk · ColumnChunk, +ColumnChunk) of one sample and group.</summary>
-    /// <param name="packedWeight">the group's (GroupOut, Rows) weight matrix, packed</param>
-    private static void ForwardItem(GemmIsa isa, CpuConvolutionPlan plan, float* x, float* packedWeight, float* b, float* y, int sample, int group, int chunk)
+    /// <summary>Output columns [chunk · ColumnChunk, +ColumnChunk) of the group's output channels [o0, o0 + count) of one sample.</summary>
+    /// <param name="packedWeight">the group's (GroupOut, Rows) weight matrix, packed; o0 starts a packed panel</param>
+    private static void ForwardItem(GemmIsa isa, CpuConvolutionPlan plan, float* x, float* packedWeight, float* b, float* y, int sample, int group, int chunk,
+        int o0, int count)
     {
         var g = plan.Geometry;
         int q0 = chunk * plan.ColumnChunk, n = Math.Min(plan.ColumnChunk, plan.OutPlane - q0);
         float* xs = x + ((nint)sample * g.InChannels + group * plan.GroupIn) * plan.InPlane;
-        float* ys = y + ((nint)sample * g.OutChannels + group * plan.GroupOut) * plan.OutPlane + q0;
+        float* ys = y + ((nint)sample * g.OutChannels + group * plan.GroupOut + o0) * plan.OutPlane + q0;
+        float* pw = packedWeight + (nint)o0 * plan.Rows; // panels of MR full-depth rows: row o0's panel starts at o0 · Rows
         if (plan.Path == CpuConvolutionPath.Pointwise)
-            Sgemm.Multiply(isa, false, false, plan.GroupOut, n, plan.Rows, 1f, null, plan.Rows, xs + q0, plan.InPlane, 0f, ys, plan.OutPlane, parallel: false, packedWeight);
+            Sgemm.Multiply(isa, false, false, count, n, plan.Rows, 1f, null, plan.Rows, xs + q0, plan.InPlane, 0f, ys, plan.OutPlane, parallel: false, pw);
         else
         {
             int nr = Sgemm.PackedBColumns(isa);
@@ -68,8 +74,8 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKe
             {
                 // col: (Rows, n) in GEMM B panels of nr columns
                 CpuIm2Col.GatherPanels(plan, xs, plan.GroupIn, q0, n, nr, col.Pointer);
-                Sgemm.Multiply(isa, false, false, plan.GroupOut, n, plan.Rows, 1f, null, plan.Rows, null, n, 0f, ys, plan.OutPlane, parallel: false,
-                    packedWeight, col.Pointer);
+                Sgemm.Multiply(isa, false, false, count, n, plan.Rows, 1f, null, plan.Rows, null, n, 0f, ys, plan.OutPlane, parallel: false,
+                    pw, col.Pointer);
             }
             finally
             {
@@ -77,7 +83,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKe
             }
         }
         if (b is null) return;
-        for (int o = 0; o < plan.GroupOut; o++) AddScalar(b[group * plan.GroupOut + o], ys + (nint)o * plan.OutPlane, n);
+        for (int o = 0; o < count; o++) AddScalar(b[group * plan.GroupOut + o0 + o], ys + (nint)o * plan.OutPlane, n);
     }
 
     public void BackwardData(ConvGeometry g, Tensor outputGrad, Tensor weight, Tensor inputGrad)

@@ -90,6 +90,17 @@ internal sealed class CpuConvolutionPlan
     }
 
     /// <summary>
+    /// Output channels per work item of the forward pass: all of a group's, unless samples x groups x column chunks
+    /// (<paramref name="items"/>) leave threads idle, as batch 1 does at the deep layers; then blocks of a multiple of
+    /// <paramref name="align"/> rows (the packed weight panels).
+    /// </summary>
+    public int ForwardChannelBlock(int items, int align)
+    {
+        int block = BlockSize(GroupOut, items);
+        return Math.Min(GroupOut, (block + align - 1) / align * align);
+    }
+
+    /// <summary>
     /// Input channels per work item of the input gradient, whose col2im must not share input planes across threads: all
     /// of a group's channels unless samples x groups leave threads idle.
     /// </summary>
