@@ -43,6 +43,7 @@ public sealed class ConvolutionKernelParityTests
         new("table_strided_padded", new Shape(3, 5, 9, 8), 4, [3, 3], [2, 1], [1, 1], 1, Table: new ConnectionTable(5, [[0, 2], [1], [0, 1, 2, 3, 4], [4, 3]])),
         new("table_pointwise_1d", new Shape(1, 3, 11), 2, [1], [1], [1], 0, Table: new ConnectionTable(3, [[2], [0, 1]]), Bias: false),
         new("lenet5_c1", new Shape(3, 1, 32, 32), 6, [5, 5], [1, 1], [1, 1], 0),
+        new("stem_7x7_stride2_wide_rows", new Shape(2, 3, 70, 69), 8, [7, 7], [2, 2], [1, 1], 3), // stride-2 runs of 16 and more
         new("deep_weights_packed_on_every_core", new Shape(1, 64, 5, 5), 520, [3, 3], [1, 1], [1, 1], 1), // 520 x 576 weights ≥ 1 MB
     ];
 
