@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using MlNetConv.Persistence;
 
 namespace MlNetConv.Bench.Compare;
 
@@ -27,9 +28,11 @@ internal static class LibTorchSharpPatch
         {
             byte[] elf = File.ReadAllBytes(path);
             if (!MarkWeak(elf, Version, path)) continue;
-            string temporary = path + ".patching";
-            File.WriteAllBytes(temporary, elf);
-            File.Move(temporary, path, overwrite: true);
+            using (var file = AtomicFile.Create(path))
+            {
+                file.Stream.Write(elf);
+                file.Commit();
+            }
             changed.Add(path);
         }
         return changed;
