@@ -129,4 +129,50 @@ public sealed class BatchNormTests
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-5 * Math.Max(1, Math.Abs(expected[i])));
     }
+
+    /// <summary>
+    /// Inference normalisation in vector lanes gives the bits of (x - mean) · invStd · gamma + beta computed one value at
+    /// a time (no fused multiply-add), for planes that are and are not a multiple of the vector width.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 3, 1)]
+    [InlineData(2, 5, 16)]
+    [InlineData(3, 4, 37)]
+    [InlineData(2, 2, 56 * 56)]
+    public void InferenceNormalization_IsBitIdenticalToTheScalarFormula(int n, int c, int s)
+    {
+        var backend = CpuBackend.Default;
+        var random = new RandomStream(41, $"bn {n} {c} {s}");
+        float[] Values(int count, double low, double high) => [.. Enumerable.Range(0, count).Select(_ => (float)(low + random.NextDouble() * (high - low)))];
+        float[] x = Values(n * c * s, -3, 3), gamma = Values(c, 0.5, 2), beta = Values(c, -1, 1), mean = Values(c, -1, 1), variance = Values(c, 0.1, 3);
+        const float epsilon = 1e-5f;
+        Tensor Make(float[] v, Shape shape)
+        {
+            var t = backend.Allocate(shape);
+            backend.Upload(v, t);
+            return t;
+        }
+        var shape = new Shape(n, c, s);
+        using var input = Make(x, shape);
+        using var g = Make(gamma, new Shape(c));
+        using var b = Make(beta, new Shape(c));
+        using var rm = Make(mean, new Shape(c));
+        using var rv = Make(variance, new Shape(c));
+        using var output = backend.Allocate(shape);
+        using var saveMean = backend.Allocate(new Shape(c));
+        using var saveInvStd = backend.Allocate(new Shape(c));
+        backend.Normalization.BatchNormForwardInference(input, g, b, rm, rv, epsilon, output, saveMean, saveInvStd);
+        var y = output.ToArray();
+        for (int i = 0; i < n; i++)
+        for (int ch = 0; ch < c; ch++)
+        {
+            float inv = 1f / MathF.Sqrt(variance[ch] + epsilon);
+            for (int j = 0; j < s; j++)
+            {
+                int at = (i * c + ch) * s + j;
+                float expected = (x[at] - mean[ch]) * inv * gamma[ch] + beta[ch];
+                Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(y[at]), $"element {at}: {y[at]:R}, expected {expected:R}");
+            }
+        }
+    }
 }

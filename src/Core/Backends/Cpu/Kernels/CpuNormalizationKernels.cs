@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Backends.Cpu.Kernels;
@@ -102,12 +103,24 @@ internal sealed class CpuNormalizationKernels : INormalizationKernels
         });
     }
 
+    /// <summary>
+    /// y = (x - mean) · invStd · gamma + beta over one channel's planes, in vector lanes: the same operations in the same
+    /// order as one value at a time (no fused multiply-add), so the same bits.
+    /// </summary>
     private static void Normalize(ArraySegment<float> x, ArraySegment<float> y, int n, int c, int s, int ch, float mean, float invStd, float gamma, float beta)
     {
         for (int i = 0; i < n; i++)
         {
-            int off = (i * c + ch) * s;
-            for (int j = 0; j < s; j++) y[off + j] = (x[off + j] - mean) * invStd * gamma + beta;
+            var xs = x.AsSpan((i * c + ch) * s, s);
+            var ys = y.AsSpan((i * c + ch) * s, s);
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> m = Vector512.Create(mean), inv = Vector512.Create(invStd), g = Vector512.Create(gamma), b = Vector512.Create(beta);
+                for (; j <= s - Vector512<float>.Count; j += Vector512<float>.Count)
+                    ((Vector512.Create(xs[j..]) - m) * inv * g + b).CopyTo(ys[j..]);
+            }
+            for (; j < s; j++) ys[j] = (xs[j] - mean) * invStd * gamma + beta;
         }
     }
 
