@@ -107,8 +107,8 @@ public sealed class SegmentationZooTests
     [InlineData(8, 25_557_032 - 2_049_000 + 43_029 + 7_056 + 21_525 + 7_056 + 10_773 + 112_896)]
     [InlineData(4, 25_557_032 - 2_049_000 + 43_029 + 7_056 + 21_525 + 7_056 + 10_773 + 7_056 + 5_397 + 28_224)]
     [InlineData(4, 25_557_032 - 2_049_000 + 43_029 + 7_056 + 21_525 + 7_056 + 10_773 + 7_056 + 5_397 + 28_224 + 588, true)]
-    public void Fcn_ParameterCounts(int outputStride, long expected, bool inputSkip = false) =>
-        Assert.Equal(expected, ModelSummary.Of(Architectures.Fcn(outputStride, 21, depth: 50, inputSkip: inputSkip), new Shape(3, 224, 224)).TotalParameters);
+    public void Fcn_ParameterCounts(int outputStride, long expected, bool fuseInput = false) =>
+        Assert.Equal(expected, ModelSummary.Of(Architectures.Fcn(outputStride, 21, depth: 50, inputSkip: fuseInput), new Shape(3, 224, 224)).TotalParameters);
 
     /// <summary>
     /// SegNet for CamVid's 12 classes (the paper reports 29.46 M): VGG-16's 13 convolutions without bias
