@@ -4,6 +4,12 @@ namespace MlNetConv.Backends;
 public abstract class TensorBuffer : IDisposable
 {
     public abstract int Length { get; }
+
+    /// <summary>
+    /// Changes whenever a kernel may have written the buffer: the CPU backend counts every writable access, so a value
+    /// derived from the data (such as convolution weights packed for the GEMM) stays valid while the count is unchanged.
+    /// </summary>
+    internal long Version;
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
 

@@ -45,6 +45,12 @@ public sealed class ConvolutionKernelParityTests
         new("lenet5_c1", new Shape(3, 1, 32, 32), 6, [5, 5], [1, 1], [1, 1], 0),
         new("stem_7x7_stride2_wide_rows", new Shape(2, 3, 70, 69), 8, [7, 7], [2, 2], [1, 1], 3), // stride-2 runs of 16 and more
         new("deep_weights_packed_on_every_core", new Shape(1, 64, 5, 5), 520, [3, 3], [1, 1], [1, 1], 1), // 520 x 576 weights ≥ 1 MB
+        // Positions as GEMM rows (small maps): batch 1 spreads one sample over the cores, larger batches take a sample per core.
+        new("positions_as_rows_7x7_batch1", new Shape(1, 40, 7, 7), 96, [3, 3], [1, 1], [1, 1], 1),
+        new("positions_as_rows_14x14_batch5", new Shape(5, 19, 14, 14), 64, [3, 3], [1, 1], [1, 1], 1),
+        new("positions_as_rows_stride2_groups", new Shape(2, 6, 13, 15), 64, [3, 3], [2, 2], [1, 1], 1, Groups: 2),
+        new("positions_as_rows_pointwise_stride2", new Shape(1, 33, 13, 13), 64, [1, 1], [2, 2], [1, 1], 0),
+        new("positions_as_rows_dilated_1d", new Shape(3, 7, 20), 32, [3], [1], [2], 1, Bias: false),
     ];
 
     public static TheoryData<string> NamedCases => new(Named.Select(c => c.Name));
@@ -54,6 +60,83 @@ public sealed class ConvolutionKernelParityTests
     [Theory, MemberData(nameof(NamedCases))]
     public void NamedShape_MatchesReference(string name) =>
         AssertParity(Fast.Convolution, Named.Single(c => c.Name == name), new RandomStream(21, name));
+
+    [Theory]
+    [InlineData("positions_as_rows_7x7_batch1")]
+    [InlineData("positions_as_rows_14x14_batch5")]
+    [InlineData("positions_as_rows_stride2_groups")]
+    [InlineData("positions_as_rows_pointwise_stride2")]
+    [InlineData("positions_as_rows_dilated_1d")]
+    public void SmallMaps_TakeThePositionsAsRowsLayout(string name) =>
+        Assert.Equal(CpuForwardLayout.PositionRows, CpuConvolutionPlan.For(Named.Single(c => c.Name == name).Geometry()).ForwardLayout(GemmBlocking.BestIsa));
+
+    [Theory]
+    [InlineData("3x3_wide_plane")]
+    [InlineData("lenet5_c1")]
+    [InlineData("lenet5_c3_table")]
+    public void WideMapsAndFewChannels_KeepTheChannelsAsRowsLayout(string name) =>
+        Assert.Equal(CpuForwardLayout.ChannelRows, CpuConvolutionPlan.For(Named.Single(c => c.Name == name).Geometry()).ForwardLayout(GemmBlocking.BestIsa));
+
+    [Fact]
+    public void LayoutsGiveTheSameBits()
+    {
+        // Both layouts multiply the same products in the same order of k (and K is sliced alike): equal to the last bit.
+        var c = Named.Single(c => c.Name == "positions_as_rows_14x14_batch5");
+        var g = c.Geometry();
+        var random = new RandomStream(24, c.Name);
+        using var x = Tensor(Fast, g.InputShape(5), random);
+        using var w = Tensor(Fast, g.WeightShape, random);
+        using var b = Tensor(Fast, new Shape(g.OutChannels), random);
+        using var y = Fast.Allocate(g.OutputShape(5));
+        Fast.Convolution.Forward(g, x, w, b, y);
+        var positionRows = y.ToArray();
+        var channelRows = new float[positionRows.Length];
+        // One output channel at a time takes the channel-rows layout: the same layer computed that way, channel by channel.
+        for (int o = 0; o < g.OutChannels; o++)
+        {
+            var one = ConvGeometry.Create(c.Input, 1, c.Kernel, c.Stride, c.Dilation, c.Padding, 1, null, "one channel");
+            Assert.Equal(CpuForwardLayout.ChannelRows, CpuConvolutionPlan.For(one).ForwardLayout(GemmBlocking.BestIsa));
+            using var wo = Tensor(Fast, one.WeightShape, w.ToArray().AsSpan(o * one.WeightShape.Size, one.WeightShape.Size).ToArray());
+            using var bo = Tensor(Fast, new Shape(1), [b.ToArray()[o]]);
+            using var yo = Fast.Allocate(one.OutputShape(5));
+            Fast.Convolution.Forward(one, x, wo, bo, yo);
+            var values = yo.ToArray();
+            for (int s = 0; s < 5; s++)
+                values.AsSpan(s * one.Output.Volume, one.Output.Volume).CopyTo(channelRows.AsSpan((s * g.OutChannels + o) * g.Output.Volume));
+        }
+        Assert.Equal(channelRows, positionRows);
+    }
+
+    [Fact]
+    public void PackedWeights_FollowEveryWrite()
+    {
+        // Inference keeps the packed weights between calls; every way of writing the tensor must be seen.
+        var c = Named.Single(c => c.Name == "positions_as_rows_7x7_batch1");
+        var g = c.Geometry();
+        var random = new RandomStream(25, c.Name);
+        var x = KernelParity.Uniform(c.Input.Size, random);
+        using var input = Tensor(Fast, c.Input, x);
+        using var weight = Tensor(Fast, g.WeightShape, random);
+        using var output = Fast.Allocate(g.OutputShape(1));
+        float[] Run()
+        {
+            Fast.Convolution.Forward(g, input, weight, null, output);
+            return output.ToArray();
+        }
+        void Check(string after) => KernelParity.AssertClose(Forward(Reference, g, 1, x, weight.ToArray(), null), Run(),
+            Forward(Reference, g, 1, KernelParity.Abs(x), KernelParity.Abs(weight.ToArray()), null), Tolerance, after);
+
+        Check("first call");
+        var before = Run();
+        Assert.Equal(before, Run()); // the kept packing
+        weight.CopyFrom(KernelParity.Uniform(weight.Size, random));
+        Check("CopyFrom");
+        using var grad = Tensor(Fast, g.WeightShape, random);
+        Fast.Optimizer.SgdStep(weight, grad, null, 0.5f, 0f, 0f, false);
+        Check("an optimizer step");
+        Fast.Elementwise.Axpy(2f, grad, weight);
+        Check("an element-wise kernel");
+    }
 
     [Theory, MemberData(nameof(Isas))]
     public void RandomShapes_MatchReference(string isa)

@@ -51,6 +51,26 @@ public sealed class PoolingActivationKernelParityTests
     }
 
     [Theory]
+    [InlineData(new[] { 2, 3, 33, 70 }, new[] { 3, 3 }, new[] { 2, 2 }, new[] { 1, 1 }, new[] { 1, 1 })] // the ResNet stem, 16 windows at a time
+    [InlineData(new[] { 1, 2, 9, 53 }, new[] { 2, 3 }, new[] { 1, 1 }, new[] { 0, 1 }, new[] { 1, 1 })] // stride 1 runs and ragged ends
+    [InlineData(new[] { 1, 2, 7, 61 }, new[] { 3, 3 }, new[] { 1, 2 }, new[] { 1, 1 }, new[] { 2, 2 })] // dilated
+    [InlineData(new[] { 2, 1, 3, 4, 40 }, new[] { 2, 2, 3 }, new[] { 1, 1, 2 }, new[] { 0, 1, 1 }, new[] { 1, 1, 1 })] // 3D
+    [InlineData(new[] { 1, 3, 100 }, new[] { 4 }, new[] { 2 }, new[] { 2 }, new[] { 1 })] // 1D
+    public void MaxPooling_WideRows_MatchReferenceExactly(int[] input, int[] kernel, int[] stride, int[] padding, int[] dilation)
+    {
+        var shape = new Shape(input);
+        var g = PoolGeometry.Create(shape, kernel, stride, padding, dilation, ceilMode: false, countIncludePad: false, "pool");
+        for (int seed = 0; seed < 4; seed++)
+        {
+            var values = Values(shape.Size, new RandomStream(33, $"wide rows {seed}"));
+            var (fastY, fastIndex) = MaxForward(Fast, g, shape, values);
+            var (refY, refIndex) = MaxForward(Reference, g, shape, values);
+            Assert.Equal(refIndex, fastIndex);
+            Assert.Equal(refY.Select(BitConverter.SingleToInt32Bits), fastY.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(15)]
     [InlineData(16)]

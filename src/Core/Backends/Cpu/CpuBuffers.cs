@@ -19,7 +19,16 @@ public sealed class CpuIndexBuffer(int length) : IndexBuffer
 /// <summary>Host views of CPU tensors for the kernels.</summary>
 internal static class CpuData
 {
-    public static ArraySegment<float> Of(Tensor t) => t.Buffer is CpuBuffer b
+    /// <summary>The tensor's values, to read or write: counts as a write (<see cref="TensorBuffer.Version"/>).</summary>
+    public static ArraySegment<float> Of(Tensor t)
+    {
+        var values = Read(t);
+        t.Buffer.Version++;
+        return values;
+    }
+
+    /// <summary>The tensor's values for a kernel that only reads them, leaving <see cref="TensorBuffer.Version"/> as it is.</summary>
+    public static ArraySegment<float> Read(Tensor t) => t.Buffer is CpuBuffer b
         ? new ArraySegment<float>(b.Data, t.Offset, t.Size)
         : throw new ArgumentException($"Tensor {t.Shape} lives on {t.Backend.Name}, not on the CPU backend.");
 

@@ -192,6 +192,13 @@ internal static unsafe class GemmDriver
         });
     }
 
+    /// <summary>Packs all of op(B) (k x n) into the NR-column panels of <see cref="PackedBLength"/>, for <see cref="Run"/>'s packedB.</summary>
+    public static void PackB(bool transposeB, float* b, int ldb, int k, int n, GemmIsa isa, float* dst)
+    {
+        int nr = GemmBlocking.For(isa).NR;
+        for (int j = 0; j < n; j += nr, dst += (nint)k * nr) GemmPacking.PackBPanel(b, ldb, transposeB, j, Math.Min(nr, n - j), k, nr, dst);
+    }
+
     /// <summary>Operands of at least this many floats (1 MB) are packed on every core.</summary>
     private const long ParallelPackFloats = 1 << 18;
 

@@ -56,6 +56,13 @@ public static class Sgemm
     internal static unsafe void PackA(GemmIsa isa, bool transposeA, float* a, int lda, int m, int k, float* packedA) =>
         GemmDriver.PackA(transposeA, a, lda, m, k, isa, packedA);
 
+    /// <summary>Floats needed to pack a k x n op(B) with <see cref="PackB"/>.</summary>
+    internal static int PackedBLength(GemmIsa isa, int k, int n) => GemmDriver.PackedBLength(k, n, isa);
+
+    /// <summary>Packs op(B) (k x n) once, for calls that share it: panel j holds columns [j·NR, +NR), k x NR floats each.</summary>
+    internal static unsafe void PackB(GemmIsa isa, bool transposeB, float* b, int ldb, int k, int n, float* packedB) =>
+        GemmDriver.PackB(transposeB, b, ldb, k, n, isa, packedB);
+
     private static void CheckOperand(string name, int length, int rows, int cols, int ld)
     {
         if (ld < Math.Max(1, cols))

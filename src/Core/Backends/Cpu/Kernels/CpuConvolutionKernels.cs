@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using MlNetConv.Backends.Cpu.Gemm;
 using MlNetConv.Geometry;
 using MlNetConv.Tensors;
@@ -23,44 +24,40 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKe
     public void Forward(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, Tensor output)
     {
         var plan = CpuConvolutionPlan.For(g);
-        int batch = input.Shape.N, chunks = (plan.OutPlane + plan.ColumnChunk - 1) / plan.ColumnChunk;
-        int block = plan.ForwardChannelBlock(batch * g.Groups * chunks, Sgemm.PackedARowAlignment(isa)), blocks = (plan.GroupOut + block - 1) / block;
-        int items = batch * g.Groups * chunks * blocks, packedLength = Sgemm.PackedALength(isa, plan.GroupOut, plan.Rows);
-        var packed = CpuScratch.Rent(g.Groups * packedLength);
-        var dense = plan.ExpandsTable ? CpuScratch.Rent(g.OutChannels * plan.Rows) : null;
-        try
+        var layout = plan.ForwardLayout(isa);
+        int packedLength = CpuPackedWeights.GroupLength(isa, plan, layout);
+        // Each group's weight matrix packed once for all samples and chunks, and kept while the weights do not change.
+        float* packed = CpuPackedWeights.For(isa, plan, layout, weight);
+        fixed (float* x = CpuData.Read(input).AsSpan(), b = bias is null ? default : CpuData.Read(bias).AsSpan(), y = CpuData.Span(output))
         {
-            fixed (float* x = CpuData.Span(input), table = CpuData.Span(weight), b = bias is null ? default : CpuData.Span(bias), y = CpuData.Span(output))
-            {
-                float* w = dense is null ? table : ExpandTable(plan, table, dense.Pointer);
-                // Each group's (GroupOut, Rows) weight matrix packed once for all samples and chunks.
-                for (int group = 0; group < g.Groups; group++)
-                    Sgemm.PackA(isa, false, w + (nint)group * plan.GroupOut * plan.Rows, plan.Rows, plan.GroupOut, plan.Rows, packed.Pointer + (nint)group * packedLength);
-                nint xp = (nint)x, bp = (nint)b, yp = (nint)y, pp = (nint)packed.Pointer;
-                Parallel.For(0, items, item =>
-                {
-                    int channels = item % blocks, rest = item / blocks;
-                    int chunk = rest % chunks, group = rest / chunks % g.Groups, sample = rest / chunks / g.Groups;
-                    int o0 = channels * block;
-                    ForwardItem(isa, plan, (float*)xp, (float*)pp + (nint)group * packedLength, (float*)bp, (float*)yp, sample, group, chunk, o0,
-                        Math.Min(block, plan.GroupOut - o0));
-                });
-            }
-        }
-        finally
-        {
-            CpuScratch.Return(packed);
-            if (dense is not null) CpuScratch.Return(dense);
+            if (layout == CpuForwardLayout.PositionRows) ForwardPositionRows(isa, plan, input.Shape.N, x, packed, packedLength, b, y);
+            else ForwardChannelRows(isa, plan, input.Shape.N, x, packed, packedLength, b, y);
         }
     }
 
-    /// <summary>Output columns [chunk · ColumnChunk, +ColumnChunk) of the group's output channels [o0, o0 + count) of one sample.</summary>
-    /// <param name="packedWeight">the group's (GroupOut, Rows) weight matrix, packed; o0 starts a packed panel</param>
-    private static void ForwardItem(GemmIsa isa, CpuConvolutionPlan plan, float* x, float* packedWeight, float* b, float* y, int sample, int group, int chunk,
-        int o0, int count)
+    /// <summary>Work items of (sample, group, chunk of columns, block of output channels), each a single-threaded GEMM.</summary>
+    private static void ForwardChannelRows(GemmIsa isa, CpuConvolutionPlan plan, int batch, float* x, float* packed, int packedLength, float* b, float* y)
     {
         var g = plan.Geometry;
-        int q0 = chunk * plan.ColumnChunk, n = Math.Min(plan.ColumnChunk, plan.OutPlane - q0);
+        int chunk = plan.ColumnChunk, chunks = (plan.OutPlane + chunk - 1) / chunk;
+        int block = plan.ForwardChannelBlock(batch * g.Groups * chunks, Sgemm.PackedARowAlignment(isa)), blocks = (plan.GroupOut + block - 1) / block;
+        nint xp = (nint)x, bp = (nint)b, yp = (nint)y, pp = (nint)packed;
+        Parallel.For(0, batch * g.Groups * chunks * blocks, item =>
+        {
+            int channels = item % blocks, rest = item / blocks;
+            int c = rest % chunks, group = rest / chunks % g.Groups, sample = rest / chunks / g.Groups;
+            int o0 = channels * block, q0 = c * chunk;
+            ForwardItem(isa, plan, (float*)xp, (float*)pp + (nint)group * packedLength, (float*)bp, (float*)yp, sample, group, q0,
+                Math.Min(chunk, plan.OutPlane - q0), o0, Math.Min(block, plan.GroupOut - o0));
+        });
+    }
+
+    /// <summary>Output positions [q0, q0 + n) of the group's output channels [o0, o0 + count) of one sample.</summary>
+    /// <param name="packedWeight">the group's (GroupOut, Rows) weight matrix in A panels; o0 starts a panel</param>
+    private static void ForwardItem(GemmIsa isa, CpuConvolutionPlan plan, float* x, float* packedWeight, float* b, float* y, int sample, int group, int q0,
+        int n, int o0, int count)
+    {
+        var g = plan.Geometry;
         float* xs = x + ((nint)sample * g.InChannels + group * plan.GroupIn) * plan.InPlane;
         float* ys = y + ((nint)sample * g.OutChannels + group * plan.GroupOut + o0) * plan.OutPlane + q0;
         float* pw = packedWeight + (nint)o0 * plan.Rows; // panels of MR full-depth rows: row o0's panel starts at o0 · Rows
@@ -84,6 +81,80 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKe
         }
         if (b is null) return;
         for (int o = 0; o < count; o++) AddScalar(b[group * plan.GroupOut + o0 + o], ys + (nint)o * plan.OutPlane, n);
+    }
+
+    /// <summary>
+    /// The <see cref="CpuForwardLayout.PositionRows"/> layout, one (sample, group) at a time: Yᵀ (P x GroupOut) = colᵀ · Wᵀ
+    /// with colᵀ gathered straight into A panels of MR positions, then written transposed into the output planes with the
+    /// bias. Enough samples take a core each; fewer (batch-1 inference) spread each sample's gather and GEMM over the cores.
+    /// </summary>
+    private static void ForwardPositionRows(GemmIsa isa, CpuConvolutionPlan plan, int batch, float* x, float* packed, int packedLength, float* b, float* y)
+    {
+        int units = batch * plan.Geometry.Groups;
+        if (units >= 2 * Environment.ProcessorCount)
+        {
+            nint xp = (nint)x, bp = (nint)b, yp = (nint)y, pp = (nint)packed;
+            Parallel.For(0, units, unit => PositionRowsUnit(isa, plan, (float*)xp, (float*)pp, packedLength, (float*)bp, (float*)yp, unit, parallel: false));
+        }
+        else
+            for (int unit = 0; unit < units; unit++) PositionRowsUnit(isa, plan, x, packed, packedLength, b, y, unit, parallel: true);
+    }
+
+    /// <summary>All output positions and channels of one (sample, group): unit = sample · groups + group.</summary>
+    private static void PositionRowsUnit(GemmIsa isa, CpuConvolutionPlan plan, float* x, float* packed, int packedLength, float* b, float* y, int unit,
+        bool parallel)
+    {
+        var g = plan.Geometry;
+        int sample = unit / g.Groups, group = unit % g.Groups, mr = Sgemm.PackedARowAlignment(isa), n = plan.OutPlane, panels = (n + mr - 1) / mr;
+        float* xs = x + ((nint)sample * g.InChannels + group * plan.GroupIn) * plan.InPlane;
+        float* ys = y + ((nint)sample * g.OutChannels + group * plan.GroupOut) * plan.OutPlane;
+        var colT = CpuScratch.Rent(plan.Rows * panels * mr);
+        var yT = CpuScratch.Rent(n * plan.GroupOut);
+        try
+        {
+            // colᵀ: (n, Rows) in A panels of mr positions, each Rows x mr: GatherPanels' layout with panels mr wide
+            if (parallel)
+            {
+                int threads = Math.Min(Environment.ProcessorCount, panels), per = (panels + threads - 1) / threads;
+                nint xp = (nint)xs, cp = (nint)colT.Pointer;
+                Parallel.For(0, threads, t =>
+                {
+                    int p0 = t * per, p1 = Math.Min(panels, p0 + per);
+                    if (p1 > p0) GatherPositionPanels(isa, plan, (float*)xp, p0 * mr, Math.Min(n, p1 * mr) - p0 * mr, (float*)cp + (nint)p0 * mr * plan.Rows);
+                });
+            }
+            else GatherPositionPanels(isa, plan, xs, 0, n, colT.Pointer);
+            Sgemm.Multiply(isa, false, false, n, plan.GroupOut, plan.Rows, 1f, null, plan.Rows, null, plan.GroupOut, 0f, yT.Pointer, plan.GroupOut, parallel,
+                colT.Pointer, packed + (nint)group * packedLength);
+            TransposeInto(yT.Pointer, n, plan.GroupOut, b is null ? null : b + group * plan.GroupOut, ys, plan.OutPlane);
+        }
+        finally
+        {
+            CpuScratch.Return(yT);
+            CpuScratch.Return(colT);
+        }
+    }
+
+    /// <summary>colᵀ of positions [q0, q0 + n) of one group in A panels of MR positions.</summary>
+    private static void GatherPositionPanels(GemmIsa isa, CpuConvolutionPlan plan, float* xs, int q0, int n, float* panels)
+    {
+        int mr = Sgemm.PackedARowAlignment(isa);
+        if (mr == 8 && Avx2.IsSupported) CpuIm2Col.GatherPanels8(plan, xs, plan.GroupIn, q0, n, panels);
+        else CpuIm2Col.GatherPanels(plan, xs, plan.GroupIn, q0, n, mr, panels);
+    }
+
+    /// <summary>y[o · ldy + q] = yT[q · count + o] (+ bias[o]) for n positions and count channels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransposeInto(float* yT, int n, int count, float* bias, float* y, int ldy)
+    {
+        for (int o = 0; o < count; o++)
+        {
+            float* row = y + (nint)o * ldy, column = yT + o;
+            if (bias is null)
+                for (int q = 0; q < n; q++) row[q] = column[(nint)q * count];
+            else
+                for (int q = 0; q < n; q++) row[q] = column[(nint)q * count] + bias[o];
+        }
     }
 
     public void BackwardData(ConvGeometry g, Tensor outputGrad, Tensor weight, Tensor inputGrad)
@@ -235,7 +306,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKe
 
     /// <summary>The dense (Cout, Cin · kv) weight matrix of a connection table: its kernels in place, zero elsewhere.</summary>
     /// <param name="table">(Connections, kv)</param>
-    private static float* ExpandTable(CpuConvolutionPlan plan, float* table, float* dense)
+    internal static float* ExpandTable(CpuConvolutionPlan plan, float* table, float* dense)
     {
         var g = plan.Geometry;
         int kv = plan.KernelVolume;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MlNetConv.Backends.Cpu.Gemm;
 using MlNetConv.Geometry;
 
 namespace MlNetConv.Backends.Cpu.Kernels;
@@ -11,6 +12,19 @@ internal enum CpuConvolutionPath
 
     /// <summary>Any other kernel: im2col columns of the input, then GEMM (col2im for the input gradient).</summary>
     Im2Col,
+}
+
+/// <summary>Which operand of the forward GEMM holds the output positions.</summary>
+internal enum CpuForwardLayout
+{
+    /// <summary>Y (Cout/g x P) = W · col: output channels are the GEMM's rows, positions its columns.</summary>
+    ChannelRows,
+
+    /// <summary>
+    /// Yᵀ (P x Cout/g) = colᵀ · Wᵀ, then transposed into place: positions are the rows. Chosen where few positions would
+    /// leave much of the wide column tiles empty (ResNet's 7x7 and 14x14 maps: 49 positions fill 64 columns, 56 rows).
+    /// </summary>
+    PositionRows,
 }
 
 /// <summary>One kernel tap: its offsets and the output columns [ValidStart, ValidEnd) whose input column lies inside the row.</summary>
@@ -90,6 +104,18 @@ internal sealed class CpuConvolutionPlan
     }
 
     /// <summary>
+    /// The forward layout with the fewer padded multiply-adds for <paramref name="isa"/>'s micro-tile: positions as rows
+    /// only when that saves at least a sixteenth (the transposition into place costs a little).
+    /// </summary>
+    public CpuForwardLayout ForwardLayout(GemmIsa isa)
+    {
+        var blk = GemmBlocking.For(isa);
+        long channelRows = (long)RoundUp(GroupOut, blk.MR) * RoundUp(OutPlane, blk.NR);
+        long positionRows = (long)RoundUp(OutPlane, blk.MR) * RoundUp(GroupOut, blk.NR);
+        return positionRows * 16 <= channelRows * 15 ? CpuForwardLayout.PositionRows : CpuForwardLayout.ChannelRows;
+    }
+
+    /// <summary>
     /// Output channels per work item of the forward pass: all of a group's, unless samples x groups x column chunks
     /// (<paramref name="items"/>) leave threads idle, as batch 1 does at the deep layers; then blocks of a multiple of
     /// <paramref name="align"/> rows (the packed weight panels).
@@ -123,6 +149,8 @@ internal sealed class CpuConvolutionPlan
         int blocks = Math.Min(channels, (wanted + items - 1) / items);
         return (channels + blocks - 1) / blocks;
     }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
 }

@@ -75,6 +75,54 @@ internal static unsafe class CpuIm2Col
     }
 
     /// <summary>
+    /// <see cref="GatherPanels"/> for panels eight positions wide (the A panels of the positions-as-rows forward): per panel
+    /// and tap, the eight input offsets and which of them lie inside the input are found once, then each channel's eight
+    /// values are one masked AVX2 gather, whatever the stride, dilation, padding or row breaks (small maps break rows
+    /// inside most panels, which would cut contiguous copies into short runs).
+    /// </summary>
+    /// <param name="input">(channels, inPlane): the first of the channels</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GatherPanels8(CpuConvolutionPlan plan, float* input, int channels, int q0, int n, float* panels)
+    {
+        const int Lanes = 8;
+        var g = plan.Geometry;
+        int kv = plan.KernelVolume, outW = g.Output.W, outH = g.Output.H;
+        var (inD, inH, inW) = g.Input;
+        int* d0 = stackalloc int[Lanes], h0 = stackalloc int[Lanes], w0 = stackalloc int[Lanes];
+        int* offsets = stackalloc int[Lanes];
+        float* mask = stackalloc float[Lanes];
+        nint inPlane = plan.InPlane, step = (nint)kv * Lanes;
+        for (int start = 0; start < n; start += Lanes, panels += (nint)channels * kv * Lanes)
+        {
+            // The first input coordinate of each lane's window; lanes past n read nothing.
+            for (int lane = 0; lane < Lanes; lane++)
+            {
+                int q = q0 + start + lane, row = q / outW, od = row / outH;
+                d0[lane] = od * g.Stride.D - g.PadBegin.D;
+                h0[lane] = (row - od * outH) * g.Stride.H - g.PadBegin.H;
+                w0[lane] = (q - row * outW) * g.Stride.W - g.PadBegin.W;
+                if (start + lane >= n) d0[lane] = int.MinValue / 2;
+            }
+            for (int t = 0; t < kv; t++)
+            {
+                var tap = plan.Taps[t];
+                for (int lane = 0; lane < Lanes; lane++)
+                {
+                    int id = d0[lane] + tap.Kd * g.Dilation.D, ih = h0[lane] + tap.Kh * g.Dilation.H, iw = w0[lane] + tap.Kw * g.Dilation.W;
+                    bool inside = (uint)id < (uint)inD && (uint)ih < (uint)inH && (uint)iw < (uint)inW;
+                    offsets[lane] = inside ? (id * inH + ih) * inW + iw : 0;
+                    mask[lane] = inside ? BitConverter.Int32BitsToSingle(-1) : 0f;
+                }
+                var index = Vector256.Load(offsets);
+                var valid = Vector256.Load(mask);
+                float* src = input, d = panels + (nint)t * Lanes;
+                for (int c = 0; c < channels; c++, src += inPlane, d += step)
+                    Vector256.Store(Avx2.GatherMaskVector256(Vector256<float>.Zero, src, index, valid, 4), d);
+            }
+        }
+    }
+
+    /// <summary>
     /// colᵀ for the weight gradient, straight into GEMM B panels: op(B) is (n positions x channels · kv rows of col), so
     /// panel j holds rows [j·nr, +nr) of col as n lines of nr values (one line per output position), rows past the last
     /// zero. Eight rows by eight positions at a time are loaded along the input and transposed in registers (stride 1,

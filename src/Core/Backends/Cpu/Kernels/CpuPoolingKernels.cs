@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using MlNetConv.Geometry;
 using MlNetConv.Tensors;
 
@@ -6,7 +7,8 @@ namespace MlNetConv.Backends.Cpu.Kernels;
 
 /// <summary>
 /// The CPU backend's pooling: max pooling walks each window over ranges of taps computed once per output row, column
-/// and depth instead of listing every tap of every window; the other kinds are the reference kernels'.
+/// and depth instead of listing every tap of every window, 16 windows at a time inside the input; the other kinds are the
+/// reference kernels'.
 /// </summary>
 internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
 {
@@ -27,53 +29,112 @@ internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
             MaxMap(g, d, h, w, x.AsSpan(m * inPlane, inPlane), y.AsSpan(m * outPlane, outPlane), idx.AsSpan(m * outPlane, outPlane)));
     }
 
-    /// <summary>One (sample, channel) map: every output's window over its tap ranges along depth, rows and columns.</summary>
+    /// <summary>
+    /// One (sample, channel) map: every output's window over its tap ranges along depth, rows and columns. Along each
+    /// output row, the outputs whose columns are all inside the input go 16 at a time in Vector512 lanes when the column
+    /// stride is 1 or 2; the others one at a time.
+    /// </summary>
     private static void MaxMap(PoolGeometry g, TapRange d, TapRange h, TapRange w, ReadOnlySpan<float> inMap, Span<float> outMap, Span<int> indexMap)
     {
         int inRow = g.Input.W, inSlice = g.Input.H * g.Input.W;
         int dilationD = g.Dilation.D * inSlice, dilationH = g.Dilation.H * inRow, dilationW = g.Dilation.W;
+        bool lanes = Vector512.IsHardwareAccelerated && g.Stride.W is 1 or 2;
         int o = 0;
         for (int od = 0; od < d.Length; od++)
         for (int oh = 0; oh < h.Length; oh++)
         {
             int planeRow = d.Start[od] * inSlice + h.Start[oh] * inRow;
             int kd0 = d.First[od], kd1 = d.End[od], kh0 = h.First[oh], kh1 = h.End[oh];
-            for (int ow = 0; ow < w.Length; ow++, o++)
+            int ow = 0;
+            while (ow < w.Length)
             {
-                int origin = planeRow + w.Start[ow], kw0 = w.First[ow], kw1 = w.End[ow];
-                if (kd0 >= kd1 || kh0 >= kh1 || kw0 >= kw1)
+                if (lanes && ow + 16 <= w.Length && w.First[ow] == 0 && w.End[ow + 15] == g.Kernel.W && kd0 < kd1 && kh0 < kh1)
                 {
-                    // a window with no tap inside the input (dilation can make one): -inf at 0
-                    outMap[o] = float.NegativeInfinity;
-                    indexMap[o] = 0;
+                    MaxLanes(g, inMap, planeRow + w.Start[ow], kd0, kd1, kh0, kh1, dilationD, dilationH, dilationW, outMap.Slice(o, 16), indexMap.Slice(o, 16));
+                    ow += 16;
+                    o += 16;
                     continue;
                 }
-                // Branch-free: which tap wins depends on the data, so a branch would be mispredicted about every other tap.
-                // best starts at the first tap; a later tap replaces it only when strictly greater (the first maximum wins).
-                int bestIndex = origin + kd0 * dilationD + kh0 * dilationH + kw0 * dilationW;
-                var best = Vector128.CreateScalarUnsafe(inMap[bestIndex]);
-                bool nan = false;
-                for (int kd = kd0; kd < kd1; kd++)
-                for (int kh = kh0; kh < kh1; kh++)
-                {
-                    int row = origin + kd * dilationD + kh * dilationH;
-                    for (int kw = kw0; kw < kw1; kw++)
-                    {
-                        int at = row + kw * dilationW;
-                        var v = Vector128.CreateScalarUnsafe(inMap[at]);
-                        nan |= float.IsNaN(v.ToScalar());
-                        var greater = Vector128.GreaterThan(v, best);
-                        best = Vector128.ConditionalSelect(greater, v, best);
-                        int take = greater.AsInt32().ToScalar(); // all ones or zero
-                        bestIndex = (at & take) | (bestIndex & ~take);
-                    }
-                }
-                float value = best.ToScalar();
-                if (nan) (value, bestIndex) = FirstNaN(inMap, origin, kd0, kd1, kh0, kh1, kw0, kw1, dilationD, dilationH, dilationW);
-                outMap[o] = value;
-                indexMap[o] = bestIndex;
+                MaxOne(inMap, planeRow + w.Start[ow], kd0, kd1, kh0, kh1, w.First[ow], w.End[ow], dilationD, dilationH, dilationW, out outMap[o], out indexMap[o]);
+                ow++;
+                o++;
             }
         }
+    }
+
+    /// <summary>
+    /// 16 neighbouring windows of one output row, all of whose columns lie inside the input, whose first taps start at
+    /// origin + lane · stride: the same comparisons as <see cref="MaxOne"/> lane by lane. A tap replaces the best so far
+    /// when strictly greater, or when it is NaN and the best is not (so the first NaN wins and nothing replaces it).
+    /// </summary>
+    private static void MaxLanes(PoolGeometry g, ReadOnlySpan<float> inMap, int origin, int kd0, int kd1, int kh0, int kh1,
+        int dilationD, int dilationH, int dilationW, Span<float> outValues, Span<int> outIndices)
+    {
+        int stride = g.Stride.W;
+        var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * stride;
+        int first = origin + kd0 * dilationD + kh0 * dilationH;
+        var best = Load(inMap, first, stride);
+        var bestIndex = lane + Vector512.Create(first);
+        for (int kd = kd0; kd < kd1; kd++)
+        for (int kh = kh0; kh < kh1; kh++)
+        {
+            int row = origin + kd * dilationD + kh * dilationH;
+            for (int kw = 0; kw < g.Kernel.W; kw++)
+            {
+                int at = row + kw * dilationW;
+                if (at == first) continue;
+                var v = Load(inMap, at, stride);
+                var take = Vector512.GreaterThan(v, best) | Vector512.AndNot(Vector512.IsNaN(v), Vector512.IsNaN(best));
+                best = Vector512.ConditionalSelect(take, v, best);
+                bestIndex = Vector512.ConditionalSelect(take.AsInt32(), lane + Vector512.Create(at), bestIndex);
+            }
+        }
+        best.CopyTo(outValues);
+        bestIndex.CopyTo(outIndices);
+    }
+
+    /// <summary>inMap[at + lane · stride] for 16 lanes (stride 1 or 2), never reading past the last of them.</summary>
+    private static Vector512<float> Load(ReadOnlySpan<float> inMap, int at, int stride)
+    {
+        if (stride == 1) return Vector512.Create(inMap.Slice(at, 16));
+        // Even values of [at, at + 31): the upper load starts one early, so its odd lanes hold at + 16, at + 18, ...
+        var shifted = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27, 29, 31);
+        return Avx512F.PermuteVar16x32x2(Vector512.Create(inMap.Slice(at, 16)), shifted, Vector512.Create(inMap.Slice(at + 15, 16)));
+    }
+
+    /// <summary>One window over its tap ranges, branch-free (which tap wins depends on the data, so a branch would be mispredicted).</summary>
+    private static void MaxOne(ReadOnlySpan<float> inMap, int origin, int kd0, int kd1, int kh0, int kh1, int kw0, int kw1,
+        int dilationD, int dilationH, int dilationW, out float value, out int index)
+    {
+        if (kd0 >= kd1 || kh0 >= kh1 || kw0 >= kw1)
+        {
+            // a window with no tap inside the input (dilation can make one): -inf at 0
+            value = float.NegativeInfinity;
+            index = 0;
+            return;
+        }
+        // best starts at the first tap; a later tap replaces it only when strictly greater (the first maximum wins).
+        int bestIndex = origin + kd0 * dilationD + kh0 * dilationH + kw0 * dilationW;
+        var best = Vector128.CreateScalarUnsafe(inMap[bestIndex]);
+        bool nan = false;
+        for (int kd = kd0; kd < kd1; kd++)
+        for (int kh = kh0; kh < kh1; kh++)
+        {
+            int row = origin + kd * dilationD + kh * dilationH;
+            for (int kw = kw0; kw < kw1; kw++)
+            {
+                int at = row + kw * dilationW;
+                var v = Vector128.CreateScalarUnsafe(inMap[at]);
+                nan |= float.IsNaN(v.ToScalar());
+                var greater = Vector128.GreaterThan(v, best);
+                best = Vector128.ConditionalSelect(greater, v, best);
+                int take = greater.AsInt32().ToScalar(); // all ones or zero
+                bestIndex = (at & take) | (bestIndex & ~take);
+            }
+        }
+        value = best.ToScalar();
+        index = bestIndex;
+        if (nan) (value, index) = FirstNaN(inMap, origin, kd0, kd1, kh0, kh1, kw0, kw1, dilationD, dilationH, dilationW);
     }
 
     /// <summary>A window with NaN: the first NaN in tap order wins, as in the reference.</summary>
