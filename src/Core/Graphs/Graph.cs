@@ -26,6 +26,8 @@ public class Graph : ILayer
     private readonly Tensor?[] _accumulators;
     private IBackend? _backend;
     private bool _inputGradRequired = true;
+    private EvaluationFusion? _fusion;
+    private bool _fusionFound;
 
     public Graph(IEnumerable<GraphNode> nodes, IReadOnlyList<int> outputs, string? name = null)
     {
@@ -141,14 +143,28 @@ public class Graph : ILayer
     {
         if (_backend is null) throw new InvalidOperationException($"Graph '{Name}' is used before Build.");
         Tensor ValueOf(int i) => i == GraphInput ? input : _values[i]!;
+        var fusion = training || _backend.Convolution is not IFusedConvolutionKernels ? null : Fusion();
         for (int i = 0; i < _nodes.Length; i++)
         {
             var node = _nodes[i];
+            if (fusion is not null && fusion.Covers(i, out var chain))
+            {
+                // A node that a chain ending at a later node computes, or the chain's last node, which runs the whole chain.
+                _values[i] = chain?.Convolution.ForwardFused(ValueOf(chain.Input), chain.Epilogue);
+                continue;
+            }
             _values[i] = node.Layer is not null
                 ? node.Layer.Forward(ValueOf(node.Inputs[0]), training)
                 : node.Merge!.Forward(node.Inputs.Select(ValueOf).ToArray());
         }
         return _outputs.Select(o => _values[o]!).ToArray();
+    }
+
+    /// <summary>The graph's evaluation chains, found at the first evaluation (the graph's shape never changes).</summary>
+    private EvaluationFusion? Fusion()
+    {
+        if (!_fusionFound) (_fusion, _fusionFound) = (EvaluationFusion.Find(_nodes, _outputs), true);
+        return _fusion;
     }
 
     public Tensor? Backward(Tensor outputGrad) => BackwardAll([outputGrad]);

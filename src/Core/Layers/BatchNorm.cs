@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MlNetConv.Backends;
 using MlNetConv.Init;
 using MlNetConv.Tensors;
 
@@ -30,6 +31,9 @@ public abstract class BatchNorm : Layer
     public Parameter BiasParameter => _bias ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
     public Parameter RunningMean => _runningMean ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
     public Parameter RunningVar => _runningVar ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
+
+    /// <summary>What evaluation applies, for a convolution that runs this layer itself (the tensors, read at each call).</summary>
+    public BatchNormStatistics Statistics => new(Weight.Value, BiasParameter.Value, RunningMean.Value, RunningVar.Value, Epsilon);
 
     protected override Shape OnBuild(Shape input)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MlNetConv.Backends;
 using MlNetConv.Geometry;
 using MlNetConv.Init;
 using MlNetConv.Tensors;
@@ -82,6 +83,21 @@ public abstract class Convolution : Layer, IInitializedLayer
         CheckInput(input);
         var output = Reuse(ref _output, Geometry.OutputShape(input.Shape.N));
         Backend.Convolution.Forward(Geometry, input, Weight.Value, _bias?.Value, output);
+        _input = input;
+        return output;
+    }
+
+    /// <summary>
+    /// The evaluation forward with the layers a graph found right after this one (batch norm, ReLU) run on each output
+    /// while it is in cache: the values of running them one by one. For a backend whose kernels can fuse.
+    /// </summary>
+    internal Tensor ForwardFused(Tensor input, ConvolutionEpilogue epilogue)
+    {
+        if (Backend.Convolution is not IFusedConvolutionKernels fused)
+            throw new InvalidOperationException($"Layer '{Name}' ({TypeName}): the {Backend.Name} backend cannot fuse the layers after a convolution.");
+        CheckInput(input);
+        var output = Reuse(ref _output, Geometry.OutputShape(input.Shape.N));
+        fused.ForwardFused(Geometry, input, Weight.Value, _bias?.Value, epilogue, output);
         _input = input;
         return output;
     }

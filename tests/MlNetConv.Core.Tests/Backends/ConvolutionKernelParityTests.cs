@@ -62,49 +62,60 @@ public sealed class ConvolutionKernelParityTests
         AssertParity(Fast.Convolution, Named.Single(c => c.Name == name), new RandomStream(21, name));
 
     [Theory]
-    [InlineData("positions_as_rows_7x7_batch1")]
-    [InlineData("positions_as_rows_14x14_batch5")]
-    [InlineData("positions_as_rows_stride2_groups")]
-    [InlineData("positions_as_rows_pointwise_stride2")]
-    [InlineData("positions_as_rows_dilated_1d")]
-    public void SmallMaps_TakeThePositionsAsRowsLayout(string name) =>
-        Assert.Equal(CpuForwardLayout.PositionRows, CpuConvolutionPlan.For(Named.Single(c => c.Name == name).Geometry()).ForwardLayout(GemmBlocking.BestIsa));
+    [InlineData("positions_as_rows_7x7_batch1", "PositionRows")]
+    [InlineData("positions_as_rows_14x14_batch5", "PositionRows")]
+    [InlineData("positions_as_rows_stride2_groups", "PositionRows")]
+    [InlineData("positions_as_rows_pointwise_stride2", "PositionRows")]
+    [InlineData("positions_as_rows_dilated_1d", "PositionRows")]
+    [InlineData("3x3_wide_plane", "PaddedInput")]
+    [InlineData("3x3_deep_k_and_m", "PaddedInput")]
+    [InlineData("lenet5_c1", "PaddedInput")]
+    [InlineData("conv1d_long_k5", "PaddedInput")]
+    [InlineData("lenet5_c3_table", "ChannelRows")] // 10x10 outputs of a 14x14 plane: too many dropped columns
+    [InlineData("stem_7x7_stride2_wide_rows", "ChannelRows")]
+    [InlineData("same_4x4_stride2_odd", "ChannelRows")]
+    public void EachGeometry_TakesTheExpectedForwardLayout(string name, string layout)
+    {
+        var expected = Enum.Parse<CpuForwardLayout>(layout);
+        var plan = CpuConvolutionPlan.For(Named.Single(c => c.Name == name).Geometry());
+        if (GemmBlocking.BestIsa != GemmIsa.Vector512 && expected == CpuForwardLayout.PaddedInput) expected = CpuForwardLayout.ChannelRows;
+        Assert.Equal(expected, plan.ForwardLayout(GemmBlocking.BestIsa));
+    }
+
+    public static TheoryData<string, string> NamedCasesByLayout
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var c in Named)
+                foreach (var layout in Enum.GetNames<CpuForwardLayout>()) data.Add(c.Name, layout);
+            return data;
+        }
+    }
+
+    [Theory, MemberData(nameof(NamedCasesByLayout))]
+    public void NamedShape_EveryForwardLayout_MatchesReference(string name, string layout) =>
+        AssertParity(new CpuConvolutionKernels(GemmBlocking.BestIsa, Enum.Parse<CpuForwardLayout>(layout)), Named.Single(c => c.Name == name), new RandomStream(26, name));
 
     [Theory]
-    [InlineData("3x3_wide_plane")]
+    [InlineData("3x3_deep_k_and_m")]
+    [InlineData("positions_as_rows_14x14_batch5")]
+    [InlineData("conv1d_long_k5")]
     [InlineData("lenet5_c1")]
-    [InlineData("lenet5_c3_table")]
-    public void WideMapsAndFewChannels_KeepTheChannelsAsRowsLayout(string name) =>
-        Assert.Equal(CpuForwardLayout.ChannelRows, CpuConvolutionPlan.For(Named.Single(c => c.Name == name).Geometry()).ForwardLayout(GemmBlocking.BestIsa));
-
-    [Fact]
-    public void LayoutsGiveTheSameBits()
+    [InlineData("dilated_strided_3d")]
+    public void ForwardLayouts_GiveTheSameBits(string name)
     {
-        // Both layouts multiply the same products in the same order of k (and K is sliced alike): equal to the last bit.
-        var c = Named.Single(c => c.Name == "positions_as_rows_14x14_batch5");
+        // Every layout multiplies the same products in the same order of k, with K sliced alike: equal to the last bit.
+        var c = Named.Single(c => c.Name == name);
         var g = c.Geometry();
         var random = new RandomStream(24, c.Name);
-        using var x = Tensor(Fast, g.InputShape(5), random);
-        using var w = Tensor(Fast, g.WeightShape, random);
-        using var b = Tensor(Fast, new Shape(g.OutChannels), random);
-        using var y = Fast.Allocate(g.OutputShape(5));
-        Fast.Convolution.Forward(g, x, w, b, y);
-        var positionRows = y.ToArray();
-        var channelRows = new float[positionRows.Length];
-        // One output channel at a time takes the channel-rows layout: the same layer computed that way, channel by channel.
-        for (int o = 0; o < g.OutChannels; o++)
-        {
-            var one = ConvGeometry.Create(c.Input, 1, c.Kernel, c.Stride, c.Dilation, c.Padding, 1, null, "one channel");
-            Assert.Equal(CpuForwardLayout.ChannelRows, CpuConvolutionPlan.For(one).ForwardLayout(GemmBlocking.BestIsa));
-            using var wo = Tensor(Fast, one.WeightShape, w.ToArray().AsSpan(o * one.WeightShape.Size, one.WeightShape.Size).ToArray());
-            using var bo = Tensor(Fast, new Shape(1), [b.ToArray()[o]]);
-            using var yo = Fast.Allocate(one.OutputShape(5));
-            Fast.Convolution.Forward(one, x, wo, bo, yo);
-            var values = yo.ToArray();
-            for (int s = 0; s < 5; s++)
-                values.AsSpan(s * one.Output.Volume, one.Output.Volume).CopyTo(channelRows.AsSpan((s * g.OutChannels + o) * g.Output.Volume));
-        }
-        Assert.Equal(channelRows, positionRows);
+        int n = c.Input.N;
+        var x = KernelParity.Uniform(c.Input.Size, random);
+        var w = KernelParity.Uniform(g.WeightShape.Size, random);
+        var b = c.Bias ? KernelParity.Uniform(g.OutChannels, random) : null;
+        var channelRows = Forward(new CpuConvolutionKernels(GemmBlocking.BestIsa, CpuForwardLayout.ChannelRows), g, n, x, w, b);
+        foreach (var layout in new[] { CpuForwardLayout.PositionRows, CpuForwardLayout.PaddedInput })
+            Assert.Equal(channelRows, Forward(new CpuConvolutionKernels(GemmBlocking.BestIsa, layout), g, n, x, w, b));
     }
 
     [Fact]
@@ -141,12 +152,14 @@ public sealed class ConvolutionKernelParityTests
     [Theory, MemberData(nameof(Isas))]
     public void RandomShapes_MatchReference(string isa)
     {
-        var kernels = new CpuConvolutionKernels(Enum.Parse<GemmIsa>(isa));
+        var layouts = Enum.GetValues<CpuForwardLayout>();
         var random = new RandomStream(22, "random convolutions");
         for (int trial = 0; trial < 60; trial++)
         {
             var c = RandomCase(random, trial);
-            if (c is not null) AssertParity(kernels, c, random);
+            // The plan's choice, and each layout in turn.
+            var layout = trial % 2 == 0 ? (CpuForwardLayout?)null : layouts[trial / 2 % layouts.Length];
+            if (c is not null) AssertParity(new CpuConvolutionKernels(Enum.Parse<GemmIsa>(isa), layout), c, random);
         }
     }
 

@@ -62,6 +62,53 @@ internal static unsafe class GemmMicroKernels
         if (rows > 7) Update(c + 7 * ldc, c70, c71, va, vb, read);
     }
 
+    /// <summary>
+    /// The 8 x 32 tile of C = A · B + beta · C with B read in place: row p of the B micro-panel is the 32 floats at
+    /// b + offsets[p] (implicit GEMM, such as the taps of a convolution over a zero-padded input). The same arithmetic as
+    /// <see cref="Kernel8x32"/> with alpha = 1, so the same bits as packing those rows first.
+    /// </summary>
+    /// <param name="offsets">kc offsets from b, one per depth of the slice</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel8x32Offsets(int kc, float* a, float* b, int* offsets, float* c, nint ldc, float beta, int rows)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* row = b + offsets[p];
+            var b0 = Vector512.Load(row);
+            var b1 = Vector512.Load(row + 16);
+            var ai = Vector512.Create(a[0]);
+            c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
+            ai = Vector512.Create(a[1]);
+            c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
+            ai = Vector512.Create(a[2]);
+            c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
+            ai = Vector512.Create(a[3]);
+            c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
+            ai = Vector512.Create(a[4]);
+            c40 = Vector512.FusedMultiplyAdd(ai, b0, c40); c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
+            ai = Vector512.Create(a[5]);
+            c50 = Vector512.FusedMultiplyAdd(ai, b0, c50); c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
+            ai = Vector512.Create(a[6]);
+            c60 = Vector512.FusedMultiplyAdd(ai, b0, c60); c61 = Vector512.FusedMultiplyAdd(ai, b1, c61);
+            ai = Vector512.Create(a[7]);
+            c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
+            a += 8;
+        }
+        var va = Vector512.Create(1f);
+        var vb = Vector512.Create(beta);
+        bool read = beta != 0f;
+        Update(c, c00, c01, va, vb, read);
+        if (rows > 1) Update(c + ldc, c10, c11, va, vb, read);
+        if (rows > 2) Update(c + 2 * ldc, c20, c21, va, vb, read);
+        if (rows > 3) Update(c + 3 * ldc, c30, c31, va, vb, read);
+        if (rows > 4) Update(c + 4 * ldc, c40, c41, va, vb, read);
+        if (rows > 5) Update(c + 5 * ldc, c50, c51, va, vb, read);
+        if (rows > 6) Update(c + 6 * ldc, c60, c61, va, vb, read);
+        if (rows > 7) Update(c + 7 * ldc, c70, c71, va, vb, read);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Update(float* c, Vector512<float> acc0, Vector512<float> acc1, Vector512<float> alpha, Vector512<float> beta, bool read)
     {

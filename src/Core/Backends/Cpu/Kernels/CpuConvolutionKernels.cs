@@ -17,26 +17,59 @@ namespace MlNetConv.Backends.Cpu.Kernels;
 /// pairs. <see cref="CpuConvolutionPlan"/> picks the path and the cuts for each geometry.
 /// </summary>
 /// <param name="isa">the GEMM micro-kernel (the machine's best by default; tests run every one it has)</param>
-internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKernels
+/// <param name="forwardLayout">
+/// null: the plan's choice per geometry; else this forward layout wherever it can compute the geometry (tests compare the
+/// layouts, benchmarks time them)
+/// </param>
+internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout? forwardLayout = null) : IConvolutionKernels, IFusedConvolutionKernels
 {
     public CpuConvolutionKernels() : this(GemmBlocking.BestIsa) { }
 
-    public void Forward(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, Tensor output)
+    public void Forward(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, Tensor output) => Run(g, input, weight, bias, default, output);
+
+    public void ForwardFused(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, ConvolutionEpilogue epilogue, Tensor output)
+    {
+        if (epilogue.Norm is not { } norm)
+        {
+            Run(g, input, weight, bias, new CpuEpilogue(null, null, null, null, epilogue.Relu), output);
+            return;
+        }
+        int channels = g.OutChannels;
+        var invStd = CpuScratch.Rent(channels);
+        try
+        {
+            var variance = CpuData.Read(norm.RunningVar);
+            for (int c = 0; c < channels; c++) invStd.Pointer[c] = 1f / MathF.Sqrt(variance[c] + norm.Epsilon);
+            fixed (float* mean = CpuData.Read(norm.RunningMean).AsSpan(), gamma = CpuData.Read(norm.Gamma).AsSpan(), beta = CpuData.Read(norm.Beta).AsSpan())
+                Run(g, input, weight, bias, new CpuEpilogue(mean, invStd.Pointer, gamma, beta, epilogue.Relu), output);
+        }
+        finally
+        {
+            CpuScratch.Return(invStd);
+        }
+    }
+
+    private void Run(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, CpuEpilogue epilogue, Tensor output)
     {
         var plan = CpuConvolutionPlan.For(g);
-        var layout = plan.ForwardLayout(isa);
+        var layout = forwardLayout is { } chosen && plan.Supports(chosen, isa) ? chosen : plan.ForwardLayout(isa);
         int packedLength = CpuPackedWeights.GroupLength(isa, plan, layout);
         // Each group's weight matrix packed once for all samples and chunks, and kept while the weights do not change.
-        float* packed = CpuPackedWeights.For(isa, plan, layout, weight);
+        float* packed = CpuPackedWeights.ForConvolution(isa, plan, layout, weight);
         fixed (float* x = CpuData.Read(input).AsSpan(), b = bias is null ? default : CpuData.Read(bias).AsSpan(), y = CpuData.Span(output))
         {
-            if (layout == CpuForwardLayout.PositionRows) ForwardPositionRows(isa, plan, input.Shape.N, x, packed, packedLength, b, y);
-            else ForwardChannelRows(isa, plan, input.Shape.N, x, packed, packedLength, b, y);
+            switch (layout)
+            {
+                case CpuForwardLayout.PositionRows: ForwardPositionRows(isa, plan, input.Shape.N, x, packed, packedLength, b, epilogue, y); break;
+                case CpuForwardLayout.PaddedInput: ForwardPaddedInput(plan, input.Shape.N, x, packed, packedLength, b, epilogue, y); break;
+                default: ForwardChannelRows(isa, plan, input.Shape.N, x, packed, packedLength, b, epilogue, y); break;
+            }
         }
     }
 
     /// <summary>Work items of (sample, group, chunk of columns, block of output channels), each a single-threaded GEMM.</summary>
-    private static void ForwardChannelRows(GemmIsa isa, CpuConvolutionPlan plan, int batch, float* x, float* packed, int packedLength, float* b, float* y)
+    private static void ForwardChannelRows(GemmIsa isa, CpuConvolutionPlan plan, int batch, float* x, float* packed, int packedLength, float* b,
+        CpuEpilogue epilogue, float* y)
     {
         var g = plan.Geometry;
         int chunk = plan.ColumnChunk, chunks = (plan.OutPlane + chunk - 1) / chunk;
@@ -47,15 +80,15 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKe
             int channels = item % blocks, rest = item / blocks;
             int c = rest % chunks, group = rest / chunks % g.Groups, sample = rest / chunks / g.Groups;
             int o0 = channels * block, q0 = c * chunk;
-            ForwardItem(isa, plan, (float*)xp, (float*)pp + (nint)group * packedLength, (float*)bp, (float*)yp, sample, group, q0,
+            ForwardItem(isa, plan, (float*)xp, (float*)pp + (nint)group * packedLength, (float*)bp, epilogue, (float*)yp, sample, group, q0,
                 Math.Min(chunk, plan.OutPlane - q0), o0, Math.Min(block, plan.GroupOut - o0));
         });
     }
 
     /// <summary>Output positions [q0, q0 + n) of the group's output channels [o0, o0 + count) of one sample.</summary>
     /// <param name="packedWeight">the group's (GroupOut, Rows) weight matrix in A panels; o0 starts a panel</param>
-    private static void ForwardItem(GemmIsa isa, CpuConvolutionPlan plan, float* x, float* packedWeight, float* b, float* y, int sample, int group, int q0,
-        int n, int o0, int count)
+    private static void ForwardItem(GemmIsa isa, CpuConvolutionPlan plan, float* x, float* packedWeight, float* b, CpuEpilogue epilogue, float* y,
+        int sample, int group, int q0, int n, int o0, int count)
     {
         var g = plan.Geometry;
         float* xs = x + ((nint)sample * g.InChannels + group * plan.GroupIn) * plan.InPlane;
@@ -79,8 +112,91 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKe
                 CpuScratch.Return(col);
             }
         }
-        if (b is null) return;
-        for (int o = 0; o < count; o++) AddScalar(b[group * plan.GroupOut + o0 + o], ys + (nint)o * plan.OutPlane, n);
+        if (b is not null)
+            for (int o = 0; o < count; o++) AddScalar(b[group * plan.GroupOut + o0 + o], ys + (nint)o * plan.OutPlane, n);
+        if (!epilogue.IsEmpty)
+            for (int o = 0; o < count; o++) epilogue.Apply(ys + (nint)o * plan.OutPlane, n, group * plan.GroupOut + o0 + o);
+    }
+
+    /// <summary>Zero floats after each sample's padded planes: the last column tile reads up to 31 positions past the span.</summary>
+    private const int PaddedSlack = 48;
+
+    /// <summary>Output positions (in the padded plane) per work item of the padded-input layout: eight column tiles.</summary>
+    private const int PaddedChunk = 256;
+
+    /// <summary>
+    /// The <see cref="CpuForwardLayout.PaddedInput"/> layout: every input plane copied once into its zero-padded plane,
+    /// then work items of (sample, group, chunk of padded positions, block of output channels), each running the
+    /// micro-kernel over B rows read in place and moving its valid columns into the output with the bias. The same
+    /// products in the same order as im2col and GEMM, so the same bits.
+    /// </summary>
+    private static void ForwardPaddedInput(CpuConvolutionPlan plan, int batch, float* x, float* packed, int packedLength, float* b, CpuEpilogue epilogue,
+        float* y)
+    {
+        var g = plan.Geometry;
+        int sampleLength = checked(g.InChannels * plan.Padded.Volume + PaddedSlack);
+        var padded = CpuScratch.Rent(checked(batch * sampleLength));
+        try
+        {
+            nint xp = (nint)x, pp = (nint)padded.Pointer;
+            Parallel.For(0, batch * g.InChannels, plane =>
+            {
+                int sample = plane / g.InChannels, c = plane % g.InChannels;
+                float* target = (float*)pp + (nint)sample * sampleLength;
+                CpuIm2Col.PadPlane(plan, (float*)xp + (nint)plane * plan.InPlane, target + (nint)c * plan.Padded.Volume);
+                if (c == 0) new Span<float>(target + sampleLength - PaddedSlack, PaddedSlack).Clear();
+            });
+            int chunks = (plan.PaddedSpan + PaddedChunk - 1) / PaddedChunk;
+            int block = plan.ForwardChannelBlock(batch * g.Groups * chunks, 8), blocks = (plan.GroupOut + block - 1) / block;
+            nint bp = (nint)b, yp = (nint)y, wp = (nint)packed;
+            Parallel.For(0, batch * g.Groups * chunks * blocks, item =>
+            {
+                int channels = item % blocks, rest = item / blocks;
+                int chunk = rest % chunks, group = rest / chunks % g.Groups, sample = rest / chunks / g.Groups;
+                int o0 = channels * block, q0 = chunk * PaddedChunk;
+                float* input = (float*)pp + (nint)sample * sampleLength + (nint)group * plan.GroupIn * plan.Padded.Volume;
+                float* output = (float*)yp + ((nint)sample * g.OutChannels + group * plan.GroupOut + o0) * plan.OutPlane;
+                float* bias = (float*)bp is null ? null : (float*)bp + group * plan.GroupOut + o0;
+                PaddedItem(plan, input, (float*)wp + (nint)group * packedLength + (nint)o0 * plan.Rows, bias, epilogue, group * plan.GroupOut + o0, output,
+                    q0, Math.Min(PaddedChunk, plan.PaddedSpan - q0), Math.Min(block, plan.GroupOut - o0));
+            });
+        }
+        finally
+        {
+            CpuScratch.Return(padded);
+        }
+    }
+
+    /// <summary>Padded positions [q0, q0 + n) of output channels [0, count) from o0 on: a (count x n) tile of Y, then its valid columns.</summary>
+    /// <param name="input">the group's padded planes of the sample</param>
+    /// <param name="packedWeight">the A panels of the item's first output channel (full depth)</param>
+    /// <param name="channel">the item's first output channel, for the epilogue</param>
+    /// <param name="output">the item's first output plane</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PaddedItem(CpuConvolutionPlan plan, float* input, float* packedWeight, float* bias, CpuEpilogue epilogue, int channel, float* output,
+        int q0, int n, int count)
+    {
+        const int MR = 8, NR = 32;
+        int tiles = (n + NR - 1) / NR, ldc = tiles * NR, k = plan.Rows, kc = GemmBlocking.For(GemmIsa.Vector512).KC;
+        var tile = CpuScratch.Rent(count * ldc);
+        try
+        {
+            fixed (int* offsets = plan.PaddedOffsets)
+                for (int pc = 0; pc < k; pc += kc)
+                {
+                    int depth = Math.Min(kc, k - pc);
+                    float beta = pc == 0 ? 0f : 1f;
+                    for (int jp = 0; jp < tiles; jp++)
+                    for (int ip = 0; ip < count; ip += MR)
+                        GemmMicroKernels.Kernel8x32Offsets(depth, packedWeight + (nint)ip * k + (nint)pc * MR, input + q0 + jp * NR, offsets + pc,
+                            tile.Pointer + (nint)ip * ldc + jp * NR, ldc, beta, Math.Min(MR, count - ip));
+                }
+            CpuIm2Col.UnpadColumns(plan, tile.Pointer, ldc, count, q0, n, bias, epilogue, channel, output);
+        }
+        finally
+        {
+            CpuScratch.Return(tile);
+        }
     }
 
     /// <summary>
@@ -88,21 +204,23 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKe
     /// with colᵀ gathered straight into A panels of MR positions, then written transposed into the output planes with the
     /// bias. Enough samples take a core each; fewer (batch-1 inference) spread each sample's gather and GEMM over the cores.
     /// </summary>
-    private static void ForwardPositionRows(GemmIsa isa, CpuConvolutionPlan plan, int batch, float* x, float* packed, int packedLength, float* b, float* y)
+    private static void ForwardPositionRows(GemmIsa isa, CpuConvolutionPlan plan, int batch, float* x, float* packed, int packedLength, float* b,
+        CpuEpilogue epilogue, float* y)
     {
         int units = batch * plan.Geometry.Groups;
         if (units >= 2 * Environment.ProcessorCount)
         {
             nint xp = (nint)x, bp = (nint)b, yp = (nint)y, pp = (nint)packed;
-            Parallel.For(0, units, unit => PositionRowsUnit(isa, plan, (float*)xp, (float*)pp, packedLength, (float*)bp, (float*)yp, unit, parallel: false));
+            Parallel.For(0, units, unit =>
+                PositionRowsUnit(isa, plan, (float*)xp, (float*)pp, packedLength, (float*)bp, epilogue, (float*)yp, unit, parallel: false));
         }
         else
-            for (int unit = 0; unit < units; unit++) PositionRowsUnit(isa, plan, x, packed, packedLength, b, y, unit, parallel: true);
+            for (int unit = 0; unit < units; unit++) PositionRowsUnit(isa, plan, x, packed, packedLength, b, epilogue, y, unit, parallel: true);
     }
 
     /// <summary>All output positions and channels of one (sample, group): unit = sample · groups + group.</summary>
-    private static void PositionRowsUnit(GemmIsa isa, CpuConvolutionPlan plan, float* x, float* packed, int packedLength, float* b, float* y, int unit,
-        bool parallel)
+    private static void PositionRowsUnit(GemmIsa isa, CpuConvolutionPlan plan, float* x, float* packed, int packedLength, float* b, CpuEpilogue epilogue,
+        float* y, int unit, bool parallel)
     {
         var g = plan.Geometry;
         int sample = unit / g.Groups, group = unit % g.Groups, mr = Sgemm.PackedARowAlignment(isa), n = plan.OutPlane, panels = (n + mr - 1) / mr;
@@ -127,6 +245,8 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa) : IConvolutionKe
             Sgemm.Multiply(isa, false, false, n, plan.GroupOut, plan.Rows, 1f, null, plan.Rows, null, plan.GroupOut, 0f, yT.Pointer, plan.GroupOut, parallel,
                 colT.Pointer, packed + (nint)group * packedLength);
             TransposeInto(yT.Pointer, n, plan.GroupOut, b is null ? null : b + group * plan.GroupOut, ys, plan.OutPlane);
+            if (!epilogue.IsEmpty)
+                for (int o = 0; o < plan.GroupOut; o++) epilogue.Apply(ys + (nint)o * plan.OutPlane, n, group * plan.GroupOut + o);
         }
         finally
         {

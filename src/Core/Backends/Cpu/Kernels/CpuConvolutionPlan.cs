@@ -25,6 +25,14 @@ internal enum CpuForwardLayout
     /// leave much of the wide column tiles empty (ResNet's 7x7 and 14x14 maps: 49 positions fill 64 columns, 56 rows).
     /// </summary>
     PositionRows,
+
+    /// <summary>
+    /// Y = W · col with col never built (implicit GEMM): for a stride-1 kernel over a zero-padded copy of the input, row
+    /// (c, tap) of col at output position p is the padded input at p + offset(c, tap) when positions are counted in the
+    /// padded plane, so the micro-kernel reads its B rows in place. The padded plane's extra columns are computed and
+    /// dropped; chosen where they are few (ResNet's 56x56 and 28x28 maps: 2 of every 58 or 30).
+    /// </summary>
+    PaddedInput,
 }
 
 /// <summary>One kernel tap: its offsets and the output columns [ValidStart, ValidEnd) whose input column lies inside the row.</summary>
@@ -58,6 +66,15 @@ internal sealed class CpuConvolutionPlan
         bool pointwise = g.Kernel == Int3.One && g.Stride == Int3.One && g.PadBegin == default && g.PadEnd == default;
         Path = pointwise ? CpuConvolutionPath.Pointwise : CpuConvolutionPath.Im2Col;
         ColumnChunk = ColumnsFor(Rows);
+        Padded = new Int3(g.Input.D + g.PadBegin.D + g.PadEnd.D, g.Input.H + g.PadBegin.H + g.PadEnd.H, g.Input.W + g.PadBegin.W + g.PadEnd.W);
+        var o = g.Output;
+        PaddedSpan = ((o.D - 1) * Padded.H + o.H - 1) * Padded.W + o.W;
+        PaddedOffsets = new int[Rows];
+        for (int c = 0, r = 0; c < GroupIn; c++)
+        for (int kd = 0; kd < g.Kernel.D; kd++)
+        for (int kh = 0; kh < g.Kernel.H; kh++)
+        for (int kw = 0; kw < g.Kernel.W; kw++, r++)
+            PaddedOffsets[r] = c * Padded.Volume + (kd * g.Dilation.D * Padded.H + kh * g.Dilation.H) * Padded.W + kw * g.Dilation.W;
         Taps = new ConvTap[KernelVolume];
         for (int kd = 0, t = 0; kd < g.Kernel.D; kd++)
         for (int kh = 0; kh < g.Kernel.H; kh++)
@@ -93,6 +110,15 @@ internal sealed class CpuConvolutionPlan
     public int OutPlane { get; }
     public ConvTap[] Taps { get; }
 
+    /// <summary>Extents of the input with its padding, the plane of the <see cref="CpuForwardLayout.PaddedInput"/> layout.</summary>
+    public Int3 Padded { get; }
+
+    /// <summary>Positions, counted in the padded plane, from the first output to the last.</summary>
+    public int PaddedSpan { get; }
+
+    /// <summary>Per row (c, tap) of col: where it reads in the group's padded planes relative to the output position.</summary>
+    public int[] PaddedOffsets { get; }
+
     /// <summary>Output positions per chunk when all <see cref="Rows"/> rows of col are built.</summary>
     public int ColumnChunk { get; }
 
@@ -104,16 +130,30 @@ internal sealed class CpuConvolutionPlan
     }
 
     /// <summary>
-    /// The forward layout with the fewer padded multiply-adds for <paramref name="isa"/>'s micro-tile: positions as rows
-    /// only when that saves at least a sixteenth (the transposition into place costs a little).
+    /// The forward layout for <paramref name="isa"/>'s micro-tile: positions as rows when that saves at least a sixteenth
+    /// of the padded multiply-adds (the transposition into place costs a little); else col read in place when it can be;
+    /// else im2col.
     /// </summary>
     public CpuForwardLayout ForwardLayout(GemmIsa isa)
     {
         var blk = GemmBlocking.For(isa);
         long channelRows = (long)RoundUp(GroupOut, blk.MR) * RoundUp(OutPlane, blk.NR);
         long positionRows = (long)RoundUp(OutPlane, blk.MR) * RoundUp(GroupOut, blk.NR);
-        return positionRows * 16 <= channelRows * 15 ? CpuForwardLayout.PositionRows : CpuForwardLayout.ChannelRows;
+        if (positionRows * 16 <= channelRows * 15) return CpuForwardLayout.PositionRows;
+        // Reading col in place pays when at most a quarter of the positions computed are dropped.
+        bool padded = Supports(CpuForwardLayout.PaddedInput, isa) && (long)PaddedSpan * 4 <= (long)OutPlane * 5;
+        return padded ? CpuForwardLayout.PaddedInput : CpuForwardLayout.ChannelRows;
     }
+
+    /// <summary>
+    /// Whether <paramref name="layout"/> can compute this geometry: reading col in place needs stride 1, a kernel that
+    /// im2col would expand, and the Vector512 micro-kernel; the others take any geometry.
+    /// </summary>
+    public bool Supports(CpuForwardLayout layout, GemmIsa isa) => layout switch
+    {
+        CpuForwardLayout.PaddedInput => isa == GemmIsa.Vector512 && Path == CpuConvolutionPath.Im2Col && Geometry.Stride == Int3.One,
+        _ => true,
+    };
 
     /// <summary>
     /// Output channels per work item of the forward pass: all of a group's, unless samples x groups x column chunks

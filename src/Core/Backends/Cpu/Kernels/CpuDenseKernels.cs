@@ -12,18 +12,21 @@ internal sealed class CpuDenseKernels(GemmIsa isa) : IDenseKernels
 {
     public CpuDenseKernels() : this(GemmBlocking.BestIsa) { }
 
-    public void Forward(Tensor input, Tensor weight, Tensor? bias, Tensor output)
+    public unsafe void Forward(Tensor input, Tensor weight, Tensor? bias, Tensor output)
     {
         int n = input.Shape.N, inSize = weight.Shape[1], outSize = weight.Shape[0];
         var y = CpuData.Span(output);
         if (bias is not null)
         {
-            var b = CpuData.Span(bias);
+            var b = CpuData.Read(bias).AsSpan();
             for (int s = 0; s < n; s++) b.CopyTo(y.Slice(s * outSize, outSize));
         }
-        // y (n, out) = x (n, in) · Wᵀ, W stored (out, in); the bias already in y when there is one.
-        Sgemm.Multiply(false, true, n, outSize, inSize, 1f, CpuData.Span(input), inSize, CpuData.Span(weight), inSize,
-            bias is null ? 0f : 1f, y, outSize, isa, parallel: true);
+        // y (n, out) = x (n, in) · Wᵀ, W stored (out, in) and packed as Wᵀ once while it does not change (unless it is very
+        // large); the bias already in y when there is one.
+        float* packedWeightT = CpuPackedWeights.ForDense(isa, weight);
+        fixed (float* x = CpuData.Read(input).AsSpan(), w = CpuData.Read(weight).AsSpan(), py = y)
+            Sgemm.Multiply(isa, false, true, n, outSize, inSize, 1f, x, inSize, w, inSize, bias is null ? 0f : 1f, py, outSize, parallel: true,
+                packedB: packedWeightT);
     }
 
     public void BackwardData(Tensor outputGrad, Tensor weight, Tensor inputGrad)

@@ -74,6 +74,72 @@ internal static unsafe class CpuIm2Col
         }
     }
 
+    /// <summary>One input plane into its zero-padded plane (<see cref="CpuConvolutionPlan.Padded"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PadPlane(CpuConvolutionPlan plan, float* plane, float* padded)
+    {
+        var g = plan.Geometry;
+        var (inD, inH, inW) = g.Input;
+        var p = plan.Padded;
+        int left = g.PadBegin.W, right = p.W - left - inW;
+        for (int d = 0; d < p.D; d++)
+        for (int h = 0; h < p.H; h++, padded += p.W)
+        {
+            int id = d - g.PadBegin.D, ih = h - g.PadBegin.H;
+            if ((uint)id >= (uint)inD || (uint)ih >= (uint)inH)
+            {
+                new Span<float>(padded, p.W).Clear();
+                continue;
+            }
+            Zero(padded, left);
+            new ReadOnlySpan<float>(plane + ((nint)id * inH + ih) * inW, inW).CopyTo(new Span<float>(padded + left, inW));
+            Zero(padded + left + inW, right);
+        }
+    }
+
+    /// <summary>
+    /// y[o, position] = tile[o, p - q0] (+ bias[o]) for the padded positions p in [q0, q0 + n) that are outputs (the
+    /// padded plane's extra columns and rows are dropped).
+    /// </summary>
+    /// <param name="tile">(count, ldc)</param>
+    /// <param name="epilogue">applied to each run once it is in place; <paramref name="channel"/> is the first row's output channel</param>
+    /// <param name="y">(count, OutPlane): the first of the output planes</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void UnpadColumns(CpuConvolutionPlan plan, float* tile, int ldc, int count, int q0, int n, float* bias, CpuEpilogue epilogue, int channel,
+        float* y)
+    {
+        var o = plan.Geometry.Output;
+        var p = plan.Padded;
+        int rowStart = q0 / p.W * p.W;
+        for (int start = rowStart; start < q0 + n; start += p.W)
+        {
+            int row = start / p.W, od = row / p.H, oh = row - od * p.H;
+            int lo = Math.Max(start, q0), hi = Math.Min(Math.Min(start + o.W, q0 + n), start + p.W);
+            if (oh >= o.H || hi <= lo) continue;
+            nint at = ((nint)od * o.H + oh) * o.W + lo - start;
+            for (int c = 0; c < count; c++)
+            {
+                float* source = tile + (nint)c * ldc + lo - q0, target = y + (nint)c * plan.OutPlane + at;
+                if (bias is null) Copy(source, target, hi - lo);
+                else AddTo(source, bias[c], target, hi - lo);
+                if (!epilogue.IsEmpty) epilogue.Apply(target, hi - lo, channel + c);
+            }
+        }
+    }
+
+    /// <summary>dst[i] = src[i] + value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo(float* src, float value, float* dst, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var v = Vector512.Create(value);
+            for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(src + i) + v, dst + i);
+        }
+        for (; i < n; i++) dst[i] = src[i] + value;
+    }
+
     /// <summary>
     /// <see cref="GatherPanels"/> for panels eight positions wide (the A panels of the positions-as-rows forward): per panel
     /// and tap, the eight input offsets and which of them lie inside the input are found once, then each channel's eight

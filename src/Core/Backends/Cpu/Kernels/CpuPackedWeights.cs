@@ -1,16 +1,16 @@
 using System.Runtime.CompilerServices;
 using MlNetConv.Backends.Cpu.Gemm;
-using MlNetConv.Geometry;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Backends.Cpu.Kernels;
 
 /// <summary>
-/// A convolution's weights packed for the forward GEMM (each group's (GroupOut, Rows) matrix W in the micro-kernel's A
-/// panels, or Wᵀ in its B panels for the <see cref="CpuForwardLayout.PositionRows"/> layout; a connection table first
-/// spread to its dense matrix), kept with the weight tensor and packed again only when
-/// the tensor's buffer was written since (<see cref="TensorBuffer.Version"/>): inference packs each layer once, not on
-/// every call (ONNX Runtime's prepacking); training, whose optimizer writes the weights every step, packs as before.
+/// Layer weights packed for the forward GEMM, kept with the weight tensor and packed again only when the tensor's buffer
+/// was written since (<see cref="TensorBuffer.Version"/>): inference packs each layer once, not on every call (ONNX
+/// Runtime's prepacking); training, whose optimizer writes the weights every step, packs as before. Forms: a
+/// convolution's per-group (GroupOut, Rows) matrix W in the micro-kernel's A panels, or Wᵀ in its B panels for the
+/// <see cref="CpuForwardLayout.PositionRows"/> layout (a connection table first spread to its dense matrix); a dense
+/// layer's (out, in) W as the B panels of Wᵀ.
 /// </summary>
 internal sealed unsafe class CpuPackedWeights
 {
@@ -20,40 +20,77 @@ internal sealed unsafe class CpuPackedWeights
     private float* _pointer;
     private long _version = -1;
     private GemmIsa _isa;
-    private CpuForwardLayout _layout;
-    private ConvGeometry? _geometry;
+    private int _kind = -1;
+    private object? _geometry;
 
-    /// <summary>Floats of one group's packed matrix; group g starts at g times this.</summary>
-    public static int GroupLength(GemmIsa isa, CpuConvolutionPlan plan, CpuForwardLayout layout) => layout == CpuForwardLayout.ChannelRows
-        ? Sgemm.PackedALength(isa, plan.GroupOut, plan.Rows)
-        : Sgemm.PackedBLength(isa, plan.Rows, plan.GroupOut);
+    /// <summary>The <see cref="_kind"/> of a dense layer's packing; a convolution's is its <see cref="CpuForwardLayout"/>.</summary>
+    private const int DenseKind = 100;
 
-    /// <summary>The packed weights of <paramref name="weight"/>, valid until the tensor is next written or collected.</summary>
+    /// <summary>Floats of one group's packed convolution matrix; group g starts at g times this.</summary>
+    public static int GroupLength(GemmIsa isa, CpuConvolutionPlan plan, CpuForwardLayout layout) => layout == CpuForwardLayout.PositionRows
+        ? Sgemm.PackedBLength(isa, plan.Rows, plan.GroupOut)
+        : Sgemm.PackedALength(isa, plan.GroupOut, plan.Rows);
+
+    /// <summary>A convolution's packed weights, valid until the tensor is next written or collected.</summary>
     /// <param name="weight">(Cout, Cin/g, kernel...) or a connection table's (Connections, kernel...)</param>
-    public static float* For(GemmIsa isa, CpuConvolutionPlan plan, CpuForwardLayout layout, Tensor weight)
+    public static float* ForConvolution(GemmIsa isa, CpuConvolutionPlan plan, CpuForwardLayout layout, Tensor weight)
     {
-        var entry = Cache.GetValue(weight, _ => new CpuPackedWeights());
+        var entry = Cache.GetValue(weight, static _ => new CpuPackedWeights());
         lock (entry)
         {
-            long version = weight.Buffer.Version;
-            if (entry._version != version || entry._isa != isa || entry._layout != layout || !ReferenceEquals(entry._geometry, plan.Geometry))
+            if (entry.Claim(weight, isa, (int)layout, plan.Geometry)) entry.PackConvolution(isa, plan, layout, weight);
+            return entry._pointer;
+        }
+    }
+
+    /// <summary>Most floats of a dense layer's packed copy (16 MB): VGG's 100 M-weight layers are packed per call instead.</summary>
+    private const long DenseBudget = 4L << 20;
+
+    /// <summary>
+    /// A dense layer's Wᵀ in B panels (in x out), valid until the tensor is next written or collected; null for a layer
+    /// larger than <see cref="DenseBudget"/>, whose copy would double the model's memory.
+    /// </summary>
+    /// <param name="weight">(out, in)</param>
+    public static float* ForDense(GemmIsa isa, Tensor weight)
+    {
+        int outSize = weight.Shape[0], inSize = weight.Shape[1];
+        if ((long)outSize * inSize > DenseBudget) return null;
+        var entry = Cache.GetValue(weight, static _ => new CpuPackedWeights());
+        lock (entry)
+        {
+            if (entry.Claim(weight, isa, DenseKind, null))
             {
-                entry.Pack(isa, plan, layout, weight);
-                (entry._version, entry._isa, entry._layout, entry._geometry) = (version, isa, layout, plan.Geometry);
+                entry.Reserve(Sgemm.PackedBLength(isa, inSize, outSize));
+                fixed (float* w = CpuData.Read(weight).AsSpan()) Sgemm.PackB(isa, true, w, inSize, inSize, outSize, entry._pointer);
             }
             return entry._pointer;
         }
     }
 
-    private void Pack(GemmIsa isa, CpuConvolutionPlan plan, CpuForwardLayout layout, Tensor weight)
+    /// <summary>
+    /// Under the entry's lock: true when it holds another packing or older values, and then records this one, which the
+    /// caller writes before it releases the lock.
+    /// </summary>
+    private bool Claim(Tensor weight, GemmIsa isa, int kind, object? geometry)
+    {
+        long version = weight.Buffer.Version;
+        if (_version == version && _isa == isa && _kind == kind && ReferenceEquals(_geometry, geometry)) return false;
+        (_version, _isa, _kind, _geometry) = (version, isa, kind, geometry);
+        return true;
+    }
+
+    private void Reserve(int length)
+    {
+        if (_array.Length >= length) return;
+        _array = GC.AllocateUninitializedArray<float>(Math.Max(1, length), pinned: true);
+        _pointer = (float*)Unsafe.AsPointer(ref _array[0]);
+    }
+
+    private void PackConvolution(GemmIsa isa, CpuConvolutionPlan plan, CpuForwardLayout layout, Tensor weight)
     {
         var g = plan.Geometry;
-        int groupLength = GroupLength(isa, plan, layout), length = g.Groups * groupLength;
-        if (_array.Length < length)
-        {
-            _array = GC.AllocateUninitializedArray<float>(length, pinned: true);
-            _pointer = (float*)Unsafe.AsPointer(ref _array[0]);
-        }
+        int groupLength = GroupLength(isa, plan, layout);
+        Reserve(g.Groups * groupLength);
         var dense = plan.ExpandsTable ? CpuScratch.Rent(g.OutChannels * plan.Rows) : null;
         try
         {
@@ -63,8 +100,8 @@ internal sealed unsafe class CpuPackedWeights
                 for (int group = 0; group < g.Groups; group++)
                 {
                     float* source = w + (nint)group * plan.GroupOut * plan.Rows, target = _pointer + (nint)group * groupLength;
-                    if (layout == CpuForwardLayout.ChannelRows) Sgemm.PackA(isa, false, source, plan.Rows, plan.GroupOut, plan.Rows, target);
-                    else Sgemm.PackB(isa, true, source, plan.Rows, plan.Rows, plan.GroupOut, target);
+                    if (layout == CpuForwardLayout.PositionRows) Sgemm.PackB(isa, true, source, plan.Rows, plan.Rows, plan.GroupOut, target);
+                    else Sgemm.PackA(isa, false, source, plan.Rows, plan.GroupOut, plan.Rows, target);
                 }
             }
         }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using MlNetConv.Geometry;
@@ -31,33 +32,42 @@ internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
 
     /// <summary>
     /// One (sample, channel) map: every output's window over its tap ranges along depth, rows and columns. Along each
-    /// output row, the outputs whose columns are all inside the input go 16 at a time in Vector512 lanes when the column
-    /// stride is 1 or 2; the others one at a time.
+    /// output row, the outputs whose columns all lie inside the input go 16 at a time in Vector512 lanes when the column
+    /// stride is 1 or 2 (the last 16 overlapping the ones before when the run is not a multiple of 16); the others, at the
+    /// edges, one at a time.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxMap(PoolGeometry g, TapRange d, TapRange h, TapRange w, ReadOnlySpan<float> inMap, Span<float> outMap, Span<int> indexMap)
     {
         int inRow = g.Input.W, inSlice = g.Input.H * g.Input.W;
         int dilationD = g.Dilation.D * inSlice, dilationH = g.Dilation.H * inRow, dilationW = g.Dilation.W;
-        bool lanes = Vector512.IsHardwareAccelerated && g.Stride.W is 1 or 2;
+        // Outputs [inside, insideEnd) of a row have every column tap inside the input.
+        int inside = 0, insideEnd = w.Length;
+        while (inside < w.Length && w.First[inside] != 0) inside++;
+        while (insideEnd > inside && w.End[insideEnd - 1] != g.Kernel.W) insideEnd--;
+        if (!Vector512.IsHardwareAccelerated || g.Stride.W is not (1 or 2) || insideEnd - inside < 16) inside = insideEnd = 0;
         int o = 0;
         for (int od = 0; od < d.Length; od++)
-        for (int oh = 0; oh < h.Length; oh++)
+        for (int oh = 0; oh < h.Length; oh++, o += w.Length)
         {
             int planeRow = d.Start[od] * inSlice + h.Start[oh] * inRow;
             int kd0 = d.First[od], kd1 = d.End[od], kh0 = h.First[oh], kh1 = h.End[oh];
-            int ow = 0;
-            while (ow < w.Length)
+            bool lanes = insideEnd > inside && kd0 < kd1 && kh0 < kh1;
+            for (int ow = 0; ow < w.Length; ow++)
             {
-                if (lanes && ow + 16 <= w.Length && w.First[ow] == 0 && w.End[ow + 15] == g.Kernel.W && kd0 < kd1 && kh0 < kh1)
+                if (lanes && ow == inside)
                 {
-                    MaxLanes(g, inMap, planeRow + w.Start[ow], kd0, kd1, kh0, kh1, dilationD, dilationH, dilationW, outMap.Slice(o, 16), indexMap.Slice(o, 16));
-                    ow += 16;
-                    o += 16;
+                    for (; ow < insideEnd; ow += 16)
+                    {
+                        int at = Math.Min(ow, insideEnd - 16);
+                        MaxLanes(g, inMap, planeRow + w.Start[at], kd0, kd1, kh0, kh1, dilationD, dilationH, dilationW, outMap.Slice(o + at, 16),
+                            indexMap.Slice(o + at, 16));
+                    }
+                    ow = insideEnd - 1;
                     continue;
                 }
-                MaxOne(inMap, planeRow + w.Start[ow], kd0, kd1, kh0, kh1, w.First[ow], w.End[ow], dilationD, dilationH, dilationW, out outMap[o], out indexMap[o]);
-                ow++;
-                o++;
+                MaxOne(inMap, planeRow + w.Start[ow], kd0, kd1, kh0, kh1, w.First[ow], w.End[ow], dilationD, dilationH, dilationW, out outMap[o + ow],
+                    out indexMap[o + ow]);
             }
         }
     }
@@ -67,6 +77,7 @@ internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
     /// origin + lane · stride: the same comparisons as <see cref="MaxOne"/> lane by lane. A tap replaces the best so far
     /// when strictly greater, or when it is NaN and the best is not (so the first NaN wins and nothing replaces it).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxLanes(PoolGeometry g, ReadOnlySpan<float> inMap, int origin, int kd0, int kd1, int kh0, int kh1,
         int dilationD, int dilationH, int dilationW, Span<float> outValues, Span<int> outIndices)
     {
@@ -94,6 +105,7 @@ internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
     }
 
     /// <summary>inMap[at + lane · stride] for 16 lanes (stride 1 or 2), never reading past the last of them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Load(ReadOnlySpan<float> inMap, int at, int stride)
     {
         if (stride == 1) return Vector512.Create(inMap.Slice(at, 16));
@@ -103,6 +115,7 @@ internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
     }
 
     /// <summary>One window over its tap ranges, branch-free (which tap wins depends on the data, so a branch would be mispredicted).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxOne(ReadOnlySpan<float> inMap, int origin, int kd0, int kd1, int kh0, int kh1, int kw0, int kw1,
         int dilationD, int dilationH, int dilationW, out float value, out int index)
     {
