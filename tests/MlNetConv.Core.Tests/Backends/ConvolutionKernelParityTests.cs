@@ -68,12 +68,14 @@ public sealed class ConvolutionKernelParityTests
     [InlineData("positions_as_rows_pointwise_stride2", "PositionRows")]
     [InlineData("positions_as_rows_dilated_1d", "PositionRows")]
     [InlineData("3x3_wide_plane", "PaddedInput")]
-    [InlineData("3x3_deep_k_and_m", "PaddedInput")]
+    [InlineData("3x3_deep_k_and_m", "ChannelRows")] // 101 output channels: im2col is cheap per multiply-add
     [InlineData("lenet5_c1", "PaddedInput")]
     [InlineData("conv1d_long_k5", "PaddedInput")]
     [InlineData("lenet5_c3_table", "ChannelRows")] // 10x10 outputs of a 14x14 plane: too many dropped columns
-    [InlineData("stem_7x7_stride2_wide_rows", "ChannelRows")]
-    [InlineData("same_4x4_stride2_odd", "ChannelRows")]
+    [InlineData("depthwise", "ChannelRows")] // 6x6 outputs of an 8x8 padded plane
+    [InlineData("stem_7x7_stride2_wide_rows", "PaddedInput")] // strided: four phase planes
+    [InlineData("same_4x4_stride2_odd", "PaddedInput")]
+    [InlineData("pointwise_stride2", "PaddedInput")]
     public void EachGeometry_TakesTheExpectedForwardLayout(string name, string layout)
     {
         var expected = Enum.Parse<CpuForwardLayout>(layout);
@@ -103,6 +105,8 @@ public sealed class ConvolutionKernelParityTests
     [InlineData("conv1d_long_k5")]
     [InlineData("lenet5_c1")]
     [InlineData("dilated_strided_3d")]
+    [InlineData("stem_7x7_stride2_wide_rows")]
+    [InlineData("depthwise_multiplier_nobias")]
     public void ForwardLayouts_GiveTheSameBits(string name)
     {
         // Every layout multiplies the same products in the same order of k, with K sliced alike: equal to the last bit.

@@ -121,11 +121,11 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
     /// <summary>Zero floats after each sample's padded planes: the last column tile reads up to 31 positions past the span.</summary>
     private const int PaddedSlack = 48;
 
-    /// <summary>Output positions (in the padded plane) per work item of the padded-input layout: eight column tiles.</summary>
+    /// <summary>Output positions (in a phase plane) per work item of the padded-input layout: eight column tiles.</summary>
     private const int PaddedChunk = 256;
 
     /// <summary>
-    /// The <see cref="CpuForwardLayout.PaddedInput"/> layout: every input plane copied once into its zero-padded plane,
+    /// The <see cref="CpuForwardLayout.PaddedInput"/> layout: every input plane copied once into its zero-padded phase planes,
     /// then work items of (sample, group, chunk of padded positions, block of output channels), each running the
     /// micro-kernel over B rows read in place and moving its valid columns into the output with the bias. The same
     /// products in the same order as im2col and GEMM, so the same bits.
@@ -134,7 +134,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
         float* y)
     {
         var g = plan.Geometry;
-        int sampleLength = checked(g.InChannels * plan.Padded.Volume + PaddedSlack);
+        int sampleLength = checked(g.InChannels * plan.PaddedChannel + PaddedSlack);
         var padded = CpuScratch.Rent(checked(batch * sampleLength));
         try
         {
@@ -143,7 +143,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
             {
                 int sample = plane / g.InChannels, c = plane % g.InChannels;
                 float* target = (float*)pp + (nint)sample * sampleLength;
-                CpuIm2Col.PadPlane(plan, (float*)xp + (nint)plane * plan.InPlane, target + (nint)c * plan.Padded.Volume);
+                CpuIm2Col.SplitPhases(plan, (float*)xp + (nint)plane * plan.InPlane, target + (nint)c * plan.PaddedChannel);
                 if (c == 0) new Span<float>(target + sampleLength - PaddedSlack, PaddedSlack).Clear();
             });
             int chunks = (plan.PaddedSpan + PaddedChunk - 1) / PaddedChunk;
@@ -154,7 +154,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
                 int channels = item % blocks, rest = item / blocks;
                 int chunk = rest % chunks, group = rest / chunks % g.Groups, sample = rest / chunks / g.Groups;
                 int o0 = channels * block, q0 = chunk * PaddedChunk;
-                float* input = (float*)pp + (nint)sample * sampleLength + (nint)group * plan.GroupIn * plan.Padded.Volume;
+                float* input = (float*)pp + (nint)sample * sampleLength + (nint)group * plan.GroupIn * plan.PaddedChannel;
                 float* output = (float*)yp + ((nint)sample * g.OutChannels + group * plan.GroupOut + o0) * plan.OutPlane;
                 float* bias = (float*)bp is null ? null : (float*)bp + group * plan.GroupOut + o0;
                 PaddedItem(plan, input, (float*)wp + (nint)group * packedLength + (nint)o0 * plan.Rows, bias, epilogue, group * plan.GroupOut + o0, output,
@@ -167,8 +167,8 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
         }
     }
 
-    /// <summary>Padded positions [q0, q0 + n) of output channels [0, count) from o0 on: a (count x n) tile of Y, then its valid columns.</summary>
-    /// <param name="input">the group's padded planes of the sample</param>
+    /// <summary>Phase-plane positions [q0, q0 + n) of output channels [0, count) from o0 on: a (count x n) tile of Y, then its valid columns.</summary>
+    /// <param name="input">the group's phase planes of the sample</param>
     /// <param name="packedWeight">the A panels of the item's first output channel (full depth)</param>
     /// <param name="channel">the item's first output channel, for the epilogue</param>
     /// <param name="output">the item's first output plane</param>
@@ -191,7 +191,14 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
                         GemmMicroKernels.Kernel8x32Offsets(depth, packedWeight + (nint)ip * k + (nint)pc * MR, input + q0 + jp * NR, offsets + pc,
                             tile.Pointer + (nint)ip * ldc + jp * NR, ldc, beta, Math.Min(MR, count - ip));
                 }
-            CpuIm2Col.UnpadColumns(plan, tile.Pointer, ldc, count, q0, n, bias, epilogue, channel, output);
+            // Bias and epilogue over whole tile rows (the dropped columns too: full vectors), then the outputs into place.
+            for (int c = 0; c < count; c++)
+            {
+                float* row = tile.Pointer + (nint)c * ldc;
+                if (bias is not null) AddScalar(bias[c], row, ldc);
+                if (!epilogue.IsEmpty) epilogue.Apply(row, ldc, channel + c);
+            }
+            CpuIm2Col.UnpadColumns(plan, tile.Pointer, ldc, count, q0, n, output);
         }
         finally
         {

@@ -27,10 +27,11 @@ internal enum CpuForwardLayout
     PositionRows,
 
     /// <summary>
-    /// Y = W · col with col never built (implicit GEMM): for a stride-1 kernel over a zero-padded copy of the input, row
-    /// (c, tap) of col at output position p is the padded input at p + offset(c, tap) when positions are counted in the
-    /// padded plane, so the micro-kernel reads its B rows in place. The padded plane's extra columns are computed and
-    /// dropped; chosen where they are few (ResNet's 56x56 and 28x28 maps: 2 of every 58 or 30).
+    /// Y = W · col with col never built (implicit GEMM): over a zero-padded copy of the input split by the stride into
+    /// phase planes (<see cref="CpuConvolutionPlan.PhasePlane"/>), row (c, tap) of col at output position p is the value
+    /// at p + offset(c, tap) when positions are counted in a phase plane, so the micro-kernel reads its B rows in place.
+    /// A phase plane's extra columns are computed and dropped; chosen where they are few (ResNet's 56x56 and 28x28 maps:
+    /// 2 of every 58 or 30 at stride 1, 1 of every 29 after a stride-2 layer's split, 3 of every 115 for the stem).
     /// </summary>
     PaddedInput,
 }
@@ -49,6 +50,9 @@ internal sealed class CpuConvolutionPlan
     /// <summary>Floats of im2col columns per chunk (256 KB): a chunk stays in a 1 MB L2 next to the GEMM's other operands.</summary>
     private const int ColumnBudget = 64 * 1024;
 
+    /// <summary>Most output channels per group for which <see cref="CpuForwardLayout.PaddedInput"/> is chosen.</summary>
+    private const int PaddedMaxChannels = 64;
+
     /// <summary>Column chunks are multiples of this (the widest GEMM micro-tile), unless the output is smaller.</summary>
     private const int ColumnAlign = 32;
 
@@ -66,15 +70,25 @@ internal sealed class CpuConvolutionPlan
         bool pointwise = g.Kernel == Int3.One && g.Stride == Int3.One && g.PadBegin == default && g.PadEnd == default;
         Path = pointwise ? CpuConvolutionPath.Pointwise : CpuConvolutionPath.Im2Col;
         ColumnChunk = ColumnsFor(Rows);
-        Padded = new Int3(g.Input.D + g.PadBegin.D + g.PadEnd.D, g.Input.H + g.PadBegin.H + g.PadEnd.H, g.Input.W + g.PadBegin.W + g.PadEnd.W);
+        // The padded input split by the stride into interleaved phase planes: padded (d, h, w) lies in phase
+        // (d % sD, h % sH, w % sW) at (d / sD, h / sH, w / sW), so each tap reads one phase plane at unit stride.
+        var (sd, sh, sw) = g.Stride;
+        var padded = new Int3(g.Input.D + g.PadBegin.D + g.PadEnd.D, g.Input.H + g.PadBegin.H + g.PadEnd.H, g.Input.W + g.PadBegin.W + g.PadEnd.W);
+        PhasePlane = new Int3(CeilDiv(padded.D, sd), CeilDiv(padded.H, sh), CeilDiv(padded.W, sw));
+        Phases = sd * sh * sw;
+        PaddedChannel = checked(Phases * PhasePlane.Volume);
         var o = g.Output;
-        PaddedSpan = ((o.D - 1) * Padded.H + o.H - 1) * Padded.W + o.W;
+        PaddedSpan = ((o.D - 1) * PhasePlane.H + o.H - 1) * PhasePlane.W + o.W;
         PaddedOffsets = new int[Rows];
         for (int c = 0, r = 0; c < GroupIn; c++)
         for (int kd = 0; kd < g.Kernel.D; kd++)
         for (int kh = 0; kh < g.Kernel.H; kh++)
         for (int kw = 0; kw < g.Kernel.W; kw++, r++)
-            PaddedOffsets[r] = c * Padded.Volume + (kd * g.Dilation.D * Padded.H + kh * g.Dilation.H) * Padded.W + kw * g.Dilation.W;
+        {
+            int td = kd * g.Dilation.D, th = kh * g.Dilation.H, tw = kw * g.Dilation.W;
+            int phase = ((td % sd) * sh + th % sh) * sw + tw % sw;
+            PaddedOffsets[r] = c * PaddedChannel + phase * PhasePlane.Volume + ((td / sd) * PhasePlane.H + th / sh) * PhasePlane.W + tw / sw;
+        }
         Taps = new ConvTap[KernelVolume];
         for (int kd = 0, t = 0; kd < g.Kernel.D; kd++)
         for (int kh = 0; kh < g.Kernel.H; kh++)
@@ -110,13 +124,23 @@ internal sealed class CpuConvolutionPlan
     public int OutPlane { get; }
     public ConvTap[] Taps { get; }
 
-    /// <summary>Extents of the input with its padding, the plane of the <see cref="CpuForwardLayout.PaddedInput"/> layout.</summary>
-    public Int3 Padded { get; }
+    /// <summary>
+    /// Extents of one phase plane of the <see cref="CpuForwardLayout.PaddedInput"/> layout: the input with its padding,
+    /// split by the stride into <see cref="Phases"/> interleaved planes (one, the padded input itself, at stride 1).
+    /// Output positions are counted in these planes.
+    /// </summary>
+    public Int3 PhasePlane { get; }
 
-    /// <summary>Positions, counted in the padded plane, from the first output to the last.</summary>
+    /// <summary>Phase planes per channel: the product of the strides.</summary>
+    public int Phases { get; }
+
+    /// <summary>Floats of one channel's phase planes.</summary>
+    public int PaddedChannel { get; }
+
+    /// <summary>Positions, counted in a phase plane, from the first output to the last.</summary>
     public int PaddedSpan { get; }
 
-    /// <summary>Per row (c, tap) of col: where it reads in the group's padded planes relative to the output position.</summary>
+    /// <summary>Per row (c, tap) of col: where it reads in the group's phase planes relative to the output position.</summary>
     public int[] PaddedOffsets { get; }
 
     /// <summary>Output positions per chunk when all <see cref="Rows"/> rows of col are built.</summary>
@@ -131,7 +155,7 @@ internal sealed class CpuConvolutionPlan
 
     /// <summary>
     /// The forward layout for <paramref name="isa"/>'s micro-tile: positions as rows when that saves at least a sixteenth
-    /// of the padded multiply-adds (the transposition into place costs a little); else col read in place when it can be;
+    /// of the padded multiply-adds (the transposition into place costs a little); else col read in place where that pays;
     /// else im2col.
     /// </summary>
     public CpuForwardLayout ForwardLayout(GemmIsa isa)
@@ -140,18 +164,20 @@ internal sealed class CpuConvolutionPlan
         long channelRows = (long)RoundUp(GroupOut, blk.MR) * RoundUp(OutPlane, blk.NR);
         long positionRows = (long)RoundUp(OutPlane, blk.MR) * RoundUp(GroupOut, blk.NR);
         if (positionRows * 16 <= channelRows * 15) return CpuForwardLayout.PositionRows;
-        // Reading col in place pays when at most a quarter of the positions computed are dropped.
-        bool padded = Supports(CpuForwardLayout.PaddedInput, isa) && (long)PaddedSpan * 4 <= (long)OutPlane * 5;
+        // Reading col in place pays where im2col is dear, each value of col serving at most 64 multiply-adds (measured:
+        // ahead on ResNet's stem and 64-channel layers, behind from 128 channels on, where the in-place rows' unaligned
+        // loads cost more than building col), and when at most a quarter of the positions computed are dropped.
+        bool padded = Supports(CpuForwardLayout.PaddedInput, isa) && GroupOut <= PaddedMaxChannels && (long)PaddedSpan * 4 <= (long)OutPlane * 5;
         return padded ? CpuForwardLayout.PaddedInput : CpuForwardLayout.ChannelRows;
     }
 
     /// <summary>
-    /// Whether <paramref name="layout"/> can compute this geometry: reading col in place needs stride 1, a kernel that
-    /// im2col would expand, and the Vector512 micro-kernel; the others take any geometry.
+    /// Whether <paramref name="layout"/> can compute this geometry: reading col in place needs a geometry that im2col
+    /// would expand (not a plain 1x1) and the Vector512 micro-kernel; the others take any geometry.
     /// </summary>
     public bool Supports(CpuForwardLayout layout, GemmIsa isa) => layout switch
     {
-        CpuForwardLayout.PaddedInput => isa == GemmIsa.Vector512 && Path == CpuConvolutionPath.Im2Col && Geometry.Stride == Int3.One,
+        CpuForwardLayout.PaddedInput => isa == GemmIsa.Vector512 && Path == CpuConvolutionPath.Im2Col,
         _ => true,
     };
 

@@ -33,6 +33,17 @@ internal readonly unsafe struct CpuEpilogue(float* mean, float* invStd, float* g
                 v.Store(y + i);
             }
         }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> m = Vector256.Create(mean), s = Vector256.Create(inv), g = Vector256.Create(gamma), b = Vector256.Create(beta);
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.Load(y + i);
+                if (norm) v = (v - m) * s * g + b;
+                if (relu) v = Vector256.AndNot(v, Vector256.LessThan(v, Vector256<float>.Zero));
+                v.Store(y + i);
+            }
+        }
         for (; i < n; i++)
         {
             float v = y[i];

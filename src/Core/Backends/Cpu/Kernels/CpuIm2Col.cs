@@ -74,42 +74,56 @@ internal static unsafe class CpuIm2Col
         }
     }
 
-    /// <summary>One input plane into its zero-padded plane (<see cref="CpuConvolutionPlan.Padded"/>).</summary>
+    /// <summary>
+    /// One input plane into the phase planes of its zero-padded copy (<see cref="CpuConvolutionPlan.PhasePlane"/>):
+    /// phase (rd, rh, rw) holds padded (qd · sD + rd, qh · sH + rh, qw · sW + rw) at (qd, qh, qw), zero past the input.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PadPlane(CpuConvolutionPlan plan, float* plane, float* padded)
+    public static void SplitPhases(CpuConvolutionPlan plan, float* plane, float* phases)
     {
         var g = plan.Geometry;
         var (inD, inH, inW) = g.Input;
-        var p = plan.Padded;
-        int left = g.PadBegin.W, right = p.W - left - inW;
-        for (int d = 0; d < p.D; d++)
-        for (int h = 0; h < p.H; h++, padded += p.W)
+        var (sd, sh, sw) = g.Stride;
+        var q = plan.PhasePlane;
+        for (int rd = 0; rd < sd; rd++)
+        for (int rh = 0; rh < sh; rh++)
+        for (int rw = 0; rw < sw; rw++)
         {
-            int id = d - g.PadBegin.D, ih = h - g.PadBegin.H;
-            if ((uint)id >= (uint)inD || (uint)ih >= (uint)inH)
+            // Phase columns qw read input column qw · sW + rw - padW: those inside the input form the run [lo, hi).
+            int offset = rw - g.PadBegin.W, lo = Math.Clamp(CeilDiv(-offset, sw), 0, q.W), hi = Math.Clamp(CeilDiv(inW - offset, sw), lo, q.W);
+            for (int qd = 0; qd < q.D; qd++)
+            for (int qh = 0; qh < q.H; qh++, phases += q.W)
             {
-                new Span<float>(padded, p.W).Clear();
-                continue;
+                int id = qd * sd + rd - g.PadBegin.D, ih = qh * sh + rh - g.PadBegin.H;
+                if ((uint)id >= (uint)inD || (uint)ih >= (uint)inH || hi == lo)
+                {
+                    Zero(phases, q.W);
+                    continue;
+                }
+                float* row = plane + ((nint)id * inH + ih) * inW + offset;
+                Zero(phases, lo);
+                if (sw == 1) Copy(row + lo, phases + lo, hi - lo);
+                else if (sw == 2) CopyEven(row + 2 * lo, phases + lo, hi - lo);
+                else
+                    for (int w = lo; w < hi; w++) phases[w] = row[w * sw];
+                Zero(phases + hi, q.W - hi);
             }
-            Zero(padded, left);
-            new ReadOnlySpan<float>(plane + ((nint)id * inH + ih) * inW, inW).CopyTo(new Span<float>(padded + left, inW));
-            Zero(padded + left + inW, right);
         }
     }
 
+    private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
+
     /// <summary>
-    /// y[o, position] = tile[o, p - q0] (+ bias[o]) for the padded positions p in [q0, q0 + n) that are outputs (the
-    /// padded plane's extra columns and rows are dropped).
+    /// y[o, position] = tile[o, p - q0] for the phase-plane positions p in [q0, q0 + n) that are outputs (the plane's
+    /// extra columns and rows are dropped).
     /// </summary>
     /// <param name="tile">(count, ldc)</param>
-    /// <param name="epilogue">applied to each run once it is in place; <paramref name="channel"/> is the first row's output channel</param>
     /// <param name="y">(count, OutPlane): the first of the output planes</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void UnpadColumns(CpuConvolutionPlan plan, float* tile, int ldc, int count, int q0, int n, float* bias, CpuEpilogue epilogue, int channel,
-        float* y)
+    public static void UnpadColumns(CpuConvolutionPlan plan, float* tile, int ldc, int count, int q0, int n, float* y)
     {
         var o = plan.Geometry.Output;
-        var p = plan.Padded;
+        var p = plan.PhasePlane;
         int rowStart = q0 / p.W * p.W;
         for (int start = rowStart; start < q0 + n; start += p.W)
         {
@@ -117,27 +131,8 @@ internal static unsafe class CpuIm2Col
             int lo = Math.Max(start, q0), hi = Math.Min(Math.Min(start + o.W, q0 + n), start + p.W);
             if (oh >= o.H || hi <= lo) continue;
             nint at = ((nint)od * o.H + oh) * o.W + lo - start;
-            for (int c = 0; c < count; c++)
-            {
-                float* source = tile + (nint)c * ldc + lo - q0, target = y + (nint)c * plan.OutPlane + at;
-                if (bias is null) Copy(source, target, hi - lo);
-                else AddTo(source, bias[c], target, hi - lo);
-                if (!epilogue.IsEmpty) epilogue.Apply(target, hi - lo, channel + c);
-            }
+            for (int c = 0; c < count; c++) Copy(tile + (nint)c * ldc + lo - q0, y + (nint)c * plan.OutPlane + at, hi - lo);
         }
-    }
-
-    /// <summary>dst[i] = src[i] + value.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddTo(float* src, float value, float* dst, int n)
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var v = Vector512.Create(value);
-            for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(src + i) + v, dst + i);
-        }
-        for (; i < n; i++) dst[i] = src[i] + value;
     }
 
     /// <summary>
