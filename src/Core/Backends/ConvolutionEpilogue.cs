@@ -14,10 +14,11 @@ public sealed record BatchNormStatistics(Tensor Gamma, Tensor Beta, Tensor Runni
 
 /// <summary>
 /// The layers evaluation runs right after a convolution, done on each output while it is still in cache: first
-/// <see cref="Norm"/> when set, then ReLU when <see cref="Relu"/>. Each is the very arithmetic of its own kernel, so a
-/// fused call gives the bits of the separate ones.
+/// <see cref="Norm"/> when set, then the addition of a residual when <see cref="AddsResidual"/> (the tensor comes with
+/// each call), then ReLU when <see cref="Relu"/>. Each is the very arithmetic of its own kernel, so a fused call gives
+/// the bits of the separate ones.
 /// </summary>
-public sealed record ConvolutionEpilogue(BatchNormStatistics? Norm, bool Relu);
+public sealed record ConvolutionEpilogue(BatchNormStatistics? Norm, bool AddsResidual, bool Relu);
 
 /// <summary>
 /// Convolution kernels that also run a <see cref="ConvolutionEpilogue"/> (optional: a backend without it runs the layers
@@ -26,5 +27,7 @@ public sealed record ConvolutionEpilogue(BatchNormStatistics? Norm, bool Relu);
 public interface IFusedConvolutionKernels
 {
     /// <summary>output = epilogue(conv(input, weight) + bias), shapes as in <see cref="IConvolutionKernels.Forward"/>.</summary>
-    void ForwardFused(Geometry.ConvGeometry geometry, Tensor input, Tensor weight, Tensor? bias, ConvolutionEpilogue epilogue, Tensor output);
+    /// <param name="residual">the output's shape, when the epilogue adds a residual; else null</param>
+    void ForwardFused(Geometry.ConvGeometry geometry, Tensor input, Tensor weight, Tensor? bias, ConvolutionEpilogue epilogue, Tensor? residual,
+        Tensor output);
 }

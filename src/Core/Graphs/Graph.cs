@@ -150,7 +150,8 @@ public class Graph : ILayer
             if (fusion is not null && fusion.Covers(i, out var chain))
             {
                 // A node that a chain ending at a later node computes, or the chain's last node, which runs the whole chain.
-                _values[i] = chain?.Convolution.ForwardFused(ValueOf(chain.Input), chain.Epilogue);
+                _values[i] = chain?.Convolution.ForwardFused(ValueOf(chain.Input), chain.Epilogue,
+                    chain.Epilogue.AddsResidual ? ValueOf(chain.Residual) : null);
                 continue;
             }
             _values[i] = node.Layer is not null

@@ -88,16 +88,17 @@ public abstract class Convolution : Layer, IInitializedLayer
     }
 
     /// <summary>
-    /// The evaluation forward with the layers a graph found right after this one (batch norm, ReLU) run on each output
+    /// The evaluation forward with the layers a graph found right after this one (batch norm, residual addition, ReLU) run on each output
     /// while it is in cache: the values of running them one by one. For a backend whose kernels can fuse.
     /// </summary>
-    internal Tensor ForwardFused(Tensor input, ConvolutionEpilogue epilogue)
+    /// <param name="residual">the tensor the epilogue adds, when it adds one</param>
+    internal Tensor ForwardFused(Tensor input, ConvolutionEpilogue epilogue, Tensor? residual)
     {
         if (Backend.Convolution is not IFusedConvolutionKernels fused)
             throw new InvalidOperationException($"Layer '{Name}' ({TypeName}): the {Backend.Name} backend cannot fuse the layers after a convolution.");
         CheckInput(input);
         var output = Reuse(ref _output, Geometry.OutputShape(input.Shape.N));
-        fused.ForwardFused(Geometry, input, Weight.Value, _bias?.Value, epilogue, output);
+        fused.ForwardFused(Geometry, input, Weight.Value, _bias?.Value, epilogue, residual, output);
         _input = input;
         return output;
     }

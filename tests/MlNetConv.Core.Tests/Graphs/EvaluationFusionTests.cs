@@ -16,7 +16,7 @@ public sealed class EvaluationFusionTests
     {
         using var network = new Network(Architectures.ResNet18(classes: 10), new Shape(3, 32, 32), seed: 1);
         var graphs = Network.Flatten(network.Root).OfType<Graph>().ToArray();
-        int chains = 0, withNorm = 0, withRelu = 0;
+        int chains = 0, withNorm = 0, withRelu = 0, withResidual = 0;
         foreach (var graph in graphs)
         {
             var fusion = EvaluationFusion.Find(graph.Nodes, graph.OutputNodes);
@@ -26,13 +26,16 @@ public sealed class EvaluationFusionTests
                     chains++;
                     if (chain.Epilogue.Norm is not null) withNorm++;
                     if (chain.Epilogue.Relu) withRelu++;
+                    if (chain.Epilogue.AddsResidual) withResidual++;
                 }
         }
-        // The stem, two per basic block (conv1-bn1-relu, conv2-bn2 before the addition) and three downsampling conv-bn.
+        // The stem, two per basic block (conv1-bn1-relu and conv2-bn2-add-relu, or in the three downsampling blocks either
+        // that or the shortcut's conv-bn-add-relu, whichever comes first) and the three shortcuts' conv-bn.
         Assert.Equal(20, Network.Flatten(network.Root).OfType<Convolution>().Count());
         Assert.Equal(20, chains);
         Assert.Equal(20, withNorm);
-        Assert.Equal(9, withRelu);
+        Assert.Equal(17, withRelu);
+        Assert.Equal(8, withResidual);
     }
 
     [Fact]

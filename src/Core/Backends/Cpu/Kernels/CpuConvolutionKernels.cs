@@ -27,25 +27,30 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
 
     public void Forward(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, Tensor output) => Run(g, input, weight, bias, default, output);
 
-    public void ForwardFused(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, ConvolutionEpilogue epilogue, Tensor output)
+    public void ForwardFused(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, ConvolutionEpilogue epilogue, Tensor? residual, Tensor output)
     {
-        if (epilogue.Norm is not { } norm)
-        {
-            Run(g, input, weight, bias, new CpuEpilogue(null, null, null, null, epilogue.Relu), output);
-            return;
-        }
+        if (epilogue.AddsResidual != residual is not null)
+            throw new ArgumentException($"Convolution: the epilogue {(epilogue.AddsResidual ? "adds a residual but none was given" : "adds no residual but one was given")}.");
+        if (residual is not null && residual.Shape != output.Shape)
+            throw new ArgumentException($"Convolution: the residual is {residual.Shape}, the output {output.Shape}.");
         int channels = g.OutChannels;
-        var invStd = CpuScratch.Rent(channels);
+        var invStd = epilogue.Norm is null ? null : CpuScratch.Rent(channels);
         try
         {
-            var variance = CpuData.Read(norm.RunningVar);
-            for (int c = 0; c < channels; c++) invStd.Pointer[c] = 1f / MathF.Sqrt(variance[c] + norm.Epsilon);
-            fixed (float* mean = CpuData.Read(norm.RunningMean).AsSpan(), gamma = CpuData.Read(norm.Gamma).AsSpan(), beta = CpuData.Read(norm.Beta).AsSpan())
-                Run(g, input, weight, bias, new CpuEpilogue(mean, invStd.Pointer, gamma, beta, epilogue.Relu), output);
+            if (epilogue.Norm is { } norm)
+            {
+                var variance = CpuData.Read(norm.RunningVar);
+                for (int c = 0; c < channels; c++) invStd!.Pointer[c] = 1f / MathF.Sqrt(variance[c] + norm.Epsilon);
+            }
+            fixed (float* mean = epilogue.Norm is null ? default : CpuData.Read(epilogue.Norm.RunningMean).AsSpan(),
+                gamma = epilogue.Norm is null ? default : CpuData.Read(epilogue.Norm.Gamma).AsSpan(),
+                beta = epilogue.Norm is null ? default : CpuData.Read(epilogue.Norm.Beta).AsSpan(),
+                r = residual is null ? default : CpuData.Read(residual).AsSpan(), y = CpuData.Read(output).AsSpan())
+                Run(g, input, weight, bias, new CpuEpilogue(mean, invStd is null ? null : invStd.Pointer, gamma, beta, r, y, epilogue.Relu), output);
         }
         finally
         {
-            CpuScratch.Return(invStd);
+            if (invStd is not null) CpuScratch.Return(invStd);
         }
     }
 
@@ -191,14 +196,15 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
                         GemmMicroKernels.Kernel8x32Offsets(depth, packedWeight + (nint)ip * k + (nint)pc * MR, input + q0 + jp * NR, offsets + pc,
                             tile.Pointer + (nint)ip * ldc + jp * NR, ldc, beta, Math.Min(MR, count - ip));
                 }
-            // Bias and epilogue over whole tile rows (the dropped columns too: full vectors), then the outputs into place.
+            // Bias and epilogue over whole tile rows (the dropped columns too: full vectors), then the outputs into place,
+            // where a residual is added at its position.
             for (int c = 0; c < count; c++)
             {
                 float* row = tile.Pointer + (nint)c * ldc;
                 if (bias is not null) AddScalar(bias[c], row, ldc);
-                if (!epilogue.IsEmpty) epilogue.Apply(row, ldc, channel + c);
+                if (!epilogue.IsEmpty) epilogue.ApplyBeforeResidual(row, ldc, channel + c);
             }
-            CpuIm2Col.UnpadColumns(plan, tile.Pointer, ldc, count, q0, n, output);
+            CpuIm2Col.UnpadColumns(plan, tile.Pointer, ldc, count, q0, n, epilogue, channel, output);
         }
         finally
         {

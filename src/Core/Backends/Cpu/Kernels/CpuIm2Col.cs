@@ -118,9 +118,10 @@ internal static unsafe class CpuIm2Col
     /// extra columns and rows are dropped).
     /// </summary>
     /// <param name="tile">(count, ldc)</param>
+    /// <param name="epilogue">its residual part, applied to each run in place (<paramref name="channel"/>: the first row's channel)</param>
     /// <param name="y">(count, OutPlane): the first of the output planes</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void UnpadColumns(CpuConvolutionPlan plan, float* tile, int ldc, int count, int q0, int n, float* y)
+    public static void UnpadColumns(CpuConvolutionPlan plan, float* tile, int ldc, int count, int q0, int n, CpuEpilogue epilogue, int channel, float* y)
     {
         var o = plan.Geometry.Output;
         var p = plan.PhasePlane;
@@ -131,7 +132,12 @@ internal static unsafe class CpuIm2Col
             int lo = Math.Max(start, q0), hi = Math.Min(Math.Min(start + o.W, q0 + n), start + p.W);
             if (oh >= o.H || hi <= lo) continue;
             nint at = ((nint)od * o.H + oh) * o.W + lo - start;
-            for (int c = 0; c < count; c++) Copy(tile + (nint)c * ldc + lo - q0, y + (nint)c * plan.OutPlane + at, hi - lo);
+            for (int c = 0; c < count; c++)
+            {
+                float* target = y + (nint)c * plan.OutPlane + at;
+                Copy(tile + (nint)c * ldc + lo - q0, target, hi - lo);
+                epilogue.ApplyResidual(target, hi - lo, channel + c);
+            }
         }
     }
 
