@@ -86,13 +86,13 @@ internal static unsafe class GemmDriver
     {
         int per = (panels + threads - 1) / threads;
         nint bp = (nint)packedB;
-        Parallel.For(0, threads, t => PackB(g, blk, (float*)bp, t * per, Math.Min(panels, (t + 1) * per)));
+        CpuParallel.For(threads, t => PackB(g, blk, (float*)bp, t * per, Math.Min(panels, (t + 1) * per)));
     }
 
     private static void ComputeParallel(GemmProblem g, GemmBlocking blk, float* packedA, float* packedB, int mc, int chunkPanels, int mBlocks, int items)
     {
         nint ap = (nint)packedA, bp = (nint)packedB;
-        Parallel.For(0, items, item => ComputeItem(g, blk, (float*)ap, (float*)bp, mc, chunkPanels, item % mBlocks, item / mBlocks));
+        CpuParallel.For(items, item => ComputeItem(g, blk, (float*)ap, (float*)bp, mc, chunkPanels, item % mBlocks, item / mBlocks));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -185,7 +185,7 @@ internal static unsafe class GemmDriver
         }
         int per = (panels + threads - 1) / threads;
         nint ap = (nint)a, dp = (nint)dst;
-        Parallel.For(0, threads, t =>
+        CpuParallel.For(threads, t =>
         {
             int i0 = Math.Min(m, t * per * mr), i1 = Math.Min(m, (t + 1) * per * mr);
             if (i1 > i0) GemmPacking.PackA((float*)ap, lda, transposeA, i0, i1 - i0, 0, k, mr, (float*)dp + (nint)i0 * k);

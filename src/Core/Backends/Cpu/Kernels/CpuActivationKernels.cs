@@ -80,6 +80,6 @@ internal sealed class CpuActivationKernels : CpuReferenceActivationKernels
     {
         int blocks = (count + Block - 1) / Block;
         if (blocks <= 1) body(0, count);
-        else Parallel.For(0, blocks, b => body(b * Block, Math.Min(Block, count - b * Block)));
+        else CpuParallel.For(blocks, b => body(b * Block, Math.Min(Block, count - b * Block)));
     }
 }

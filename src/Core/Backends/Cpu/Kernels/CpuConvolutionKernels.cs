@@ -80,7 +80,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
         int chunk = plan.ColumnChunk, chunks = (plan.OutPlane + chunk - 1) / chunk;
         int block = plan.ForwardChannelBlock(batch * g.Groups * chunks, Sgemm.PackedARowAlignment(isa)), blocks = (plan.GroupOut + block - 1) / block;
         nint xp = (nint)x, bp = (nint)b, yp = (nint)y, pp = (nint)packed;
-        Parallel.For(0, batch * g.Groups * chunks * blocks, item =>
+        CpuParallel.For(batch * g.Groups * chunks * blocks, item =>
         {
             int channels = item % blocks, rest = item / blocks;
             int c = rest % chunks, group = rest / chunks % g.Groups, sample = rest / chunks / g.Groups;
@@ -144,7 +144,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
         try
         {
             nint xp = (nint)x, pp = (nint)padded.Pointer;
-            Parallel.For(0, batch * g.InChannels, plane =>
+            CpuParallel.For(batch * g.InChannels, plane =>
             {
                 int sample = plane / g.InChannels, c = plane % g.InChannels;
                 float* target = (float*)pp + (nint)sample * sampleLength;
@@ -154,7 +154,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
             int chunks = (plan.PaddedSpan + PaddedChunk - 1) / PaddedChunk;
             int block = plan.ForwardChannelBlock(batch * g.Groups * chunks, 8), blocks = (plan.GroupOut + block - 1) / block;
             nint bp = (nint)b, yp = (nint)y, wp = (nint)packed;
-            Parallel.For(0, batch * g.Groups * chunks * blocks, item =>
+            CpuParallel.For(batch * g.Groups * chunks * blocks, item =>
             {
                 int channels = item % blocks, rest = item / blocks;
                 int chunk = rest % chunks, group = rest / chunks % g.Groups, sample = rest / chunks / g.Groups;
@@ -224,7 +224,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
         if (units >= 2 * Environment.ProcessorCount)
         {
             nint xp = (nint)x, bp = (nint)b, yp = (nint)y, pp = (nint)packed;
-            Parallel.For(0, units, unit =>
+            CpuParallel.For(units, unit =>
                 PositionRowsUnit(isa, plan, (float*)xp, (float*)pp, packedLength, (float*)bp, epilogue, (float*)yp, unit, parallel: false));
         }
         else
@@ -248,7 +248,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
             {
                 int threads = Math.Min(Environment.ProcessorCount, panels), per = (panels + threads - 1) / threads;
                 nint xp = (nint)xs, cp = (nint)colT.Pointer;
-                Parallel.For(0, threads, t =>
+                CpuParallel.For(threads, t =>
                 {
                     int p0 = t * per, p1 = Math.Min(panels, p0 + per);
                     if (p1 > p0) GatherPositionPanels(isa, plan, (float*)xp, p0 * mr, Math.Min(n, p1 * mr) - p0 * mr, (float*)cp + (nint)p0 * mr * plan.Rows);
@@ -306,7 +306,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
                 for (int group = 0; group < g.Groups; group++)
                     Sgemm.PackA(isa, true, w + (nint)group * plan.GroupOut * plan.Rows, plan.Rows, plan.Rows, plan.GroupOut, packed.Pointer + (nint)group * packedLength);
                 nint dyp = (nint)dy, wp = (nint)w, dxp = (nint)dx, pp = (nint)packed.Pointer;
-                Parallel.For(0, items, item =>
+                CpuParallel.For(items, item =>
                 {
                     int b = item % blocks, group = item / blocks % g.Groups, sample = item / blocks / g.Groups;
                     int c0 = b * block;
@@ -372,7 +372,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
             fixed (float* x = CpuData.Span(input), dy = CpuData.Span(outputGrad), dw = CpuData.Span(weightGrad))
             {
                 nint xp = (nint)x, dyp = (nint)dy, pp = (nint)partials.Pointer;
-                Parallel.For(0, items, item =>
+                CpuParallel.For(items, item =>
                 {
                     int b = item % blocks, group = item / blocks % g.Groups, chunk = item / blocks / g.Groups;
                     int c0 = b * block;
@@ -496,7 +496,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
         int batch = outputGrad.Shape.N;
         var dy = CpuData.Of(outputGrad);
         var db = CpuData.Of(biasGrad);
-        Parallel.For(0, g.OutChannels, o =>
+        CpuParallel.For(g.OutChannels, o =>
         {
             double sum = 0;
             for (int s = 0; s < batch; s++) sum += PlaneSum(dy.AsSpan((s * g.OutChannels + o) * plan.OutPlane, plan.OutPlane));

@@ -20,7 +20,7 @@ internal sealed class CpuLocallyConnectedKernels : ILocallyConnectedKernels
         var windows = Windows(g);
         int n = input.Shape.N, cin = g.InChannels, cout = g.OutChannels, positions = g.Output.Volume, inPlane = g.Input.Volume, kv = g.KernelVolume;
         bool hasBias = bias is not null;
-        Parallel.For(0, n * cout, so =>
+        CpuParallel.For(n * cout, so =>
         {
             int s = so / cout, o = so % cout;
             for (int p = 0; p < positions; p++)
@@ -44,7 +44,7 @@ internal sealed class CpuLocallyConnectedKernels : ILocallyConnectedKernels
         var dx = CpuData.Of(inputGrad);
         var windows = Windows(g);
         int n = outputGrad.Shape.N, cin = g.InChannels, cout = g.OutChannels, positions = g.Output.Volume, inPlane = g.Input.Volume, kv = g.KernelVolume;
-        Parallel.For(0, n, s =>
+        CpuParallel.For(n, s =>
         {
             dx.AsSpan(s * cin * inPlane, cin * inPlane).Clear();
             for (int o = 0; o < cout; o++)
@@ -70,7 +70,7 @@ internal sealed class CpuLocallyConnectedKernels : ILocallyConnectedKernels
         var windows = Windows(g);
         int n = input.Shape.N, cin = g.InChannels, cout = g.OutChannels, positions = g.Output.Volume, inPlane = g.Input.Volume, kv = g.KernelVolume;
         bool hasBias = biasGrad is not null;
-        Parallel.For(0, positions, p =>
+        CpuParallel.For(positions, p =>
         {
             for (int o = 0; o < cout; o++)
             {

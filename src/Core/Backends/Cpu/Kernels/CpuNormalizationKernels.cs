@@ -20,7 +20,7 @@ internal sealed class CpuNormalizationKernels : INormalizationKernels
         int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize, count = n * s;
         if (count < 2)
             throw new InvalidOperationException($"Batch normalization needs more than one value per channel in training, got input {input.Shape}.");
-        Parallel.For(0, c, ch =>
+        CpuParallel.For(c, ch =>
         {
             double sum = 0;
             for (int i = 0; i < n; i++)
@@ -51,7 +51,7 @@ internal sealed class CpuNormalizationKernels : INormalizationKernels
         var mean = CpuData.Of(saveMean);
         var invStd = CpuData.Of(saveInvStd);
         int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
-        Parallel.For(0, c, ch =>
+        CpuParallel.For(c, ch =>
         {
             float inv = 1f / MathF.Sqrt(rv[ch] + epsilon);
             mean[ch] = rm[ch];
@@ -72,7 +72,7 @@ internal sealed class CpuNormalizationKernels : INormalizationKernels
         var dg = CpuData.Of(gammaGrad);
         var db = CpuData.Of(betaGrad);
         int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize, count = n * s;
-        Parallel.For(0, c, ch =>
+        CpuParallel.For(c, ch =>
         {
             double sumDy = 0, sumDyXhat = 0;
             for (int i = 0; i < n; i++)
@@ -130,7 +130,7 @@ internal sealed class CpuNormalizationKernels : INormalizationKernels
         var y = CpuData.Of(output);
         var sc = CpuData.Of(scale);
         int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
-        Parallel.For(0, n, i =>
+        CpuParallel.For(n, i =>
         {
             for (int ch = 0; ch < c; ch++)
             {
@@ -160,7 +160,7 @@ internal sealed class CpuNormalizationKernels : INormalizationKernels
         var dy = CpuData.Of(outputGrad);
         var dx = CpuData.Of(inputGrad);
         int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
-        Parallel.For(0, n, i =>
+        CpuParallel.For(n, i =>
         {
             for (int ch = 0; ch < c; ch++)
             {

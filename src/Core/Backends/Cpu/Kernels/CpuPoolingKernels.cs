@@ -26,7 +26,7 @@ internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
         var d = TapRange.For(g.Output.D, g.Input.D, g.Kernel.D, g.Stride.D, g.PadBegin.D, g.Dilation.D);
         var h = TapRange.For(g.Output.H, g.Input.H, g.Kernel.H, g.Stride.H, g.PadBegin.H, g.Dilation.H);
         var w = TapRange.For(g.Output.W, g.Input.W, g.Kernel.W, g.Stride.W, g.PadBegin.W, g.Dilation.W);
-        Parallel.For(0, input.Shape.N * g.Channels, m =>
+        CpuParallel.For(input.Shape.N * g.Channels, m =>
             MaxMap(g, d, h, w, x.AsSpan(m * inPlane, inPlane), y.AsSpan(m * outPlane, outPlane), idx.AsSpan(m * outPlane, outPlane)));
     }
 

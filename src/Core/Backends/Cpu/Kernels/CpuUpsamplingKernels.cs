@@ -14,7 +14,7 @@ internal sealed class CpuUpsamplingKernels : IUpsamplingKernels
         var x = CpuData.Of(input);
         var y = CpuData.Of(output);
         int inPlane = g.Input.Volume, outPlane = g.Output.Volume;
-        Parallel.For(0, input.Shape.N * g.Channels, m =>
+        CpuParallel.For(input.Shape.N * g.Channels, m =>
         {
             var inMap = x.AsSpan(m * inPlane, inPlane);
             var outMap = y.AsSpan(m * outPlane, outPlane);
@@ -50,7 +50,7 @@ internal sealed class CpuUpsamplingKernels : IUpsamplingKernels
         var dy = CpuData.Of(outputGrad);
         var dx = CpuData.Of(inputGrad);
         int inPlane = g.Input.Volume, outPlane = g.Output.Volume;
-        Parallel.For(0, inputGrad.Shape.N * g.Channels, m =>
+        CpuParallel.For(inputGrad.Shape.N * g.Channels, m =>
         {
             var inGradMap = dx.AsSpan(m * inPlane, inPlane);
             var outGradMap = dy.AsSpan(m * outPlane, outPlane);
