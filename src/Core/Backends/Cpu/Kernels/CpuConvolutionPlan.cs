@@ -146,10 +146,10 @@ internal sealed class CpuConvolutionPlan
     /// <summary>Output positions per chunk when all <see cref="Rows"/> rows of col are built.</summary>
     public int ColumnChunk { get; }
 
-    /// <summary>Output positions per chunk when <paramref name="rows"/> rows of col are built.</summary>
-    public int ColumnsFor(int rows)
+    /// <summary>Output positions per chunk when <paramref name="rows"/> rows of col are built in <paramref name="budgets"/> column budgets.</summary>
+    public int ColumnsFor(int rows, int budgets = 1)
     {
-        int columns = ColumnBudget / Math.Max(1, rows) / ColumnAlign * ColumnAlign;
+        int columns = budgets * ColumnBudget / Math.Max(1, rows) / ColumnAlign * ColumnAlign;
         return Math.Min(OutPlane, Math.Max(ColumnAlign, columns));
     }
 
