@@ -55,6 +55,27 @@ public sealed class CpuParallelTests
     }
 
     [Fact]
+    public void JobsAtTheWorkersSpinLimit_AllComplete()
+    {
+        // Pauses around the workers' spin time put each new job in the window where a worker goes to sleep: a lost
+        // wake-up must cost time, never a hang.
+        var random = new Random(5);
+        long total = 0;
+        var caller = new Thread(() =>
+        {
+            for (int job = 0; job < 2000; job++)
+            {
+                long until = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency * random.Next(100, 400) / 1_000_000;
+                while (System.Diagnostics.Stopwatch.GetTimestamp() < until) { }
+                CpuParallel.For(2, i => Interlocked.Add(ref total, i + 1));
+            }
+        });
+        caller.Start();
+        Assert.True(caller.Join(TimeSpan.FromMinutes(2)), "a job did not finish");
+        Assert.Equal(2000L * 3, total);
+    }
+
+    [Fact]
     public void JobsAfterAnIdlePause_StillRun()
     {
         // The worker sleeps after a short spin: the next job must wake it.

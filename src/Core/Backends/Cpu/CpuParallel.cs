@@ -34,12 +34,12 @@ internal static class CpuParallel
         }
         try
         {
-            var job = new Job(count, body, Workers.Length);
+            var job = new Job(count, body);
             s_job = job;
             Interlocked.Increment(ref s_version);
             foreach (var worker in Workers) worker.Wake();
             job.Run();
-            job.WaitForWorkers();
+            job.WaitForItems();
             s_job = null;
             if (job.Failure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         }
@@ -65,11 +65,15 @@ internal static class CpuParallel
 
     private static Worker[] StartWorkers(int count) => [.. Enumerable.Range(0, Math.Max(0, count)).Select(i => new Worker(i))];
 
-    /// <summary>One job: items taken from a counter by every thread, and the count of workers not yet done with it.</summary>
-    private sealed class Job(int count, Action<int> body, int workers)
+    /// <summary>
+    /// One job: items taken from a counter by every thread that joins, and a count of the items finished. Its owner
+    /// waits for the items, never for a worker, so a worker that wakes late (or not at all) costs time, not a deadlock:
+    /// it finds the items taken and leaves.
+    /// </summary>
+    private sealed class Job(int count, Action<int> body)
     {
         private int _next;
-        private int _pending = workers;
+        private int _finished;
 
         public Exception? Failure { get; private set; }
 
@@ -78,12 +82,21 @@ internal static class CpuParallel
             t_inJob = true;
             try
             {
-                for (int i = Interlocked.Increment(ref _next) - 1; i < count; i = Interlocked.Increment(ref _next) - 1) body(i);
-            }
-            catch (Exception e)
-            {
-                lock (this) Failure ??= e;
-                Interlocked.Exchange(ref _next, count); // the others stop taking items
+                for (int i = Interlocked.Increment(ref _next) - 1; i < count; i = Interlocked.Increment(ref _next) - 1)
+                {
+                    try
+                    {
+                        body(i);
+                    }
+                    catch (Exception e)
+                    {
+                        lock (this) Failure ??= e;
+                    }
+                    finally
+                    {
+                        Interlocked.Increment(ref _finished);
+                    }
+                }
             }
             finally
             {
@@ -91,12 +104,10 @@ internal static class CpuParallel
             }
         }
 
-        public void Done() => Interlocked.Decrement(ref _pending);
-
-        public void WaitForWorkers()
+        public void WaitForItems()
         {
             var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) > 0) spin.SpinOnce(sleep1Threshold: -1);
+            while (Volatile.Read(ref _finished) < count) spin.SpinOnce(sleep1Threshold: -1);
         }
     }
 
@@ -134,8 +145,9 @@ internal static class CpuParallel
                         continue;
                     }
                     // Announce the sleep, then look once more: a job published in between either sees the flag (and
-                    // releases the semaphore) or is seen here.
-                    Volatile.Write(ref _sleeping, 1);
+                    // releases the semaphore) or is seen here. The exchange is a full fence: a plain store could be
+                    // passed by the load of the version below, and both sides would miss each other.
+                    Interlocked.Exchange(ref _sleeping, 1);
                     if (Volatile.Read(ref s_version) != seen)
                     {
                         if (Interlocked.Exchange(ref _sleeping, 0) == 0) _signal.Wait(); // the owner already released it
@@ -145,11 +157,7 @@ internal static class CpuParallel
                     start = System.Diagnostics.Stopwatch.GetTimestamp();
                 }
                 seen = Volatile.Read(ref s_version);
-                if (s_job is { } job)
-                {
-                    job.Run();
-                    job.Done();
-                }
+                s_job?.Run();
             }
         }
     }
