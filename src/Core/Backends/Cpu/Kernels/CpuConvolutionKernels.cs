@@ -77,16 +77,17 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
         CpuEpilogue epilogue, float* y)
     {
         var g = plan.Geometry;
-        int chunk = plan.ColumnChunk, chunks = (plan.OutPlane + chunk - 1) / chunk;
+        var columns = ColumnChunks.For(plan.OutPlane, plan.ColumnChunk, batch * g.Groups);
+        int chunks = columns.Count;
         int block = plan.ForwardChannelBlock(batch * g.Groups * chunks, Sgemm.PackedARowAlignment(isa)), blocks = (plan.GroupOut + block - 1) / block;
         nint xp = (nint)x, bp = (nint)b, yp = (nint)y, pp = (nint)packed;
         CpuParallel.For(batch * g.Groups * chunks * blocks, item =>
         {
             int channels = item % blocks, rest = item / blocks;
             int c = rest % chunks, group = rest / chunks % g.Groups, sample = rest / chunks / g.Groups;
-            int o0 = channels * block, q0 = c * chunk;
-            ForwardItem(isa, plan, (float*)xp, (float*)pp + (nint)group * packedLength, (float*)bp, epilogue, (float*)yp, sample, group, q0,
-                Math.Min(chunk, plan.OutPlane - q0), o0, Math.Min(block, plan.GroupOut - o0));
+            int o0 = channels * block;
+            ForwardItem(isa, plan, (float*)xp, (float*)pp + (nint)group * packedLength, (float*)bp, epilogue, (float*)yp, sample, group, columns.Start(c),
+                columns.Width(c), o0, Math.Min(block, plan.GroupOut - o0));
         });
     }
 
@@ -151,19 +152,20 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
                 CpuIm2Col.SplitPhases(plan, (float*)xp + (nint)plane * plan.InPlane, target + (nint)c * plan.PaddedChannel);
                 if (c == 0) new Span<float>(target + sampleLength - PaddedSlack, PaddedSlack).Clear();
             });
-            int chunks = (plan.PaddedSpan + PaddedChunk - 1) / PaddedChunk;
+            var columns = ColumnChunks.For(plan.PaddedSpan, PaddedChunk, batch * g.Groups);
+            int chunks = columns.Count;
             int block = plan.ForwardChannelBlock(batch * g.Groups * chunks, 8), blocks = (plan.GroupOut + block - 1) / block;
             nint bp = (nint)b, yp = (nint)y, wp = (nint)packed;
             CpuParallel.For(batch * g.Groups * chunks * blocks, item =>
             {
                 int channels = item % blocks, rest = item / blocks;
                 int chunk = rest % chunks, group = rest / chunks % g.Groups, sample = rest / chunks / g.Groups;
-                int o0 = channels * block, q0 = chunk * PaddedChunk;
+                int o0 = channels * block;
                 float* input = (float*)pp + (nint)sample * sampleLength + (nint)group * plan.GroupIn * plan.PaddedChannel;
                 float* output = (float*)yp + ((nint)sample * g.OutChannels + group * plan.GroupOut + o0) * plan.OutPlane;
                 float* bias = (float*)bp is null ? null : (float*)bp + group * plan.GroupOut + o0;
                 PaddedItem(plan, input, (float*)wp + (nint)group * packedLength + (nint)o0 * plan.Rows, bias, epilogue, group * plan.GroupOut + o0, output,
-                    q0, Math.Min(PaddedChunk, plan.PaddedSpan - q0), Math.Min(block, plan.GroupOut - o0));
+                    columns.Start(chunk), columns.Width(chunk), Math.Min(block, plan.GroupOut - o0));
             });
         }
         finally

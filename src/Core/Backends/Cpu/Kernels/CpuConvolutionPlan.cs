@@ -220,3 +220,27 @@ internal sealed class CpuConvolutionPlan
 
     private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
 }
+
+/// <summary>
+/// Output positions [0, Total) cut into <see cref="Count"/> chunks of whole 32-wide column tiles, as even as whole tiles
+/// allow. When the other work items are few (a batch of one), the count is rounded up to a multiple of the cores, so
+/// that no core waits long for another's last chunk.
+/// </summary>
+internal readonly record struct ColumnChunks(int Total, int Count, int Tiles)
+{
+    private const int Tile = 32;
+
+    /// <param name="maxWidth">the widest chunk wanted</param>
+    /// <param name="otherItems">work items per chunk from the other cuts (samples, groups)</param>
+    public static ColumnChunks For(int total, int maxWidth, int otherItems)
+    {
+        int tiles = (total + Tile - 1) / Tile, count = (tiles + Math.Max(1, maxWidth / Tile) - 1) / Math.Max(1, maxWidth / Tile);
+        int threads = Environment.ProcessorCount;
+        if (otherItems * count < 4 * threads) count = Math.Min(tiles, (count + threads - 1) / threads * threads);
+        return new ColumnChunks(total, Math.Max(1, count), tiles);
+    }
+
+    public int Start(int chunk) => Math.Min(Total, (int)((long)chunk * Tiles / Count) * Tile);
+
+    public int Width(int chunk) => Math.Min(Total, (int)((long)(chunk + 1) * Tiles / Count) * Tile) - Start(chunk);
+}
