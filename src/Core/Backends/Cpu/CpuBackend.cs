@@ -4,10 +4,12 @@ using MlNetConv.Tensors;
 namespace MlNetConv.Backends.Cpu;
 
 /// <summary>
-/// The CPU backend: managed arrays; convolution and dense layers on a packed, register-blocked SGEMM (im2col for
-/// kernels larger than 1x1), max pooling over precomputed window ranges, ReLU in Vector512/Vector256 lanes, the other
-/// kernel families as plain loops. Work is threaded over independent outer loops
-/// or blocks of the output, and every reduction runs in a fixed order, so results do not depend on thread timing.
+/// The CPU backend: managed arrays; convolution and dense layers on a packed, register-blocked SGEMM whose weights stay
+/// packed while they do not change (convolution in one of three layouts per geometry: im2col, col read in place from a
+/// zero-padded input, or positions as GEMM rows for small maps; batch norm, residual addition and ReLU after it fused
+/// in evaluation), max pooling 16 windows at a time, ReLU in Vector512/Vector256 lanes, the other kernel families as
+/// plain loops. Work is spread by <see cref="CpuParallel"/> over independent outer loops or blocks of the output, and
+/// every reduction runs in a fixed order, so results do not depend on thread timing.
 /// </summary>
 public sealed class CpuBackend : IBackend
 {

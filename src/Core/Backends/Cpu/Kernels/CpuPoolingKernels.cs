@@ -33,8 +33,8 @@ internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
     /// <summary>
     /// One (sample, channel) map: every output's window over its tap ranges along depth, rows and columns. Along each
     /// output row, the outputs whose columns all lie inside the input go 16 at a time in Vector512 lanes when the column
-    /// stride is 1 or 2 (the last 16 overlapping the ones before when the run is not a multiple of 16); the others, at the
-    /// edges, one at a time.
+    /// stride is 1 or 2 (the last 16 overlapping the ones before when the run is not a multiple of 16, or lanes past a
+    /// shorter row dropped); the others, at the edges, one at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxMap(PoolGeometry g, TapRange d, TapRange h, TapRange w, ReadOnlySpan<float> inMap, Span<float> outMap, Span<int> indexMap)
@@ -45,7 +45,12 @@ internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
         int inside = 0, insideEnd = w.Length;
         while (inside < w.Length && w.First[inside] != 0) inside++;
         while (insideEnd > inside && w.End[insideEnd - 1] != g.Kernel.W) insideEnd--;
-        if (!Vector512.IsHardwareAccelerated || g.Stride.W is not (1 or 2) || insideEnd - inside < 16) inside = insideEnd = 0;
+        if (!Vector512.IsHardwareAccelerated || g.Stride.W is not (1 or 2) || insideEnd - inside < 2) inside = insideEnd = 0;
+        // The farthest a group of 16 lanes reads past its first tap: a row shorter than 16 outputs takes 16 lanes too
+        // (those past the row read the next row and are dropped) while that stays inside the map.
+        int reach = 15 * g.Stride.W + (g.Kernel.W - 1) * dilationW;
+        Span<float> values = stackalloc float[16];
+        Span<int> indices = stackalloc int[16];
         int o = 0;
         for (int od = 0; od < d.Length; od++)
         for (int oh = 0; oh < h.Length; oh++, o += w.Length)
@@ -57,12 +62,26 @@ internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
             {
                 if (lanes && ow == inside)
                 {
-                    for (; ow < insideEnd; ow += 16)
+                    if (insideEnd - inside < 16)
                     {
-                        int at = Math.Min(ow, insideEnd - 16);
-                        MaxLanes(g, inMap, planeRow + w.Start[at], kd0, kd1, kh0, kh1, dilationD, dilationH, dilationW, outMap.Slice(o + at, 16),
-                            indexMap.Slice(o + at, 16));
+                        int origin = planeRow + w.Start[inside];
+                        if (origin + (kd1 - 1) * dilationD + (kh1 - 1) * dilationH + reach >= inMap.Length)
+                        {
+                            lanes = false; // the map's last rows: one window at a time
+                            ow--;
+                            continue;
+                        }
+                        MaxLanes(g, inMap, origin, kd0, kd1, kh0, kh1, dilationD, dilationH, dilationW, values, indices);
+                        values[..(insideEnd - inside)].CopyTo(outMap.Slice(o + inside));
+                        indices[..(insideEnd - inside)].CopyTo(indexMap.Slice(o + inside));
                     }
+                    else
+                        for (; ow < insideEnd; ow += 16)
+                        {
+                            int at = Math.Min(ow, insideEnd - 16);
+                            MaxLanes(g, inMap, planeRow + w.Start[at], kd0, kd1, kh0, kh1, dilationD, dilationH, dilationW, outMap.Slice(o + at, 16),
+                                indexMap.Slice(o + at, 16));
+                        }
                     ow = insideEnd - 1;
                     continue;
                 }
