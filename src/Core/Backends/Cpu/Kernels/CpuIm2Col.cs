@@ -364,6 +364,8 @@ internal static unsafe class CpuIm2Col
             for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(src + i), dst + i);
         if (Vector256.IsHardwareAccelerated)
             for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i <= n - 4; i += 4) Vector128.Store(Vector128.Load(src + i), dst + i);
         for (; i < n; i++) dst[i] = src[i];
     }
 
@@ -398,6 +400,8 @@ internal static unsafe class CpuIm2Col
             for (; i <= n - 16; i += 16) Vector512.Store(Vector512<float>.Zero, dst + i);
         if (Vector256.IsHardwareAccelerated)
             for (; i <= n - 8; i += 8) Vector256.Store(Vector256<float>.Zero, dst + i);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i <= n - 4; i += 4) Vector128.Store(Vector128<float>.Zero, dst + i);
         for (; i < n; i++) dst[i] = 0f;
     }
 }
