@@ -48,6 +48,8 @@ public sealed class ConvolutionKernelParityTests
         // Positions as GEMM rows (small maps): batch 1 spreads one sample over the cores, larger batches take a sample per core.
         new("positions_as_rows_7x7_batch1", new Shape(1, 40, 7, 7), 96, [3, 3], [1, 1], [1, 1], 1),
         new("positions_as_rows_14x14_batch5", new Shape(5, 19, 14, 14), 64, [3, 3], [1, 1], [1, 1], 1),
+        new("positions_as_rows_7x7_two_samples_a_unit", new Shape(9, 24, 7, 7), 64, [3, 3], [1, 1], [1, 1], 1), // the last unit has one
+        new("positions_as_rows_7x7_groups_batch12", new Shape(12, 8, 7, 7), 128, [3, 3], [1, 1], [1, 1], 1, Groups: 2),
         new("positions_as_rows_stride2_groups", new Shape(2, 6, 13, 15), 64, [3, 3], [2, 2], [1, 1], 1, Groups: 2),
         new("positions_as_rows_pointwise_stride2", new Shape(1, 33, 13, 13), 64, [1, 1], [2, 2], [1, 1], 0),
         new("positions_as_rows_dilated_1d", new Shape(3, 7, 20), 32, [3], [1], [2], 1, Bias: false),
@@ -67,6 +69,8 @@ public sealed class ConvolutionKernelParityTests
     [InlineData("positions_as_rows_stride2_groups", "PositionRows")]
     [InlineData("positions_as_rows_pointwise_stride2", "PositionRows")]
     [InlineData("positions_as_rows_dilated_1d", "PositionRows")]
+    [InlineData("positions_as_rows_7x7_two_samples_a_unit", "PositionRows")]
+    [InlineData("positions_as_rows_7x7_groups_batch12", "PositionRows")]
     [InlineData("3x3_wide_plane", "PaddedInput")]
     [InlineData("3x3_deep_k_and_m", "ChannelRows")] // 101 output channels: im2col is cheap per multiply-add
     [InlineData("lenet5_c1", "PaddedInput")]
@@ -107,6 +111,8 @@ public sealed class ConvolutionKernelParityTests
     [InlineData("dilated_strided_3d")]
     [InlineData("stem_7x7_stride2_wide_rows")]
     [InlineData("depthwise_multiplier_nobias")]
+    [InlineData("positions_as_rows_7x7_two_samples_a_unit")]
+    [InlineData("positions_as_rows_7x7_groups_batch12")]
     public void ForwardLayouts_GiveTheSameBits(string name)
     {
         // Every layout multiplies the same products in the same order of k, with K sliced alike: equal to the last bit.

@@ -214,54 +214,71 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
         }
     }
 
+    /// <summary>Most GEMM rows (positions of several samples) a unit of the positions-as-rows layout gathers.</summary>
+    private const int PositionRowsPerUnit = 256;
+
     /// <summary>
-    /// The <see cref="CpuForwardLayout.PositionRows"/> layout, one (sample, group) at a time: Yᵀ (P x GroupOut) = colᵀ · Wᵀ
-    /// with colᵀ gathered straight into A panels of MR positions, then written transposed into the output planes with the
-    /// bias. Enough samples take a core each; fewer (batch-1 inference) spread each sample's gather and GEMM over the cores.
+    /// The <see cref="CpuForwardLayout.PositionRows"/> layout, one group of a few samples at a time: Yᵀ (S·P x GroupOut) =
+    /// colᵀ · Wᵀ with colᵀ gathered straight into A panels of MR positions (each sample's starting a panel), then
+    /// written transposed into the output planes with the bias. Small maps take several samples per unit, so that each
+    /// packed weight panel serves more rows (ResNet's 7x7 layers: four samples, 224 rows). Enough units take a core each;
+    /// fewer (batch-1 inference) spread each unit's gather and GEMM over the cores.
     /// </summary>
     private static void ForwardPositionRows(GemmIsa isa, CpuConvolutionPlan plan, int batch, float* x, float* packed, int packedLength, float* b,
         CpuEpilogue epilogue, float* y)
     {
-        int units = batch * plan.Geometry.Groups;
-        if (units >= 2 * Environment.ProcessorCount)
+        int mr = Sgemm.PackedARowAlignment(isa), threads = Environment.ProcessorCount;
+        int sampleRows = (plan.OutPlane + mr - 1) / mr * mr;
+        int perUnit = Math.Clamp(Math.Min(PositionRowsPerUnit / sampleRows, batch / (2 * threads)), 1, Math.Max(1, batch));
+        int blocks = (batch + perUnit - 1) / perUnit, units = blocks * plan.Geometry.Groups;
+        if (units >= 2 * threads)
         {
             nint xp = (nint)x, bp = (nint)b, yp = (nint)y, pp = (nint)packed;
             CpuParallel.For(units, unit =>
-                PositionRowsUnit(isa, plan, (float*)xp, (float*)pp, packedLength, (float*)bp, epilogue, (float*)yp, unit, parallel: false));
+                PositionRowsUnit(isa, plan, (float*)xp, (float*)pp, packedLength, (float*)bp, epilogue, (float*)yp, batch, perUnit, unit, parallel: false));
         }
         else
-            for (int unit = 0; unit < units; unit++) PositionRowsUnit(isa, plan, x, packed, packedLength, b, epilogue, y, unit, parallel: true);
+            for (int unit = 0; unit < units; unit++) PositionRowsUnit(isa, plan, x, packed, packedLength, b, epilogue, y, batch, perUnit, unit, parallel: true);
     }
 
-    /// <summary>All output positions and channels of one (sample, group): unit = sample · groups + group.</summary>
+    /// <summary>All output positions and channels of samples [block · perUnit, +perUnit) in one group: unit = block · groups + group.</summary>
     private static void PositionRowsUnit(GemmIsa isa, CpuConvolutionPlan plan, float* x, float* packed, int packedLength, float* b, CpuEpilogue epilogue,
-        float* y, int unit, bool parallel)
+        float* y, int batch, int perUnit, int unit, bool parallel)
     {
         var g = plan.Geometry;
-        int sample = unit / g.Groups, group = unit % g.Groups, mr = Sgemm.PackedARowAlignment(isa), n = plan.OutPlane, panels = (n + mr - 1) / mr;
-        float* xs = x + ((nint)sample * g.InChannels + group * plan.GroupIn) * plan.InPlane;
-        float* ys = y + ((nint)sample * g.OutChannels + group * plan.GroupOut) * plan.OutPlane;
-        var colT = CpuScratch.Rent(plan.Rows * panels * mr);
-        var yT = CpuScratch.Rent(n * plan.GroupOut);
+        int block = unit / g.Groups, group = unit % g.Groups, mr = Sgemm.PackedARowAlignment(isa), n = plan.OutPlane;
+        int first = block * perUnit, samples = Math.Min(perUnit, batch - first), panels = (n + mr - 1) / mr, rows = samples * panels * mr;
+        var colT = CpuScratch.Rent(plan.Rows * rows);
+        var yT = CpuScratch.Rent(rows * plan.GroupOut);
         try
         {
-            // colᵀ: (n, Rows) in A panels of mr positions, each Rows x mr: GatherPanels' layout with panels mr wide
+            // colᵀ: (rows, Rows) in A panels of mr positions, each Rows x mr: GatherPanels' layout with panels mr wide,
+            // sample after sample (the positions past each sample's last are zero rows)
             if (parallel)
             {
-                int threads = Math.Min(Environment.ProcessorCount, panels), per = (panels + threads - 1) / threads;
-                nint xp = (nint)xs, cp = (nint)colT.Pointer;
-                CpuParallel.For(threads, t =>
+                int items = samples * Math.Min(Environment.ProcessorCount, panels), per = (panels + items / samples - 1) / (items / samples);
+                nint xp = (nint)x, cp = (nint)colT.Pointer;
+                CpuParallel.For(items, item =>
                 {
-                    int p0 = t * per, p1 = Math.Min(panels, p0 + per);
-                    if (p1 > p0) GatherPositionPanels(isa, plan, (float*)xp, p0 * mr, Math.Min(n, p1 * mr) - p0 * mr, (float*)cp + (nint)p0 * mr * plan.Rows);
+                    int s = item / (items / samples), p0 = item % (items / samples) * per, p1 = Math.Min(panels, p0 + per);
+                    float* xs = (float*)xp + ((nint)(first + s) * g.InChannels + group * plan.GroupIn) * plan.InPlane;
+                    if (p1 > p0)
+                        GatherPositionPanels(isa, plan, xs, p0 * mr, Math.Min(n, p1 * mr) - p0 * mr, (float*)cp + ((nint)s * panels + p0) * mr * plan.Rows);
                 });
             }
-            else GatherPositionPanels(isa, plan, xs, 0, n, colT.Pointer);
-            Sgemm.Multiply(isa, false, false, n, plan.GroupOut, plan.Rows, 1f, null, plan.Rows, null, plan.GroupOut, 0f, yT.Pointer, plan.GroupOut, parallel,
+            else
+                for (int s = 0; s < samples; s++)
+                    GatherPositionPanels(isa, plan, x + ((nint)(first + s) * g.InChannels + group * plan.GroupIn) * plan.InPlane, 0, n,
+                        colT.Pointer + (nint)s * panels * mr * plan.Rows);
+            Sgemm.Multiply(isa, false, false, rows, plan.GroupOut, plan.Rows, 1f, null, plan.Rows, null, plan.GroupOut, 0f, yT.Pointer, plan.GroupOut, parallel,
                 colT.Pointer, packed + (nint)group * packedLength);
-            TransposeInto(yT.Pointer, n, plan.GroupOut, b is null ? null : b + group * plan.GroupOut, ys, plan.OutPlane);
-            if (!epilogue.IsEmpty)
-                for (int o = 0; o < plan.GroupOut; o++) epilogue.Apply(ys + (nint)o * plan.OutPlane, n, group * plan.GroupOut + o);
+            for (int s = 0; s < samples; s++)
+            {
+                float* ys = y + ((nint)(first + s) * g.OutChannels + group * plan.GroupOut) * plan.OutPlane;
+                TransposeInto(yT.Pointer + (nint)s * panels * mr * plan.GroupOut, n, plan.GroupOut, b is null ? null : b + group * plan.GroupOut, ys, plan.OutPlane);
+                if (!epilogue.IsEmpty)
+                    for (int o = 0; o < plan.GroupOut; o++) epilogue.Apply(ys + (nint)o * plan.OutPlane, n, group * plan.GroupOut + o);
+            }
         }
         finally
         {
