@@ -15,19 +15,48 @@ internal static unsafe class GemmMicroKernels
     {
         switch (isa)
         {
-            case GemmIsa.Vector512: Kernel8x32(kc, a, b, c, ldc, alpha, beta, rows); break;
+            case GemmIsa.Vector512: Kernel8x32(kc, a, new PackedRows(b), c, ldc, alpha, beta, rows); break;
             case GemmIsa.Vector256: Kernel6x16(kc, a, b, c, ldc, alpha, beta, rows); break;
             default: Kernel4x4(kc, a, b, c, ldc, alpha, beta, rows); break;
         }
     }
 
+    /// <summary>
+    /// The 8 x 32 tile of C = alpha · A · B + beta · C with B read in place: row p of the B micro-panel is the 32 floats at
+    /// b + offsets[p] (implicit GEMM, such as the taps of a convolution over a zero-padded input). The arithmetic of a
+    /// packed panel, so the same bits as packing those rows first.
+    /// </summary>
+    /// <param name="offsets">kc offsets from b, one per depth of the slice</param>
+    public static void Kernel8x32Offsets(int kc, float* a, float* b, int* offsets, float* c, nint ldc, float beta, int rows) =>
+        Kernel8x32(kc, a, new OffsetRows(b, offsets), c, ldc, 1f, beta, rows);
+
+    /// <summary>Where the micro-kernel finds row p (depth p) of its B micro-panel: 32 floats, two Vector512.</summary>
+    private interface IPanelRows
+    {
+        float* Row(int p);
+    }
+
+    /// <summary>A packed B micro-panel: rows of 32 one after the other.</summary>
+    private readonly struct PackedRows(float* b) : IPanelRows
+    {
+        public float* Row(int p) => b + (nint)p * 32;
+    }
+
+    /// <summary>Rows read in place, each at its own offset.</summary>
+    private readonly struct OffsetRows(float* b, int* offsets) : IPanelRows
+    {
+        public float* Row(int p) => b + offsets[p];
+    }
+
+    /// <summary>The 8 x 32 kernel for either kind of B rows (a struct type argument, so each kind is compiled on its own, inlined).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x32(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, int rows)
+    private static void Kernel8x32<TRows>(int kc, float* a, TRows panel, float* c, nint ldc, float alpha, float beta, int rows) where TRows : struct, IPanelRows
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
         for (int p = 0; p < kc; p++)
         {
+            float* b = panel.Row(p);
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
             var ai = Vector512.Create(a[0]);
@@ -47,56 +76,8 @@ internal static unsafe class GemmMicroKernels
             ai = Vector512.Create(a[7]);
             c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
             a += 8;
-            b += 32;
         }
         var va = Vector512.Create(alpha);
-        var vb = Vector512.Create(beta);
-        bool read = beta != 0f;
-        Update(c, c00, c01, va, vb, read);
-        if (rows > 1) Update(c + ldc, c10, c11, va, vb, read);
-        if (rows > 2) Update(c + 2 * ldc, c20, c21, va, vb, read);
-        if (rows > 3) Update(c + 3 * ldc, c30, c31, va, vb, read);
-        if (rows > 4) Update(c + 4 * ldc, c40, c41, va, vb, read);
-        if (rows > 5) Update(c + 5 * ldc, c50, c51, va, vb, read);
-        if (rows > 6) Update(c + 6 * ldc, c60, c61, va, vb, read);
-        if (rows > 7) Update(c + 7 * ldc, c70, c71, va, vb, read);
-    }
-
-    /// <summary>
-    /// The 8 x 32 tile of C = A · B + beta · C with B read in place: row p of the B micro-panel is the 32 floats at
-    /// b + offsets[p] (implicit GEMM, such as the taps of a convolution over a zero-padded input). The same arithmetic as
-    /// <see cref="Kernel8x32"/> with alpha = 1, so the same bits as packing those rows first.
-    /// </summary>
-    /// <param name="offsets">kc offsets from b, one per depth of the slice</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel8x32Offsets(int kc, float* a, float* b, int* offsets, float* c, nint ldc, float beta, int rows)
-    {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            float* row = b + offsets[p];
-            var b0 = Vector512.Load(row);
-            var b1 = Vector512.Load(row + 16);
-            var ai = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
-            ai = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
-            ai = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
-            ai = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
-            ai = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(ai, b0, c40); c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
-            ai = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(ai, b0, c50); c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
-            ai = Vector512.Create(a[6]);
-            c60 = Vector512.FusedMultiplyAdd(ai, b0, c60); c61 = Vector512.FusedMultiplyAdd(ai, b1, c61);
-            ai = Vector512.Create(a[7]);
-            c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
-            a += 8;
-        }
-        var va = Vector512.Create(1f);
         var vb = Vector512.Create(beta);
         bool read = beta != 0f;
         Update(c, c00, c01, va, vb, read);
