@@ -63,7 +63,7 @@ internal sealed class EvaluationFusion
             }
             if (last == i) continue;
             bool adds = residual != int.MinValue;
-            lastOf[last] = new Chain(nodes[i].Inputs[0], convolution, new ConvolutionEpilogue(norm?.Statistics, adds, relu), adds ? residual : int.MinValue);
+            lastOf[last] = new Chain(nodes[i].Inputs[0], convolution, new ConvolutionEpilogue(norm?.Statistics, adds, relu), residual);
             any = true;
         }
         return any ? new EvaluationFusion(lastOf, inside) : null;

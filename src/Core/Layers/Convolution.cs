@@ -88,8 +88,9 @@ public abstract class Convolution : Layer, IInitializedLayer
     }
 
     /// <summary>
-    /// The evaluation forward with the layers a graph found right after this one (batch norm, residual addition, ReLU) run on each output
-    /// while it is in cache: the values of running them one by one. For a backend whose kernels can fuse.
+    /// The evaluation forward with the layers a graph found right after this one (batch norm, residual addition, ReLU)
+    /// run on each output while it is in cache: the values of running them one by one. For a backend whose kernels can
+    /// fuse.
     /// </summary>
     /// <param name="residual">the tensor the epilogue adds, when it adds one</param>
     internal Tensor ForwardFused(Tensor input, ConvolutionEpilogue epilogue, Tensor? residual)

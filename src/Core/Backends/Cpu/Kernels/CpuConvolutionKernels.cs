@@ -9,12 +9,16 @@ namespace MlNetConv.Backends.Cpu.Kernels;
 
 /// <summary>
 /// Convolution as GEMM, per sample and group (PyTorch's CPU "slow_conv" lineage): Y (Cout/g x P) = W (Cout/g x Rows) ·
-/// col (Rows x P) with col = im2col(x), 1x1 stride-1 kernels reading the input directly. Work items are (sample, group,
-/// chunk of columns or block of channels), each on one core with a single-threaded GEMM and its own pooled col buffer,
-/// so batch 1 uses every core and no buffer is allocated in steady state. The input gradient is Wᵀ · dY scattered back
-/// by col2im; the weight gradient dY · colᵀ is summed over fixed sample chunks and the chunks added in order, so the
-/// result never depends on thread timing. A connection table runs as the dense layer with zero weights for the missing
-/// pairs. <see cref="CpuConvolutionPlan"/> picks the path and the cuts for each geometry.
+/// col (Rows x P). The forward pass takes one of three layouts (<see cref="CpuForwardLayout"/>): col built by im2col
+/// (1x1 stride-1 kernels read the input directly), col read in place from a zero-padded copy of the input, or the
+/// transposed product with positions as rows for small maps; all three give the same bits, and the weights stay packed
+/// while they do not change (<see cref="CpuPackedWeights"/>). In evaluation the layers after a convolution (batch norm,
+/// residual addition, ReLU) can run in its epilogue (<see cref="IFusedConvolutionKernels"/>). Work items are (samples,
+/// group, chunk of columns or block of channels), each on one core with a single-threaded GEMM and its own pooled
+/// buffers, so batch 1 uses every core and no buffer is allocated in steady state. The input gradient is Wᵀ · dY
+/// scattered back by col2im; the weight gradient dY · colᵀ is summed over fixed sample chunks and the chunks added in
+/// order, so the result never depends on thread timing. A connection table runs as the dense layer with zero weights
+/// for the missing pairs. <see cref="CpuConvolutionPlan"/> picks the layout and the cuts for each geometry.
 /// </summary>
 /// <param name="isa">the GEMM micro-kernel (the machine's best by default; tests run every one it has)</param>
 /// <param name="forwardLayout">

@@ -30,8 +30,8 @@ internal enum CpuForwardLayout
     /// Y = W · col with col never built (implicit GEMM): over a zero-padded copy of the input split by the stride into
     /// phase planes (<see cref="CpuConvolutionPlan.PhasePlane"/>), row (c, tap) of col at output position p is the value
     /// at p + offset(c, tap) when positions are counted in a phase plane, so the micro-kernel reads its B rows in place.
-    /// A phase plane's extra columns are computed and dropped; chosen where they are few (ResNet's 56x56 and 28x28 maps:
-    /// 2 of every 58 or 30 at stride 1, 1 of every 29 after a stride-2 layer's split, 3 of every 115 for the stem).
+    /// A phase plane's extra columns are computed and dropped; chosen where they are few and im2col is dear (ResNet's stem:
+    /// 3 of every 115 columns of its phase planes; its 64-channel 56x56 layers: 2 of every 58; LeNet-5's first layer).
     /// </summary>
     PaddedInput,
 }
@@ -75,8 +75,7 @@ internal sealed class CpuConvolutionPlan
         var (sd, sh, sw) = g.Stride;
         var padded = new Int3(g.Input.D + g.PadBegin.D + g.PadEnd.D, g.Input.H + g.PadBegin.H + g.PadEnd.H, g.Input.W + g.PadBegin.W + g.PadEnd.W);
         PhasePlane = new Int3(CeilDiv(padded.D, sd), CeilDiv(padded.H, sh), CeilDiv(padded.W, sw));
-        Phases = sd * sh * sw;
-        PaddedChannel = checked(Phases * PhasePlane.Volume);
+        PaddedChannel = checked(sd * sh * sw * PhasePlane.Volume);
         var o = g.Output;
         PaddedSpan = ((o.D - 1) * PhasePlane.H + o.H - 1) * PhasePlane.W + o.W;
         PaddedOffsets = new int[Rows];
@@ -126,15 +125,12 @@ internal sealed class CpuConvolutionPlan
 
     /// <summary>
     /// Extents of one phase plane of the <see cref="CpuForwardLayout.PaddedInput"/> layout: the input with its padding,
-    /// split by the stride into <see cref="Phases"/> interleaved planes (one, the padded input itself, at stride 1).
+    /// split by the stride into sD · sH · sW interleaved planes (one, the padded input itself, at stride 1).
     /// Output positions are counted in these planes.
     /// </summary>
     public Int3 PhasePlane { get; }
 
-    /// <summary>Phase planes per channel: the product of the strides.</summary>
-    public int Phases { get; }
-
-    /// <summary>Floats of one channel's phase planes.</summary>
+    /// <summary>Floats of one channel's phase planes (one per combination of the strides' remainders).</summary>
     public int PaddedChannel { get; }
 
     /// <summary>Positions, counted in a phase plane, from the first output to the last.</summary>
