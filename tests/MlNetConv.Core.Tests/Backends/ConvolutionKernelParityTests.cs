@@ -88,6 +88,20 @@ public sealed class ConvolutionKernelParityTests
         Assert.Equal(expected, plan.ForwardLayout(GemmBlocking.BestIsa));
     }
 
+    [Theory]
+    [InlineData("lenet5_c1", true)]
+    [InlineData("lenet5_c3_table", true)]
+    [InlineData("conv1d_long_k5", true)]
+    [InlineData("depthwise", true)]
+    [InlineData("3x3_wide_plane", false)] // 17 output channels: im2col and GEMM
+    [InlineData("stem_7x7_stride2_wide_rows", false)] // strided
+    [InlineData("pointwise_2d", false)] // no col to build
+    public void SmallLayers_TakeTheWeightGradientAsDotProducts(string name, bool direct)
+    {
+        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) direct = false;
+        Assert.Equal(direct, CpuConvolutionPlan.For(Named.Single(c => c.Name == name).Geometry()).DirectWeightGradient);
+    }
+
     public static TheoryData<string, string> NamedCasesByLayout
     {
         get

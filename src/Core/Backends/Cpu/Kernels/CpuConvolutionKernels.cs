@@ -400,8 +400,11 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
                     int b = item % blocks, group = item / blocks % g.Groups, chunk = item / blocks / g.Groups;
                     int c0 = b * block;
                     float* partial = (float*)pp + (nint)chunk * weightSize;
-                    BackwardWeightsItem(isa, plan, (float*)xp, (float*)dyp, partial, chunk * batch / chunks, (chunk + 1) * batch / chunks,
-                        group, c0, Math.Min(block, plan.GroupIn - c0));
+                    int s0 = chunk * batch / chunks, s1 = (chunk + 1) * batch / chunks, channels = Math.Min(block, plan.GroupIn - c0);
+                    if (plan.DirectWeightGradient)
+                        BackwardWeightsDirect(plan, (float*)xp, (float*)dyp, partial, s0, s1, group, c0, channels);
+                    else
+                        BackwardWeightsItem(isa, plan, (float*)xp, (float*)dyp, partial, s0, s1, group, c0, channels);
                 });
                 if (dense is null) AddPartials(partials.Pointer, chunks, weightSize, dw);
                 else
@@ -464,6 +467,71 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
         finally
         {
             if (col is not null) CpuScratch.Return(col);
+        }
+    }
+
+    /// <summary>
+    /// The weight gradient of the item's rows as dot products (few output channels: im2col would cost more than the
+    /// GEMM): per sample, the channels' zero-padded planes and the output gradient spread onto the same plane (zero in
+    /// its extra columns), then partial[o, r] += Σ_p dY[o, p] · x[p + offset(r)] over the plane, four rows at a time in
+    /// Vector512 lanes. Samples in order, each sum's lanes in a fixed order: the same bits at every run.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardWeightsDirect(CpuConvolutionPlan plan, float* x, float* dy, float* partial, int s0, int s1, int group, int c0, int channels)
+    {
+        var g = plan.Geometry;
+        int kv = plan.KernelVolume, span = (plan.PaddedSpan + 15) / 16 * 16, rows = channels * kv, channelLength = plan.PaddedChannel;
+        float* pw = partial + (nint)group * plan.GroupOut * plan.Rows + c0 * kv;
+        for (int o = 0; o < plan.GroupOut; o++) new Span<float>(pw + (nint)o * plan.Rows, rows).Clear();
+        var padded = CpuScratch.Rent(channels * channelLength + span + PaddedSlack);
+        var spread = CpuScratch.Rent(plan.GroupOut * span);
+        try
+        {
+            float* xp = padded.Pointer, dyp = spread.Pointer;
+            new Span<float>(xp + (nint)channels * channelLength, span + PaddedSlack).Clear();
+            int first = c0 * channelLength; // the offsets count from the group's first channel
+            for (int s = s0; s < s1; s++)
+            {
+                float* xs = x + ((nint)s * g.InChannels + group * plan.GroupIn + c0) * plan.InPlane;
+                for (int c = 0; c < channels; c++) CpuIm2Col.SplitPhases(plan, xs + (nint)c * plan.InPlane, xp + (nint)c * channelLength);
+                float* dys = dy + ((nint)s * g.OutChannels + group * plan.GroupOut) * plan.OutPlane;
+                for (int o = 0; o < plan.GroupOut; o++) CpuIm2Col.SpreadColumns(plan, dys + (nint)o * plan.OutPlane, dyp + (nint)o * span, span);
+                for (int o = 0; o < plan.GroupOut; o++)
+                {
+                    float* d = dyp + (nint)o * span, w = pw + (nint)o * plan.Rows;
+                    int r = 0;
+                    for (; r + 4 <= rows; r += 4)
+                    {
+                        float* a0 = xp + plan.PaddedOffsets[c0 * kv + r] - first, a1 = xp + plan.PaddedOffsets[c0 * kv + r + 1] - first;
+                        float* a2 = xp + plan.PaddedOffsets[c0 * kv + r + 2] - first, a3 = xp + plan.PaddedOffsets[c0 * kv + r + 3] - first;
+                        Vector512<float> s0v = default, s1v = default, s2v = default, s3v = default;
+                        for (int p = 0; p < span; p += 16)
+                        {
+                            var v = Vector512.Load(d + p);
+                            s0v = Vector512.FusedMultiplyAdd(v, Vector512.Load(a0 + p), s0v);
+                            s1v = Vector512.FusedMultiplyAdd(v, Vector512.Load(a1 + p), s1v);
+                            s2v = Vector512.FusedMultiplyAdd(v, Vector512.Load(a2 + p), s2v);
+                            s3v = Vector512.FusedMultiplyAdd(v, Vector512.Load(a3 + p), s3v);
+                        }
+                        w[r] += Vector512.Sum(s0v);
+                        w[r + 1] += Vector512.Sum(s1v);
+                        w[r + 2] += Vector512.Sum(s2v);
+                        w[r + 3] += Vector512.Sum(s3v);
+                    }
+                    for (; r < rows; r++)
+                    {
+                        float* a = xp + plan.PaddedOffsets[c0 * kv + r] - first;
+                        Vector512<float> sum = default;
+                        for (int p = 0; p < span; p += 16) sum = Vector512.FusedMultiplyAdd(Vector512.Load(d + p), Vector512.Load(a + p), sum);
+                        w[r] += Vector512.Sum(sum);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            CpuScratch.Return(spread);
+            CpuScratch.Return(padded);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using MlNetConv.Backends.Cpu.Gemm;
 using MlNetConv.Geometry;
 
@@ -50,6 +51,9 @@ internal sealed class CpuConvolutionPlan
     /// <summary>Floats of im2col columns per chunk (256 KB): a chunk stays in a 1 MB L2 next to the GEMM's other operands.</summary>
     private const int ColumnBudget = 64 * 1024;
 
+    /// <summary>Most output channels per group for which the weight gradient is taken as dot products.</summary>
+    private const int DirectWeightMaxChannels = 16;
+
     /// <summary>Most output channels per group for which <see cref="CpuForwardLayout.PaddedInput"/> is chosen.</summary>
     private const int PaddedMaxChannels = 64;
 
@@ -78,6 +82,8 @@ internal sealed class CpuConvolutionPlan
         PaddedChannel = checked(sd * sh * sw * PhasePlane.Volume);
         var o = g.Output;
         PaddedSpan = ((o.D - 1) * PhasePlane.H + o.H - 1) * PhasePlane.W + o.W;
+        DirectWeightGradient = Vector512.IsHardwareAccelerated && Path == CpuConvolutionPath.Im2Col && g.Stride == Int3.One
+            && GroupOut <= DirectWeightMaxChannels && (long)PaddedSpan * 2 <= (long)OutPlane * 3;
         PaddedOffsets = new int[Rows];
         for (int c = 0, r = 0; c < GroupIn; c++)
         for (int kd = 0; kd < g.Kernel.D; kd++)
@@ -138,6 +144,13 @@ internal sealed class CpuConvolutionPlan
 
     /// <summary>Per row (c, tap) of col: where it reads in the group's phase planes relative to the output position.</summary>
     public int[] PaddedOffsets { get; }
+
+    /// <summary>
+    /// The weight gradient as dot products over the padded input rather than im2col and GEMM: for stride 1, on the
+    /// Vector512 machine, with at most <see cref="DirectWeightMaxChannels"/> output channels per group (LeNet-5's layers,
+    /// where building col costs more than the product it feeds), and no more than a third of the positions summed dropped.
+    /// </summary>
+    public bool DirectWeightGradient { get; }
 
     /// <summary>Output positions per chunk when all <see cref="Rows"/> rows of col are built.</summary>
     public int ColumnChunk { get; }

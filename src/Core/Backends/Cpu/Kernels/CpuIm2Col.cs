@@ -142,6 +142,23 @@ internal static unsafe class CpuIm2Col
     }
 
     /// <summary>
+    /// The inverse of <see cref="UnpadColumns"/> for one channel: an output plane spread onto the positions of a phase
+    /// plane, zero at the plane's extra columns and rows and up to <paramref name="length"/>.
+    /// </summary>
+    /// <param name="plane">(OutPlane)</param>
+    /// <param name="spread">(length), length ≥ PaddedSpan</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SpreadColumns(CpuConvolutionPlan plan, float* plane, float* spread, int length)
+    {
+        var o = plan.Geometry.Output;
+        var p = plan.PhasePlane;
+        Zero(spread, length);
+        for (int od = 0; od < o.D; od++)
+        for (int oh = 0; oh < o.H; oh++)
+            Copy(plane + ((nint)od * o.H + oh) * o.W, spread + ((nint)od * p.H + oh) * p.W, o.W);
+    }
+
+    /// <summary>
     /// <see cref="GatherPanels"/> for panels eight positions wide (the A panels of the positions-as-rows forward): per panel
     /// and tap, the eight input offsets and which of them lie inside the input are found once, then each channel's eight
     /// values are one masked AVX2 gather, whatever the stride, dilation, padding or row breaks (small maps break rows
