@@ -161,8 +161,8 @@ internal static unsafe class CpuIm2Col
     /// <summary>
     /// <see cref="GatherPanels"/> for panels eight positions wide (the A panels of the positions-as-rows forward): per panel
     /// and tap, the eight input offsets and which of them lie inside the input are found once, then each channel's eight
-    /// values are one masked AVX2 gather, whatever the stride, dilation, padding or row breaks (small maps break rows
-    /// inside most panels, which would cut contiguous copies into short runs).
+    /// values are one plain load where they are neighbours in one row, else one masked AVX2 gather, whatever the stride,
+    /// dilation, padding or row breaks (small maps break rows inside many panels, which would cut copies into short runs).
     /// </summary>
     /// <param name="input">(channels, inPlane): the first of the channels</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -200,8 +200,14 @@ internal static unsafe class CpuIm2Col
                 var index = Vector256.Load(offsets);
                 var valid = Vector256.Load(mask);
                 float* src = input, d = panels + (nint)t * Lanes;
-                for (int c = 0; c < channels; c++, src += inPlane, d += step)
-                    Vector256.Store(Avx2.GatherMaskVector256(Vector256<float>.Zero, src, index, valid, 4), d);
+                // Eight neighbours of one row, all inside: a plain load serves (most taps of a wide map's panels).
+                bool run = Vector256.EqualsAll(index, Vector256.Create(offsets[0]) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7))
+                    && Vector256.EqualsAll(valid.AsInt32(), Vector256<int>.AllBitsSet);
+                if (run)
+                    for (int c = 0; c < channels; c++, src += inPlane, d += step) Vector256.Store(Vector256.Load(src + offsets[0]), d);
+                else
+                    for (int c = 0; c < channels; c++, src += inPlane, d += step)
+                        Vector256.Store(Avx2.GatherMaskVector256(Vector256<float>.Zero, src, index, valid, 4), d);
             }
         }
     }
