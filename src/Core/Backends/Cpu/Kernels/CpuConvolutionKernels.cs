@@ -260,11 +260,11 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
             // sample after sample (the positions past each sample's last are zero rows)
             if (parallel)
             {
-                int items = samples * Math.Min(Environment.ProcessorCount, panels), per = (panels + items / samples - 1) / (items / samples);
+                int splits = Math.Min(Environment.ProcessorCount, panels), per = (panels + splits - 1) / splits;
                 nint xp = (nint)x, cp = (nint)colT.Pointer;
-                CpuParallel.For(items, item =>
+                CpuParallel.For(samples * splits, item =>
                 {
-                    int s = item / (items / samples), p0 = item % (items / samples) * per, p1 = Math.Min(panels, p0 + per);
+                    int s = item / splits, p0 = item % splits * per, p1 = Math.Min(panels, p0 + per);
                     float* xs = (float*)xp + ((nint)(first + s) * g.InChannels + group * plan.GroupIn) * plan.InPlane;
                     if (p1 > p0)
                         GatherPositionPanels(isa, plan, xs, p0 * mr, Math.Min(n, p1 * mr) - p0 * mr, (float*)cp + ((nint)s * panels + p0) * mr * plan.Rows);
@@ -401,7 +401,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
                     int c0 = b * block;
                     float* partial = (float*)pp + (nint)chunk * weightSize;
                     int s0 = chunk * batch / chunks, s1 = (chunk + 1) * batch / chunks, channels = Math.Min(block, plan.GroupIn - c0);
-                    if (plan.DirectWeightGradient)
+                    if (plan.DirectWeightGradient(isa))
                         BackwardWeightsDirect(plan, (float*)xp, (float*)dyp, partial, s0, s1, group, c0, channels);
                     else
                         BackwardWeightsItem(isa, plan, (float*)xp, (float*)dyp, partial, s0, s1, group, c0, channels);

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using MlNetConv.Backends.Cpu.Gemm;
 using MlNetConv.Geometry;
 
@@ -58,7 +57,7 @@ internal sealed class CpuConvolutionPlan
     private const int PaddedMaxChannels = 64;
 
     /// <summary>Column chunks are multiples of this (the widest GEMM micro-tile), unless the output is smaller.</summary>
-    private const int ColumnAlign = 32;
+    internal const int ColumnAlign = 32;
 
     private static readonly ConditionalWeakTable<ConvGeometry, CpuConvolutionPlan> Cache = new();
 
@@ -82,8 +81,6 @@ internal sealed class CpuConvolutionPlan
         PaddedChannel = checked(sd * sh * sw * PhasePlane.Volume);
         var o = g.Output;
         PaddedSpan = ((o.D - 1) * PhasePlane.H + o.H - 1) * PhasePlane.W + o.W;
-        DirectWeightGradient = Vector512.IsHardwareAccelerated && Path == CpuConvolutionPath.Im2Col && g.Stride == Int3.One
-            && GroupOut <= DirectWeightMaxChannels && (long)PaddedSpan * 2 <= (long)OutPlane * 3;
         PaddedOffsets = new int[Rows];
         for (int c = 0, r = 0; c < GroupIn; c++)
         for (int kd = 0; kd < g.Kernel.D; kd++)
@@ -146,11 +143,13 @@ internal sealed class CpuConvolutionPlan
     public int[] PaddedOffsets { get; }
 
     /// <summary>
-    /// The weight gradient as dot products over the padded input rather than im2col and GEMM: for stride 1, on the
-    /// Vector512 machine, with at most <see cref="DirectWeightMaxChannels"/> output channels per group (LeNet-5's layers,
-    /// where building col costs more than the product it feeds), and no more than a third of the positions summed dropped.
+    /// Whether the weight gradient is taken as dot products over the padded input rather than im2col and GEMM: with the
+    /// Vector512 kernels, for stride 1, with at most <see cref="DirectWeightMaxChannels"/> output channels per group
+    /// (LeNet-5's layers, where building col costs more than the product it feeds), and no more than a third of the
+    /// positions summed dropped.
     /// </summary>
-    public bool DirectWeightGradient { get; }
+    public bool DirectWeightGradient(GemmIsa isa) => Supports(CpuForwardLayout.PaddedInput, isa) && Geometry.Stride == Int3.One
+        && GroupOut <= DirectWeightMaxChannels && (long)PaddedSpan * 2 <= (long)OutPlane * 3;
 
     /// <summary>Output positions per chunk when all <see cref="Rows"/> rows of col are built.</summary>
     public int ColumnChunk { get; }
@@ -237,19 +236,18 @@ internal sealed class CpuConvolutionPlan
 /// </summary>
 internal readonly record struct ColumnChunks(int Total, int Count, int Tiles)
 {
-    private const int Tile = 32;
-
     /// <param name="maxWidth">the widest chunk wanted</param>
     /// <param name="otherItems">work items per chunk from the other cuts (samples, groups)</param>
     public static ColumnChunks For(int total, int maxWidth, int otherItems)
     {
-        int tiles = (total + Tile - 1) / Tile, count = (tiles + Math.Max(1, maxWidth / Tile) - 1) / Math.Max(1, maxWidth / Tile);
+        const int tile = CpuConvolutionPlan.ColumnAlign;
+        int tiles = (total + tile - 1) / tile, widest = Math.Max(1, maxWidth / tile), count = (tiles + widest - 1) / widest;
         int threads = Environment.ProcessorCount;
         if (otherItems * count < 4 * threads) count = Math.Min(tiles, (count + threads - 1) / threads * threads);
         return new ColumnChunks(total, Math.Max(1, count), tiles);
     }
 
-    public int Start(int chunk) => Math.Min(Total, (int)((long)chunk * Tiles / Count) * Tile);
+    public int Start(int chunk) => Math.Min(Total, (int)((long)chunk * Tiles / Count) * CpuConvolutionPlan.ColumnAlign);
 
-    public int Width(int chunk) => Math.Min(Total, (int)((long)(chunk + 1) * Tiles / Count) * Tile) - Start(chunk);
+    public int Width(int chunk) => Math.Min(Total, (int)((long)(chunk + 1) * Tiles / Count) * CpuConvolutionPlan.ColumnAlign) - Start(chunk);
 }

@@ -31,7 +31,7 @@ internal class CpuReferencePoolingKernels : IPoolingKernels
                 for (int t = 0; t < count; t++)
                 {
                     float v = inMap[taps[t]];
-                    if (v > best || float.IsNaN(v))
+                    if (Replaces(v, best))
                     {
                         best = v;
                         bestIndex = taps[t];
@@ -183,7 +183,7 @@ internal class CpuReferencePoolingKernels : IPoolingKernels
                 for (int t = 0; t < poolSize; t++)
                 {
                     float v = x[first + t * s + j];
-                    if (v > best || float.IsNaN(v))
+                    if (Replaces(v, best))
                     {
                         best = v;
                         bestChannel = t;
@@ -210,6 +210,12 @@ internal class CpuReferencePoolingKernels : IPoolingKernels
             for (int j = 0; j < s; j++) dx[first + idx[map * s + j] * s + j] = dy[map * s + j];
         });
     }
+
+    /// <summary>
+    /// The maximum's rule, tap by tap: a strictly greater value replaces the best so far (the first maximum wins), and NaN
+    /// replaces it and ends the window (PyTorch's max pooling propagates NaN).
+    /// </summary>
+    private static bool Replaces(float value, float best) => value > best || float.IsNaN(value);
 
     /// <summary>The window's first tap, which may lie in the padding.</summary>
     private static Int3 WindowStart(PoolGeometry g, int output)
