@@ -53,6 +53,13 @@ public sealed class ConvolutionKernelParityTests
         new("positions_as_rows_stride2_groups", new Shape(2, 6, 13, 15), 64, [3, 3], [2, 2], [1, 1], 1, Groups: 2),
         new("positions_as_rows_pointwise_stride2", new Shape(1, 33, 13, 13), 64, [1, 1], [2, 2], [1, 1], 0),
         new("positions_as_rows_dilated_1d", new Shape(3, 7, 20), 32, [3], [1], [2], 1, Bias: false),
+        // Winograd F(2x2, 3x3): runs of 8 tiles across tile rows and samples, cut at odd edges, any padding, KC slices.
+        new("winograd_runs_across_samples", new Shape(5, 16, 14, 14), 24, [3, 3], [1, 1], [1, 1], 1), // 7-tile rows
+        new("winograd_odd_edges_batch1", new Shape(1, 18, 13, 37), 17, [3, 3], [1, 1], [1, 1], 1), // 7 x 19 tiles, the last cut
+        new("winograd_valid_padding", new Shape(2, 20, 12, 34), 16, [3, 3], [1, 1], [1, 1], 0, Bias: false),
+        new("winograd_pad2_groups", new Shape(3, 34, 9, 9), 36, [3, 3], [1, 1], [1, 1], 2, Groups: 2),
+        new("winograd_deep_channels", new Shape(1, 300, 6, 6), 20, [3, 3], [1, 1], [1, 1], 1), // 300 inputs: two KC slices
+        new("winograd_table", new Shape(2, 5, 10, 12), 4, [3, 3], [1, 1], [1, 1], 1, Table: new ConnectionTable(5, [[0, 2], [1], [0, 1, 2, 3, 4], [4, 3]])),
     ];
 
     public static TheoryData<string> NamedCases => new(Named.Select(c => c.Name));
@@ -65,14 +72,19 @@ public sealed class ConvolutionKernelParityTests
 
     [Theory]
     [InlineData("positions_as_rows_7x7_batch1", "PositionRows")]
-    [InlineData("positions_as_rows_14x14_batch5", "PositionRows")]
+    [InlineData("positions_as_rows_14x14_batch5", "Winograd")] // 3x3 stride 1: Winograd where its runs fill the columns
     [InlineData("positions_as_rows_stride2_groups", "PositionRows")]
     [InlineData("positions_as_rows_pointwise_stride2", "PositionRows")]
     [InlineData("positions_as_rows_dilated_1d", "PositionRows")]
     [InlineData("positions_as_rows_7x7_two_samples_a_unit", "PositionRows")]
     [InlineData("positions_as_rows_7x7_groups_batch12", "PositionRows")]
     [InlineData("3x3_wide_plane", "PaddedInput")]
-    [InlineData("3x3_deep_k_and_m", "ChannelRows")] // 101 output channels: im2col is cheap per multiply-add
+    [InlineData("3x3_deep_k_and_m", "Winograd")]
+    [InlineData("winograd_runs_across_samples", "Winograd")]
+    [InlineData("winograd_odd_edges_batch1", "Winograd")] // 19-tile rows: 19 of 24 columns are tiles
+    [InlineData("winograd_pad2_groups", "Winograd")]
+    [InlineData("winograd_deep_channels", "PositionRows")] // 3-tile rows would fill 3 of every 8 columns
+    [InlineData("winograd_table", "PaddedInput")] // 4 output channels: too few for the transforms to pay
     [InlineData("lenet5_c1", "PaddedInput")]
     [InlineData("conv1d_long_k5", "PaddedInput")]
     [InlineData("lenet5_c3_table", "ChannelRows")] // 10x10 outputs of a 14x14 plane: too many dropped columns
@@ -84,7 +96,8 @@ public sealed class ConvolutionKernelParityTests
     {
         var expected = Enum.Parse<CpuForwardLayout>(layout);
         var plan = CpuConvolutionPlan.For(Named.Single(c => c.Name == name).Geometry());
-        if (GemmBlocking.BestIsa != GemmIsa.Vector512 && expected == CpuForwardLayout.PaddedInput) expected = CpuForwardLayout.ChannelRows;
+        if (GemmBlocking.BestIsa != GemmIsa.Vector512 && expected is CpuForwardLayout.PaddedInput or CpuForwardLayout.Winograd)
+            return; // the other micro-kernels have neither layout
         Assert.Equal(expected, plan.ForwardLayout(GemmBlocking.BestIsa));
     }
 

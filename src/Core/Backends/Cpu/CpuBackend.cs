@@ -1,3 +1,4 @@
+using MlNetConv.Backends.Cpu.Gemm;
 using MlNetConv.Backends.Cpu.Kernels;
 using MlNetConv.Tensors;
 
@@ -5,8 +6,8 @@ namespace MlNetConv.Backends.Cpu;
 
 /// <summary>
 /// The CPU backend: managed arrays; convolution and dense layers on a packed, register-blocked SGEMM whose weights stay
-/// packed while they do not change (convolution in one of three layouts per geometry: im2col, col read in place from a
-/// zero-padded input, or positions as GEMM rows for small maps; batch norm, residual addition and ReLU after it fused
+/// packed while they do not change (convolution in one of four forms per geometry: im2col, col read in place from a
+/// zero-padded input, positions as GEMM rows for small maps, or Winograd's F(2x2, 3x3) for 3x3 stride-1 layers; batch norm, residual addition and ReLU after it fused
 /// in evaluation), max pooling 16 windows at a time, ReLU in Vector512/Vector256 lanes, the other kernel families as
 /// plain loops. Work is spread by <see cref="CpuParallel"/> over independent outer loops or blocks of the output, and
 /// every reduction runs in a fixed order, so results do not depend on thread timing.
@@ -18,7 +19,7 @@ public sealed class CpuBackend : IBackend
     public CpuBackend(CpuBackendOptions? options = null)
     {
         Options = options ?? new CpuBackendOptions();
-        Convolution = Options.ReferenceKernels ? new CpuReferenceConvolutionKernels() : new CpuConvolutionKernels();
+        Convolution = Options.ReferenceKernels ? new CpuReferenceConvolutionKernels() : new CpuConvolutionKernels(GemmBlocking.BestIsa, winograd: Options.Winograd);
         Dense = Options.ReferenceKernels ? new CpuReferenceDenseKernels() : new CpuDenseKernels();
         Pooling = Options.ReferenceKernels ? new CpuReferencePoolingKernels() : new CpuPoolingKernels();
         Activation = Options.ReferenceKernels ? new CpuReferenceActivationKernels() : new CpuActivationKernels();

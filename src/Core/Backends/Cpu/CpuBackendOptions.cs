@@ -9,4 +9,11 @@ public sealed record CpuBackendOptions
     /// against. Default false.
     /// </summary>
     public bool ReferenceKernels { get; init; }
+
+    /// <summary>
+    /// Winograd's F(2x2, 3x3) for 3x3 stride-1 2D convolutions where it pays (2.25 times fewer multiply-adds; results
+    /// within a few roundings of direct convolution's, not bit-identical to them). False keeps every convolution on the
+    /// GEMM layouts, whose results are bit-identical to each other. Default true.
+    /// </summary>
+    public bool Winograd { get; init; } = true;
 }

@@ -11,7 +11,8 @@ namespace MlNetConv.Backends.Cpu.Kernels;
 /// Convolution as GEMM, per sample and group (PyTorch's CPU "slow_conv" lineage): Y (Cout/g x P) = W (Cout/g x Rows) ·
 /// col (Rows x P). The forward pass takes one of three layouts (<see cref="CpuForwardLayout"/>): col built by im2col
 /// (1x1 stride-1 kernels read the input directly), col read in place from a zero-padded copy of the input, or the
-/// transposed product with positions as rows for small maps; all three give the same bits, and the weights stay packed
+/// transposed product with positions as rows for small maps; all three give the same bits. 3x3 stride-1 layers can
+/// instead take Winograd's F(2x2, 3x3) (<see cref="CpuWinograd"/>), within a few roundings of them. The weights stay packed
 /// while they do not change (<see cref="CpuPackedWeights"/>). In evaluation the layers after a convolution (batch norm,
 /// residual addition, ReLU) can run in its epilogue (<see cref="IFusedConvolutionKernels"/>). Work items are (samples,
 /// group, chunk of columns or block of channels), each on one core with a single-threaded GEMM and its own pooled
@@ -25,7 +26,9 @@ namespace MlNetConv.Backends.Cpu.Kernels;
 /// null: the plan's choice per geometry; else this forward layout wherever it can compute the geometry (tests compare the
 /// layouts, benchmarks time them)
 /// </param>
-internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout? forwardLayout = null) : IConvolutionKernels, IFusedConvolutionKernels
+/// <param name="winograd">whether the plan may choose <see cref="CpuForwardLayout.Winograd"/> (<see cref="CpuBackendOptions.Winograd"/>)</param>
+internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout? forwardLayout = null, bool winograd = true)
+    : IConvolutionKernels, IFusedConvolutionKernels
 {
     public CpuConvolutionKernels() : this(GemmBlocking.BestIsa) { }
 
@@ -61,7 +64,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
     private void Run(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, CpuEpilogue epilogue, Tensor output)
     {
         var plan = CpuConvolutionPlan.For(g);
-        var layout = forwardLayout is { } chosen && plan.Supports(chosen, isa) ? chosen : plan.ForwardLayout(isa);
+        var layout = forwardLayout is { } chosen && plan.Supports(chosen, isa) ? chosen : plan.ForwardLayout(isa, winograd);
         int packedLength = CpuPackedWeights.GroupLength(isa, plan, layout);
         // Each group's weight matrix packed once for all samples and chunks, and kept while the weights do not change.
         float* packed = CpuPackedWeights.ForConvolution(isa, plan, layout, weight);
@@ -71,6 +74,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
             {
                 case CpuForwardLayout.PositionRows: ForwardPositionRows(isa, plan, input.Shape.N, x, packed, packedLength, b, epilogue, y); break;
                 case CpuForwardLayout.PaddedInput: ForwardPaddedInput(plan, input.Shape.N, x, packed, packedLength, b, epilogue, y); break;
+                case CpuForwardLayout.Winograd: CpuWinograd.Forward(plan, input.Shape.N, x, packed, packedLength, b, epilogue, y); break;
                 default: ForwardChannelRows(isa, plan, input.Shape.N, x, packed, packedLength, b, epilogue, y); break;
             }
         }

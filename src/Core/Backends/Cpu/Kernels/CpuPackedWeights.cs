@@ -27,9 +27,12 @@ internal sealed unsafe class CpuPackedWeights
     private const int DenseKind = 100;
 
     /// <summary>Floats of one group's packed convolution matrix; group g starts at g times this.</summary>
-    public static int GroupLength(GemmIsa isa, CpuConvolutionPlan plan, CpuForwardLayout layout) => layout == CpuForwardLayout.PositionRows
-        ? Sgemm.PackedBLength(isa, plan.Rows, plan.GroupOut)
-        : Sgemm.PackedALength(isa, plan.GroupOut, plan.Rows);
+    public static int GroupLength(GemmIsa isa, CpuConvolutionPlan plan, CpuForwardLayout layout) => layout switch
+    {
+        CpuForwardLayout.PositionRows => Sgemm.PackedBLength(isa, plan.Rows, plan.GroupOut),
+        CpuForwardLayout.Winograd => CpuWinograd.PackedGroupLength(isa, plan),
+        _ => Sgemm.PackedALength(isa, plan.GroupOut, plan.Rows),
+    };
 
     /// <summary>A convolution's packed weights, valid until the tensor is next written or collected.</summary>
     /// <param name="weight">(Cout, Cin/g, kernel...) or a connection table's (Connections, kernel...)</param>
@@ -101,6 +104,7 @@ internal sealed unsafe class CpuPackedWeights
                 {
                     float* source = w + (nint)group * plan.GroupOut * plan.Rows, target = _pointer + (nint)group * groupLength;
                     if (layout == CpuForwardLayout.PositionRows) Sgemm.PackB(isa, true, source, plan.Rows, plan.Rows, plan.GroupOut, target);
+                    else if (layout == CpuForwardLayout.Winograd) CpuWinograd.PackWeights(isa, plan, source, target);
                     else Sgemm.PackA(isa, false, source, plan.Rows, plan.GroupOut, plan.Rows, target);
                 }
             }

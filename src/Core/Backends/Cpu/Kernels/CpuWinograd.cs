@@ -1,0 +1,362 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using MlNetConv.Backends.Cpu.Gemm;
+using MlNetConv.Geometry;
+
+namespace MlNetConv.Backends.Cpu.Kernels;
+
+/// <summary>
+/// Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2016)
+/// for 2D 3x3 convolutions of stride 1: each 2x2 output tile is Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A over the 4x4 input patch d
+/// it reads, so the sum over input channels becomes 16 independent GEMMs M_ξ (Cout/g x tiles) = U_ξ (Cout/g x Cin/g) ·
+/// V_ξ (Cin/g x tiles), one per point ξ of the 4x4 transform: 16 multiply-adds per tile and channel pair where direct
+/// convolution takes 36, 2.25 times fewer. The transforms use only ±1 and ½ (exact in float), so the results stay
+/// within a few roundings of direct convolution's, though not bit-identical to them.
+/// <para>
+/// Tiles are taken in runs of 8 along a tile row; runs are numbered across rows and samples, and two runs fill one
+/// Vector512 (a chunk: both transforms run in its lanes), four runs one 32-column panel of the 8x32 micro-kernel. So a
+/// 14x14 map's 7-tile rows use 7 of every 8 columns, as a 56x56 map's 28-tile rows do. A work item (group, run of
+/// panels, block of output channels) copies the input rows its tiles read, zero-padded, transforms them into V (which
+/// stays in L2), then for every 8 output channels runs the micro-kernel once per point into a 16 x 8 x 32 tile of M (in
+/// L1) and transforms that back into 2x2 outputs, adding the bias and the fused epilogue while they are in cache. The
+/// weights' U is packed once while they do not change (<see cref="CpuPackedWeights"/>). Every output is computed by the
+/// same operations in the same order whatever the thread timing.
+/// </para>
+/// </summary>
+internal static unsafe class CpuWinograd
+{
+    /// <summary>Points of the 4x4 transform: one GEMM each.</summary>
+    private const int Points = 16;
+
+    /// <summary>Tiles of a run along a tile row: half a Vector512.</summary>
+    private const int RunTiles = 8;
+
+    /// <summary>Columns of a GEMM panel (the 8x32 micro-kernel's): four runs.</summary>
+    private const int PanelColumns = 32;
+
+    private const int RunsPerPanel = PanelColumns / RunTiles;
+
+    private const int MR = 8;
+
+    /// <summary>Floats of V a work item aims to keep (256 KB, in L2 beside the weights' panels).</summary>
+    private const int TransformBudget = 64 * 1024;
+
+    /// <summary>
+    /// Whether F(2x2, 3x3) computes this geometry: 2D, a 3x3 kernel, stride and dilation 1, any padding, groups or
+    /// connection table; with the Vector512 micro-kernel and AVX-512's two-source permutes for the tile transforms.
+    /// </summary>
+    public static bool Supports(ConvGeometry g, GemmIsa isa) => isa == GemmIsa.Vector512 && Avx512F.IsSupported && g.SpatialRank == 2
+        && g.Kernel == new Int3(1, 3, 3) && g.Stride == Int3.One && g.Dilation == Int3.One;
+
+    /// <summary>Tiles along a column and a row of the output, runs per tile row and per sample, floats per padded input row.</summary>
+    private readonly record struct Tiling(int TilesH, int TilesW, int RunsPerRow, int RunsPerSample, int RowWidth)
+    {
+        public static Tiling For(ConvGeometry g)
+        {
+            int tilesH = (g.Output.H + 1) / 2, tilesW = (g.Output.W + 1) / 2, perRow = (tilesW + RunTiles - 1) / RunTiles;
+            // A padded row holds every run's 18 input columns (2 per tile and 2 more) and the 16-float loads that read them.
+            return new Tiling(tilesH, tilesW, perRow, tilesH * perRow, 2 * RunTiles * perRow + 2);
+        }
+
+        public int Panels(int batch) => (batch * RunsPerSample + RunsPerPanel - 1) / RunsPerPanel;
+    }
+
+    /// <summary>Of the GEMM columns computed, the share that are output tiles (runs of 8 along rows): ResNet's 56x56, 28x28 and 14x14 layers 7/8.</summary>
+    public static double ColumnUse(ConvGeometry g)
+    {
+        var t = Tiling.For(g);
+        return (double)t.TilesW / (t.RunsPerRow * RunTiles);
+    }
+
+    /// <summary>Floats of one group's packed U: 16 (GroupOut x GroupIn) matrices in the micro-kernel's A panels.</summary>
+    public static int PackedGroupLength(GemmIsa isa, CpuConvolutionPlan plan) => Points * Sgemm.PackedALength(isa, plan.GroupOut, plan.GroupIn);
+
+    /// <summary>U_ξ = (G g Gᵀ)_ξ for every (output, input) channel pair of one group, packed per point as the GEMMs' A.</summary>
+    /// <param name="weight">the group's (GroupOut, GroupIn · 9) weights</param>
+    public static void PackWeights(GemmIsa isa, CpuConvolutionPlan plan, float* weight, float* packed)
+    {
+        int k = plan.GroupOut, c = plan.GroupIn, per = Sgemm.PackedALength(isa, k, c);
+        var u = CpuScratch.Rent(Points * k * c);
+        try
+        {
+            double* t = stackalloc double[12];
+            for (int o = 0; o < k; o++)
+            for (int i = 0; i < c; i++)
+            {
+                float* w = weight + ((nint)o * c + i) * 9;
+                // t = G w (4x3), G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]; then U = t Gᵀ (4x4). In double, rounded once.
+                for (int j = 0; j < 3; j++)
+                {
+                    double w0 = w[j], w1 = w[3 + j], w2 = w[6 + j];
+                    t[j] = w0;
+                    t[3 + j] = 0.5 * (w0 + w1 + w2);
+                    t[6 + j] = 0.5 * (w0 - w1 + w2);
+                    t[9 + j] = w2;
+                }
+                for (int r = 0; r < 4; r++)
+                {
+                    double t0 = t[3 * r], t1 = t[3 * r + 1], t2 = t[3 * r + 2];
+                    float* target = u.Pointer + ((nint)(4 * r) * k + o) * c + i;
+                    target[0] = (float)t0;
+                    target[(nint)k * c] = (float)(0.5 * (t0 + t1 + t2));
+                    target[2 * (nint)k * c] = (float)(0.5 * (t0 - t1 + t2));
+                    target[3 * (nint)k * c] = (float)t2;
+                }
+            }
+            for (int xi = 0; xi < Points; xi++) Sgemm.PackA(isa, false, u.Pointer + (nint)xi * k * c, c, k, c, packed + (nint)xi * per);
+        }
+        finally
+        {
+            CpuScratch.Return(u);
+        }
+    }
+
+    /// <summary>The forward pass over a batch: work items of (group, run of column panels, block of output channels).</summary>
+    /// <param name="x">(N, Cin, H, W)</param>
+    /// <param name="packed">every group's U from <see cref="PackWeights"/>, <paramref name="packedLength"/> floats apart</param>
+    /// <param name="y">(N, Cout, Ho, Wo)</param>
+    public static void Forward(CpuConvolutionPlan plan, int batch, float* x, float* packed, int packedLength, float* b, CpuEpilogue epilogue, float* y)
+    {
+        var g = plan.Geometry;
+        var t = Tiling.For(g);
+        int threads = Environment.ProcessorCount, panels = t.Panels(batch);
+        int perItem = Math.Clamp(TransformBudget / (Points * PanelColumns * plan.GroupIn), 1, panels);
+        // Fewer items than four per core (a small batch): narrower runs of panels, then blocks of output channels.
+        if (g.Groups * ((panels + perItem - 1) / perItem) < 4 * threads) perItem = Math.Clamp(g.Groups * panels / (4 * threads), 1, perItem);
+        int runs = (panels + perItem - 1) / perItem;
+        int block = plan.ForwardChannelBlock(g.Groups * runs, MR), blocks = (plan.GroupOut + block - 1) / block;
+        nint xp = (nint)x, pp = (nint)packed, bp = (nint)b, yp = (nint)y;
+        CpuParallel.For(g.Groups * runs * blocks, item =>
+        {
+            int channels = item % blocks, run = item / blocks % runs, group = item / blocks / runs;
+            int o0 = channels * block, p0 = run * perItem;
+            Item(plan, t, batch, (float*)xp, (float*)pp + (nint)group * packedLength, (float*)bp, epilogue, (float*)yp, group, p0,
+                Math.Min(panels, p0 + perItem), o0, Math.Min(block, plan.GroupOut - o0));
+        });
+    }
+
+    /// <summary>Column panels [p0, p1) of one group (runs [4 p0, 4 p1) of the batch), output channels [o0, o0 + count) of the group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Item(CpuConvolutionPlan plan, Tiling t, int batch, float* x, float* packed, float* b, CpuEpilogue epilogue, float* y, int group,
+        int p0, int p1, int o0, int count)
+    {
+        var g = plan.Geometry;
+        int c = plan.GroupIn, width = t.RowWidth, r0 = RunsPerPanel * p0, r1 = Math.Min(batch * t.RunsPerSample, RunsPerPanel * p1);
+        int slotLength = 4 * width * c; // four padded rows of every channel of the group
+        // The padded rows of each tile row the item's runs lie in (a slot each), then four zero rows for missing runs.
+        int slots = 0;
+        for (int r = r0; r < r1; r++)
+            if (r == r0 || r % t.RunsPerRow == 0) slots++;
+        var padded = CpuScratch.Rent(checked(slots * slotLength + 4 * width + 16));
+        var v = CpuScratch.Rent(checked((p1 - p0) * Points * c * PanelColumns));
+        var m = CpuScratch.Rent(Points * MR * PanelColumns);
+        try
+        {
+            float* zero = padded.Pointer + (nint)slots * slotLength;
+            new Span<float>(zero, 4 * width + 16).Clear();
+            for (int r = r0, slot = -1; r < r1; r++)
+            {
+                if (r != r0 && r % t.RunsPerRow != 0) continue;
+                int row = r / t.RunsPerRow, sample = row / t.TilesH, ty = row % t.TilesH;
+                float* xs = x + ((nint)sample * g.InChannels + group * c) * plan.InPlane, target = padded.Pointer + (nint)(++slot) * slotLength;
+                for (int i = 0; i < c; i++) PadRows(g, xs + (nint)i * plan.InPlane, 2 * ty, width, target + (nint)i * 4 * width);
+            }
+            // V: per panel [point][channel][32 columns], a chunk of two runs in each half.
+            for (int k = 0, slot = -1; k < 2 * (p1 - p0); k++)
+            {
+                float* target = v.Pointer + (nint)(k / 2) * Points * c * PanelColumns + k % 2 * 2 * RunTiles;
+                int ra = r0 + 2 * k, rb = ra + 1;
+                if (ra >= r1)
+                {
+                    for (int i = 0; i < Points * c; i++) Vector512<float>.Zero.Store(target + (nint)i * PanelColumns);
+                    continue;
+                }
+                if (ra == r0 || ra % t.RunsPerRow == 0) slot++;
+                float* a = padded.Pointer + (nint)slot * slotLength + 2 * RunTiles * (ra % t.RunsPerRow);
+                float* bRun = zero;
+                nint bStride = 0;
+                if (rb < r1)
+                {
+                    if (rb % t.RunsPerRow == 0) slot++;
+                    bRun = padded.Pointer + (nint)slot * slotLength + 2 * RunTiles * (rb % t.RunsPerRow);
+                    bStride = 4 * width;
+                }
+                for (int i = 0; i < c; i++)
+                    TransformInput(a + (nint)i * 4 * width, bRun + i * bStride, width, target + (nint)i * PanelColumns, (nint)c * PanelColumns);
+            }
+            int channel0 = group * plan.GroupOut + o0, kc = GemmBlocking.For(GemmIsa.Vector512).KC, perPoint = Sgemm.PackedALength(GemmIsa.Vector512, plan.GroupOut, c);
+            for (int p = p0; p < p1; p++)
+            {
+                float* vp = v.Pointer + (nint)(p - p0) * Points * c * PanelColumns;
+                for (int ip = 0; ip < count; ip += MR)
+                {
+                    int panelRows = Math.Min(MR, count - ip);
+                    for (int xi = 0; xi < Points; xi++)
+                    {
+                        float* a = packed + (nint)xi * perPoint + (nint)(o0 + ip) * c;
+                        for (int pc = 0; pc < c; pc += kc)
+                            GemmMicroKernels.Run(GemmIsa.Vector512, Math.Min(kc, c - pc), a + (nint)pc * MR, vp + ((nint)xi * c + pc) * PanelColumns,
+                                m.Pointer + xi * MR * PanelColumns, PanelColumns, 1f, pc == 0 ? 0f : 1f, panelRows);
+                    }
+                    for (int half = 0; half < 2; half++)
+                    {
+                        int ra = RunsPerPanel * p + 2 * half;
+                        if (ra >= r1) break;
+                        for (int r = 0; r < panelRows; r++)
+                        {
+                            int channel = channel0 + ip + r;
+                            TransformOutput(m.Pointer + r * PanelColumns + half * 2 * RunTiles, b is null ? 0f : b[channel], t, g, y, channel, ra,
+                                ra + 1 < r1, epilogue);
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            CpuScratch.Return(m);
+            CpuScratch.Return(v);
+            CpuScratch.Return(padded);
+        }
+    }
+
+    /// <summary>Padded rows [first, first + 4) of one input plane, each <paramref name="width"/> floats: zero outside the input.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PadRows(ConvGeometry g, float* plane, int first, int width, float* target)
+    {
+        int inH = g.Input.H, inW = g.Input.W, left = g.PadBegin.W;
+        for (int r = 0; r < 4; r++, target += width)
+        {
+            int ih = first + r - g.PadBegin.H;
+            if ((uint)ih >= (uint)inH)
+            {
+                new Span<float>(target, width).Clear();
+                continue;
+            }
+            new Span<float>(target, left).Clear();
+            new ReadOnlySpan<float>(plane + (nint)ih * inW, inW).CopyTo(new Span<float>(target + left, inW));
+            new Span<float>(target + left + inW, width - left - inW).Clear();
+        }
+    }
+
+    // Two-source permutes: the even or odd floats of two 16-float loads (tile j's patch columns 2j and 2j + 1), and
+    // the interleaving of two runs' outputs (tile j's output columns 2j and 2j + 1).
+    private static readonly Vector512<int> Even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    private static readonly Vector512<int> Odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    private static readonly Vector512<int> InterleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    private static readonly Vector512<int> InterleaveHigh = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+
+    /// <summary>
+    /// V = Bᵀ d B for the 16 tiles of a chunk of one channel, Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]: lanes 0-7 the
+    /// run whose four padded rows start at <paramref name="a"/>, lanes 8-15 the run at <paramref name="b"/>; tile j's
+    /// patch starts at column 2j. Point ξ's 16 values go to target + ξ · stride.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformInput(float* a, float* b, int width, float* target, nint stride)
+    {
+        // Patch columns 2j, 2j + 1, 2j + 2, 2j + 3 of a row for both runs: the even and odd floats of 16-float loads.
+        Row(a, b, out var d00, out var d01, out var d02, out var d03);
+        Row(a + width, b + width, out var d10, out var d11, out var d12, out var d13);
+        Row(a + 2 * width, b + 2 * width, out var d20, out var d21, out var d22, out var d23);
+        Row(a + 3 * width, b + 3 * width, out var d30, out var d31, out var d32, out var d33);
+        // Bᵀ d: along the columns of the patch.
+        Columns(d00, d10, d20, d30, out var t00, out var t10, out var t20, out var t30);
+        Columns(d01, d11, d21, d31, out var t01, out var t11, out var t21, out var t31);
+        Columns(d02, d12, d22, d32, out var t02, out var t12, out var t22, out var t32);
+        Columns(d03, d13, d23, d33, out var t03, out var t13, out var t23, out var t33);
+        // (Bᵀ d) B: along the rows.
+        Store(t00, t01, t02, t03, target, stride);
+        Store(t10, t11, t12, t13, target + 4 * stride, stride);
+        Store(t20, t21, t22, t23, target + 8 * stride, stride);
+        Store(t30, t31, t32, t33, target + 12 * stride, stride);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Row(float* a, float* b, out Vector512<float> c0, out Vector512<float> c1, out Vector512<float> c2, out Vector512<float> c3)
+        {
+            Vector512<float> a0 = Vector512.Load(a), b0 = Vector512.Load(b), a2 = Vector512.Load(a + 2), b2 = Vector512.Load(b + 2);
+            c0 = Avx512F.PermuteVar16x32x2(a0, Even, b0);
+            c1 = Avx512F.PermuteVar16x32x2(a0, Odd, b0);
+            c2 = Avx512F.PermuteVar16x32x2(a2, Even, b2);
+            c3 = Avx512F.PermuteVar16x32x2(a2, Odd, b2);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Columns(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2, Vector512<float> d3,
+            out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2, out Vector512<float> t3)
+        {
+            t0 = d0 - d2;
+            t1 = d1 + d2;
+            t2 = d2 - d1;
+            t3 = d1 - d3;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Store(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, float* target, nint stride)
+        {
+            (t0 - t2).Store(target);
+            (t1 + t2).Store(target + stride);
+            (t2 - t1).Store(target + 2 * stride);
+            (t1 - t3).Store(target + 3 * stride);
+        }
+    }
+
+    /// <summary>
+    /// Y = Aᵀ M A + bias for the 16 tiles of a chunk of one output channel, Aᵀ = [1 1 1 0; 0 1 -1 -1]: point ξ's values at
+    /// m + ξ · 8 · 32, lanes 0-7 run <paramref name="run"/>, lanes 8-15 the next (when <paramref name="second"/>). Writes
+    /// each run's tiles that lie inside the output plane, then the epilogue on them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformOutput(float* m, float bias, Tiling t, ConvGeometry g, float* y, int channel, int run, bool second, CpuEpilogue epilogue)
+    {
+        const int stride = MR * PanelColumns;
+        // Aᵀ M: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 along the rows of the 4x4 point grid.
+        Column(m, 0, out var s00, out var s10);
+        Column(m, 1, out var s01, out var s11);
+        Column(m, 2, out var s02, out var s12);
+        Column(m, 3, out var s03, out var s13);
+        // (Aᵀ M) A: y0 = s0 + s1 + s2, y1 = s1 - s2 - s3 along the columns; tile j's outputs to columns 2j and 2j + 1.
+        var vb = Vector512.Create(bias);
+        Vector512<float> y00 = s00 + s01 + s02 + vb, y01 = s01 - s02 - s03 + vb, y10 = s10 + s11 + s12 + vb, y11 = s11 - s12 - s13 + vb;
+        Write(Avx512F.PermuteVar16x32x2(y00, InterleaveLow, y01), Avx512F.PermuteVar16x32x2(y10, InterleaveLow, y11), t, g, y, channel, run, epilogue);
+        if (second)
+            Write(Avx512F.PermuteVar16x32x2(y00, InterleaveHigh, y01), Avx512F.PermuteVar16x32x2(y10, InterleaveHigh, y11), t, g, y, channel, run + 1, epilogue);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Column(float* m, int j, out Vector512<float> s0, out Vector512<float> s1)
+        {
+            var m0 = Vector512.Load(m + j * stride);
+            var m1 = Vector512.Load(m + (4 + j) * stride);
+            var m2 = Vector512.Load(m + (8 + j) * stride);
+            var m3 = Vector512.Load(m + (12 + j) * stride);
+            s0 = m0 + m1 + m2;
+            s1 = m1 - m2 - m3;
+        }
+
+        // One run's two output rows, 16 floats each, cut at the plane's right and bottom edges.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        static void Write(Vector512<float> top, Vector512<float> bottom, Tiling t, ConvGeometry g, float* y, int channel, int run, CpuEpilogue epilogue)
+        {
+            int tileRow = run / t.RunsPerRow, sample = tileRow / t.TilesH, oh = 2 * (tileRow % t.TilesH), ow = 2 * RunTiles * (run % t.RunsPerRow);
+            int outH = g.Output.H, outW = g.Output.W, n = Math.Min(2 * RunTiles, outW - ow);
+            float* row = y + (((nint)sample * g.OutChannels + channel) * outH + oh) * outW + ow;
+            Store(top, row, n);
+            if (!epilogue.IsEmpty) epilogue.Apply(row, n, channel);
+            if (oh + 1 == outH) return;
+            Store(bottom, row + outW, n);
+            if (!epilogue.IsEmpty) epilogue.Apply(row + outW, n, channel);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Store(Vector512<float> value, float* row, int n)
+        {
+            if (n == 16) value.Store(row);
+            else
+            {
+                float* staged = stackalloc float[16];
+                value.Store(staged);
+                new ReadOnlySpan<float>(staged, n).CopyTo(new Span<float>(row, n));
+            }
+        }
+    }
+}
