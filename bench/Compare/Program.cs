@@ -40,7 +40,15 @@ for (int i = 0; i < args.Length; i++)
 var clock = Stopwatch.StartNew();
 int threads = Environment.ProcessorCount;
 string? torchUnavailable = TorchSharpPeer.TryInitialize(threads);
-double peak = FmaPeak.Measure(threads);
+// The peak is what the machine can do: measured again (up to six times, the best kept) while other processes take more
+// than a twentieth of the cores.
+double peak = 0;
+for (int attempt = 0; attempt < 6; attempt++)
+{
+    var quiet = MachineLoad.Start();
+    peak = Math.Max(peak, FmaPeak.Measure(threads));
+    if (quiet.OthersPercent() is not { } others || others < 5) break;
+}
 var settings = new CompareSettings(quick, threads, peak, torchUnavailable, data);
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -4,6 +4,7 @@ using MlNetConv.Backends.Cpu.Gemm;
 using MlNetConv.Backends.Cpu.Kernels;
 using MlNetConv.Geometry;
 using MlNetConv.Tensors;
+using System.Runtime.Intrinsics.X86;
 
 namespace MlNetConv.Tests.Backends;
 
@@ -114,6 +115,20 @@ public sealed class ConvolutionKernelParityTests
         var plan = CpuConvolutionPlan.For(Named.Single(c => c.Name == name).Geometry());
         Assert.Equal(direct, plan.DirectWeightGradient(GemmIsa.Vector512));
         Assert.False(plan.DirectWeightGradient(GemmIsa.Vector256)); // the other kernels take im2col and GEMM
+    }
+
+    [Theory]
+    [InlineData("winograd_runs_across_samples", true)]
+    [InlineData("winograd_odd_edges_batch1", true)]
+    [InlineData("3x3_deep_k_and_m", true)]
+    [InlineData("winograd_pad2_groups", false)] // the gradient's 9x9 planes: 5-tile rows fill 5 of 8 columns
+    [InlineData("winograd_table", false)] // 4 output channels are the gradient's 4 inputs
+    [InlineData("stem_7x7_stride2_wide_rows", false)] // not 3x3
+    public void InputGradient_TakesWinogradWhereItPays(string name, bool winograd)
+    {
+        // The parity cases above then check the input gradient that Winograd computes against the reference.
+        var plan = CpuConvolutionPlan.For(Named.Single(c => c.Name == name).Geometry());
+        Assert.Equal(winograd && Avx512F.IsSupported, plan.InputGradientPlan?.ForwardLayout(GemmIsa.Vector512) == CpuForwardLayout.Winograd);
     }
 
     public static TheoryData<string, string> NamedCasesByLayout

@@ -320,6 +320,11 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
     public void BackwardData(ConvGeometry g, Tensor outputGrad, Tensor weight, Tensor inputGrad)
     {
         var plan = CpuConvolutionPlan.For(g);
+        if (winograd && plan.InputGradientPlan is { } transposed && transposed.ForwardLayout(isa) == CpuForwardLayout.Winograd)
+        {
+            BackwardDataWinograd(plan, transposed, outputGrad, weight, inputGrad);
+            return;
+        }
         int batch = outputGrad.Shape.N, block = plan.DataChannelBlock(batch), blocks = (plan.GroupIn + block - 1) / block;
         int items = batch * g.Groups * blocks, packedLength = Sgemm.PackedALength(isa, plan.Rows, plan.GroupOut);
         var packed = CpuScratch.Rent(g.Groups * packedLength);
@@ -345,6 +350,44 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
         finally
         {
             CpuScratch.Return(packed);
+            if (dense is not null) CpuScratch.Return(dense);
+        }
+    }
+
+    /// <summary>
+    /// The input gradient of a 3x3 stride-1 layer as the forward convolution of <see cref="CpuConvolutionPlan.InputGradientPlan"/>
+    /// on Winograd's transforms: the weights transposed per group and turned by 180° (packed at every call, as training
+    /// changes them every step), then the forward pass over dY.
+    /// </summary>
+    private void BackwardDataWinograd(CpuConvolutionPlan plan, CpuConvolutionPlan transposed, Tensor outputGrad, Tensor weight, Tensor inputGrad)
+    {
+        var g = plan.Geometry;
+        int packedLength = CpuWinograd.PackedGroupLength(isa, transposed), size = g.OutChannels * plan.Rows;
+        var packed = CpuScratch.Rent(g.Groups * packedLength);
+        var turned = CpuScratch.Rent(size);
+        var dense = plan.ExpandsTable ? CpuScratch.Rent(size) : null;
+        try
+        {
+            fixed (float* dy = CpuData.Read(outputGrad).AsSpan(), table = CpuData.Read(weight).AsSpan(), dx = CpuData.Span(inputGrad))
+            {
+                float* w = dense is null ? table : ExpandTable(plan, table, dense.Pointer);
+                // turned[group][c][o][t] = w[group][o][c][8 - t]: (GroupIn, GroupOut · 9) per group.
+                for (int group = 0; group < g.Groups; group++)
+                {
+                    float* source = w + (nint)group * plan.GroupOut * plan.Rows, target = turned.Pointer + (nint)group * plan.GroupOut * plan.Rows;
+                    for (int o = 0; o < plan.GroupOut; o++)
+                    for (int c = 0; c < plan.GroupIn; c++)
+                    for (int t = 0; t < 9; t++)
+                        target[((nint)c * plan.GroupOut + o) * 9 + t] = source[((nint)o * plan.GroupIn + c) * 9 + 8 - t];
+                    CpuWinograd.PackWeights(isa, transposed, target, packed.Pointer + (nint)group * packedLength);
+                }
+                CpuWinograd.Forward(transposed, outputGrad.Shape.N, dy, packed.Pointer, packedLength, null, default, dx);
+            }
+        }
+        finally
+        {
+            CpuScratch.Return(packed);
+            CpuScratch.Return(turned);
             if (dense is not null) CpuScratch.Return(dense);
         }
     }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using MlNetConv.Backends.Cpu.Gemm;
 using MlNetConv.Geometry;
+using MlNetConv.Tensors;
 
 namespace MlNetConv.Backends.Cpu.Kernels;
 
@@ -77,6 +78,7 @@ internal sealed class CpuConvolutionPlan
     private CpuConvolutionPlan(ConvGeometry g)
     {
         Geometry = g;
+        _inputGradientPlan = new Lazy<CpuConvolutionPlan?>(() => CreateInputGradientPlan(g));
         GroupIn = g.InChannels / g.Groups;
         GroupOut = g.OutChannels / g.Groups;
         KernelVolume = g.KernelVolume;
@@ -118,6 +120,25 @@ internal sealed class CpuConvolutionPlan
     }
 
     public static CpuConvolutionPlan For(ConvGeometry g) => Cache.GetValue(g, geometry => new CpuConvolutionPlan(geometry));
+
+    /// <summary>
+    /// The input gradient of a 2D 3x3 stride-1 layer written as a forward convolution, for Winograd: dX (Cin planes) =
+    /// dY (Cout planes) correlated with the weights transposed per group and turned by 180°, over dY padded by 2 - p on
+    /// each side. Null where the layer is not of that kind (its padding uneven or wider than 2).
+    /// </summary>
+    public CpuConvolutionPlan? InputGradientPlan => _inputGradientPlan.Value;
+
+    private readonly Lazy<CpuConvolutionPlan?> _inputGradientPlan;
+
+    private static CpuConvolutionPlan? CreateInputGradientPlan(ConvGeometry g)
+    {
+        if (g.SpatialRank != 2 || g.Kernel != new Int3(1, 3, 3) || g.Stride != Int3.One || g.Dilation != Int3.One || g.PadBegin != g.PadEnd
+            || g.PadBegin.H > 2 || g.PadBegin.W > 2)
+            return null;
+        var transposed = ConvGeometry.Create(new Shape(1, g.OutChannels, g.Output.H, g.Output.W), g.InChannels, [3, 3], [1, 1], [1, 1],
+            Padding.Explicit(2 - g.PadBegin.H, 2 - g.PadBegin.W), g.Groups, null, "the input gradient");
+        return For(transposed);
+    }
 
     public ConvGeometry Geometry { get; }
     public CpuConvolutionPath Path { get; }
