@@ -4,9 +4,14 @@ using MlNetConv.Tensors;
 
 namespace MlNetConv.Bench.KernelBenchmarks;
 
-/// <summary>A 3x3 convolution 64 → 64 on 28x28 with padding 1, batch 8: forward, input gradient, weight and bias gradient.</summary>
+/// <summary>
+/// A 3x3 convolution 64 → 64 on 28x28 with padding 1, batch 8: forward, input gradient, weight and bias gradient; on the
+/// fast kernels with Winograd's F(2x2, 3x3) (their choice here), on the GEMM layouts alone, and on the reference kernels.
+/// </summary>
 public class ConvolutionBenchmarks : KernelSuite
 {
+    public override IEnumerable<Kernels> KernelChoices => [Kernels.Fast, Kernels.FastWithoutWinograd, Kernels.Reference];
+
     private const int Batch = 8;
     private ConvGeometry _g = null!;
     private Tensor _x = null!, _w = null!, _b = null!, _y = null!, _dy = null!, _dx = null!, _dw = null!, _db = null!;

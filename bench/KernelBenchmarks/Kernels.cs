@@ -5,10 +5,11 @@ using MlNetConv.Tensors;
 
 namespace MlNetConv.Bench.KernelBenchmarks;
 
-/// <summary>The backend a suite runs on: the fast kernels or their reference twins.</summary>
+/// <summary>The backend a suite runs on: the fast kernels (with or without Winograd's convolution) or their reference twins.</summary>
 public enum Kernels
 {
     Fast,
+    FastWithoutWinograd,
     Reference,
 }
 
@@ -17,13 +18,20 @@ public abstract class KernelSuite
 {
     private readonly List<IDisposable> _tensors = [];
 
-    [Params(Kernels.Fast, Kernels.Reference)]
+    [ParamsSource(nameof(KernelChoices))]
     public Kernels Kernels { get; set; }
+
+    /// <summary>The backends this suite compares (only where Winograd applies does the fast path without it differ).</summary>
+    public virtual IEnumerable<Kernels> KernelChoices => [Kernels.Fast, Kernels.Reference];
 
     protected IBackend Backend { get; private set; } = CpuBackend.Default;
 
-    protected void CreateBackend() =>
-        Backend = Kernels == Kernels.Fast ? CpuBackend.Default : new CpuBackend(new CpuBackendOptions { ReferenceKernels = true });
+    protected void CreateBackend() => Backend = Kernels switch
+    {
+        Kernels.Fast => CpuBackend.Default,
+        Kernels.FastWithoutWinograd => new CpuBackend(new CpuBackendOptions { Winograd = false }),
+        _ => new CpuBackend(new CpuBackendOptions { ReferenceKernels = true }),
+    };
 
     /// <summary>A tensor of <paramref name="shape"/> with values uniform in [-1, 1) from <paramref name="seed"/>.</summary>
     protected Tensor Random(Shape shape, int seed)
