@@ -217,6 +217,23 @@ public sealed class ConvolutionKernelParityTests
     }
 
     [Fact]
+    public void RandomWinogradShapes_MatchReference()
+    {
+        // 3x3 stride-1 2D layers of every size, padding, group count and batch, forced onto Winograd (the forward pass,
+        // and the input gradient wherever the plan takes Winograd for it; without AVX-512, the plan's other layouts).
+        var random = new RandomStream(27, "random winograd convolutions");
+        var kernels = new CpuConvolutionKernels(GemmBlocking.BestIsa, CpuForwardLayout.Winograd);
+        for (int trial = 0; trial < 30; trial++)
+        {
+            int groups = random.Pick(1, 1, 2, 3), pad = random.Between(0, 2);
+            var c = new Case($"winograd{trial}", new Shape(random.Between(1, 4), groups * random.Between(1, 24), random.Between(1, 20), random.Between(1, 40)),
+                groups * random.Between(1, 24), [3, 3], [1, 1], [1, 1], pad, groups, Bias: random.NextInt(3) > 0);
+            if (c.Input[2] + 2 * pad < 3 || c.Input[3] + 2 * pad < 3) continue; // no output
+            AssertParity(kernels, c, random);
+        }
+    }
+
+    [Fact]
     public void SameCall_IsBitIdentical()
     {
         var c = new Case("determinism", new Shape(5, 12, 13, 11), 20, [3, 3], [1, 1], [1, 1], 1, Groups: 2);
