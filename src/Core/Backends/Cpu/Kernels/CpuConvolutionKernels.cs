@@ -437,6 +437,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
         int weightSize = g.OutChannels * plan.Rows, items = chunks * g.Groups * blocks;
         var partials = CpuScratch.Rent(chunks * weightSize);
         var dense = plan.ExpandsTable ? CpuScratch.Rent(weightSize) : null;
+        bool winogradGradient = plan.ForwardLayout(isa, winograd) == CpuForwardLayout.Winograd;
         try
         {
             fixed (float* x = CpuData.Span(input), dy = CpuData.Span(outputGrad), dw = CpuData.Span(weightGrad))
@@ -448,7 +449,9 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
                     int c0 = b * block;
                     float* partial = (float*)pp + (nint)chunk * weightSize;
                     int s0 = chunk * batch / chunks, s1 = (chunk + 1) * batch / chunks, channels = Math.Min(block, plan.GroupIn - c0);
-                    if (plan.DirectWeightGradient(isa))
+                    if (winogradGradient)
+                        CpuWinograd.WeightGradient(isa, plan, (float*)xp, (float*)dyp, s0, s1, group, c0, channels, partial);
+                    else if (plan.DirectWeightGradient(isa))
                         BackwardWeightsDirect(plan, (float*)xp, (float*)dyp, partial, s0, s1, group, c0, channels);
                     else
                         BackwardWeightsItem(isa, plan, (float*)xp, (float*)dyp, partial, s0, s1, group, c0, channels);

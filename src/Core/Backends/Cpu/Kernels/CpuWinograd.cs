@@ -142,49 +142,13 @@ internal static unsafe class CpuWinograd
         int p0, int p1, int o0, int count)
     {
         var g = plan.Geometry;
-        int c = plan.GroupIn, width = t.RowWidth, r0 = RunsPerPanel * p0, r1 = Math.Min(batch * t.RunsPerSample, RunsPerPanel * p1);
-        int slotLength = 4 * width * c; // four padded rows of every channel of the group
-        // The padded rows of each tile row the item's runs lie in (a slot each), then four zero rows for missing runs.
-        int slots = 0;
-        for (int r = r0; r < r1; r++)
-            if (r == r0 || r % t.RunsPerRow == 0) slots++;
-        var padded = CpuScratch.Rent(checked(slots * slotLength + 4 * width + 16));
+        int c = plan.GroupIn, r0 = RunsPerPanel * p0, r1 = Math.Min(batch * t.RunsPerSample, RunsPerPanel * p1);
         var v = CpuScratch.Rent(checked((p1 - p0) * Points * c * PanelColumns));
         var m = CpuScratch.Rent(Points * MR * PanelColumns);
         try
         {
-            float* zero = padded.Pointer + (nint)slots * slotLength;
-            new Span<float>(zero, 4 * width + 16).Clear();
-            for (int r = r0, slot = -1; r < r1; r++)
-            {
-                if (r != r0 && r % t.RunsPerRow != 0) continue;
-                int row = r / t.RunsPerRow, sample = row / t.TilesH, ty = row % t.TilesH;
-                float* xs = x + ((nint)sample * g.InChannels + group * c) * plan.InPlane, target = padded.Pointer + (nint)(++slot) * slotLength;
-                for (int i = 0; i < c; i++) PadRows(g, xs + (nint)i * plan.InPlane, 2 * ty, width, target + (nint)i * 4 * width);
-            }
             // V: per panel [point][channel][32 columns], a chunk of two runs in each half.
-            for (int k = 0, slot = -1; k < 2 * (p1 - p0); k++)
-            {
-                float* target = v.Pointer + (nint)(k / 2) * Points * c * PanelColumns + k % 2 * 2 * RunTiles;
-                int ra = r0 + 2 * k, rb = ra + 1;
-                if (ra >= r1)
-                {
-                    for (int i = 0; i < Points * c; i++) Vector512<float>.Zero.Store(target + (nint)i * PanelColumns);
-                    continue;
-                }
-                if (ra == r0 || ra % t.RunsPerRow == 0) slot++;
-                float* a = padded.Pointer + (nint)slot * slotLength + 2 * RunTiles * (ra % t.RunsPerRow);
-                float* bRun = zero;
-                nint bStride = 0;
-                if (rb < r1)
-                {
-                    if (rb % t.RunsPerRow == 0) slot++;
-                    bRun = padded.Pointer + (nint)slot * slotLength + 2 * RunTiles * (rb % t.RunsPerRow);
-                    bStride = 4 * width;
-                }
-                for (int i = 0; i < c; i++)
-                    TransformInput(a + (nint)i * 4 * width, bRun + i * bStride, width, target + (nint)i * PanelColumns, (nint)c * PanelColumns);
-            }
+            TransformRuns(plan, t, x, group, 0, c, r0, r1, 2 * (p1 - p0), v.Pointer, 2, (nint)Points * c * PanelColumns, PanelColumns, (nint)c * PanelColumns);
             int channel0 = group * plan.GroupOut + o0, kc = GemmBlocking.For(GemmIsa.Vector512).KC, perPoint = Sgemm.PackedALength(GemmIsa.Vector512, plan.GroupOut, c);
             for (int p = p0; p < p1; p++)
             {
@@ -217,7 +181,201 @@ internal static unsafe class CpuWinograd
         {
             CpuScratch.Return(m);
             CpuScratch.Return(v);
+        }
+    }
+
+    /// <summary>
+    /// V = Bᵀ d B of input channels [c0, c0 + channels) of one group for runs [r0, r1) of the batch, and zero for the runs
+    /// after them up to r0 + 2 · chunks: chunk k (runs r0 + 2k and r0 + 2k + 1, one Vector512 of tiles) goes to target +
+    /// (k / perPanel) · panelStride + (k % perPanel) · 16, channel i at + i · channelStride, point ξ at + ξ · pointStride.
+    /// The input rows the runs read are copied once per tile row, zero-padded (four rows of every channel a tile row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformRuns(CpuConvolutionPlan plan, Tiling t, float* x, int group, int c0, int channels, int r0, int r1, int chunks,
+        float* target, int perPanel, nint panelStride, nint channelStride, nint pointStride)
+    {
+        var g = plan.Geometry;
+        int width = t.RowWidth, firstRow = r0 / t.RunsPerRow, slots = (r1 - 1) / t.RunsPerRow - firstRow + 1, slotLength = 4 * width * channels;
+        // One slot per tile row the runs lie in (global tile rows: sample · TilesH + ty), then four zero rows for missing runs.
+        var padded = CpuScratch.Rent(checked(slots * slotLength + 4 * width + 16));
+        try
+        {
+            float* zero = padded.Pointer + (nint)slots * slotLength;
+            new Span<float>(zero, 4 * width + 16).Clear();
+            for (int slot = 0; slot < slots; slot++)
+            {
+                int row = firstRow + slot, sample = row / t.TilesH, ty = row % t.TilesH;
+                float* xs = x + ((nint)sample * g.InChannels + group * plan.GroupIn + c0) * plan.InPlane;
+                for (int i = 0; i < channels; i++)
+                    PadRows(g, xs + (nint)i * plan.InPlane, 2 * ty, width, padded.Pointer + (nint)slot * slotLength + (nint)i * 4 * width);
+            }
+            for (int k = 0; k < chunks; k++)
+            {
+                float* chunk = target + k / perPanel * panelStride + k % perPanel * 2 * RunTiles;
+                int ra = r0 + 2 * k, rb = ra + 1;
+                if (ra >= r1)
+                {
+                    for (int xi = 0; xi < Points; xi++)
+                    for (int i = 0; i < channels; i++) Vector512<float>.Zero.Store(chunk + xi * pointStride + i * channelStride);
+                    continue;
+                }
+                float* a = padded.Pointer + (nint)(ra / t.RunsPerRow - firstRow) * slotLength + 2 * RunTiles * (ra % t.RunsPerRow);
+                float* b = rb < r1 ? padded.Pointer + (nint)(rb / t.RunsPerRow - firstRow) * slotLength + 2 * RunTiles * (rb % t.RunsPerRow) : zero;
+                nint bStride = rb < r1 ? 4 * width : 0;
+                for (int i = 0; i < channels; i++)
+                    TransformInput(a + (nint)i * 4 * width, b + i * bStride, width, chunk + i * channelStride, pointStride);
+            }
+        }
+        finally
+        {
             CpuScratch.Return(padded);
+        }
+    }
+
+    /// <summary>Floats of V and of the output gradient's transform a weight-gradient block aims to keep (512 KB, in L2).</summary>
+    private const int GradientBudget = 128 * 1024;
+
+    /// <summary>
+    /// The weight gradient of input channels [c0, c0 + channels) of one group over samples [s0, s1), written (not added)
+    /// into the group's rows of <paramref name="partial"/> ((GroupOut, GroupIn · 9)): with dM = A dY Aᵀ the gradient of
+    /// each tile's 4x4 products (A = [1 0; 1 1; 1 -1; 0 -1]; zero past the output's edges), dU_ξ = Σ over tiles of
+    /// dM_ξ · V_ξᵀ, 16 GEMMs over blocks of tiles, and dW = Gᵀ dU G per channel pair: 2.25 times fewer multiply-adds than
+    /// dY · colᵀ. Samples and blocks of tiles in order, so the same bits at every run.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void WeightGradient(GemmIsa isa, CpuConvolutionPlan plan, float* x, float* dy, int s0, int s1, int group, int c0, int channels, float* partial)
+    {
+        var t = Tiling.For(plan.Geometry);
+        int k = plan.GroupOut;
+        int tilesPerBlock = Math.Clamp(GradientBudget / (Points * (k + channels)) / (2 * RunTiles) * (2 * RunTiles), 2 * RunTiles, 512);
+        int runsPerBlock = tilesPerBlock / RunTiles, chunks = runsPerBlock / 2;
+        var v = CpuScratch.Rent(Points * channels * tilesPerBlock);
+        var dm = CpuScratch.Rent(Points * k * tilesPerBlock);
+        var du = CpuScratch.Rent(Points * k * channels);
+        try
+        {
+            float beta = 0f;
+            for (int r0 = s0 * t.RunsPerSample, end = s1 * t.RunsPerSample; r0 < end; r0 += runsPerBlock)
+            {
+                int r1 = Math.Min(end, r0 + runsPerBlock);
+                // V_ξ (channels x tiles) and dM_ξ (k x tiles), a chunk of two runs every 16 columns.
+                TransformRuns(plan, t, x, group, c0, channels, r0, r1, chunks, v.Pointer, chunks, 0, tilesPerBlock, (nint)channels * tilesPerBlock);
+                TransformGradientRuns(plan, t, dy, group, r0, r1, chunks, dm.Pointer, tilesPerBlock, (nint)k * tilesPerBlock);
+                for (int xi = 0; xi < Points; xi++)
+                    Sgemm.Multiply(isa, false, true, k, channels, tilesPerBlock, 1f, dm.Pointer + (nint)xi * k * tilesPerBlock, tilesPerBlock,
+                        v.Pointer + (nint)xi * channels * tilesPerBlock, tilesPerBlock, beta, du.Pointer + (nint)xi * k * channels, channels, parallel: false);
+                beta = 1f;
+            }
+            // dW = Gᵀ dU G (3x3), G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]: in double, rounded once.
+            double* u = stackalloc double[16];
+            double* r = stackalloc double[12];
+            for (int o = 0; o < k; o++)
+            for (int i = 0; i < channels; i++)
+            {
+                for (int xi = 0; xi < Points; xi++) u[xi] = du.Pointer[((nint)xi * k + o) * channels + i];
+                for (int j = 0; j < 4; j++) // r = Gᵀ dU (3x4)
+                {
+                    double u0 = u[j], u1 = u[4 + j], u2 = u[8 + j], u3 = u[12 + j];
+                    r[j] = u0 + 0.5 * (u1 + u2);
+                    r[4 + j] = 0.5 * (u1 - u2);
+                    r[8 + j] = 0.5 * (u1 + u2) + u3;
+                }
+                float* w = partial + ((nint)group * k + o) * plan.Rows + (nint)(c0 + i) * 9;
+                for (int row = 0; row < 3; row++) // dW = r G (3x3)
+                {
+                    double q0 = r[4 * row], q1 = r[4 * row + 1], q2 = r[4 * row + 2], q3 = r[4 * row + 3];
+                    w[3 * row] = (float)(q0 + 0.5 * (q1 + q2));
+                    w[3 * row + 1] = (float)(0.5 * (q1 - q2));
+                    w[3 * row + 2] = (float)(0.5 * (q1 + q2) + q3);
+                }
+            }
+        }
+        finally
+        {
+            CpuScratch.Return(du);
+            CpuScratch.Return(dm);
+            CpuScratch.Return(v);
+        }
+    }
+
+    /// <summary>
+    /// dM = A dY Aᵀ of every output channel of one group for runs [r0, r1), zero for the runs after them up to r0 + 2 ·
+    /// chunks: chunk k at target + 16k, channel o at + o · channelStride, point ξ at + ξ · pointStride. The output-gradient
+    /// rows are copied once per tile row, zero past the plane's edges, so that tiles cut by an edge see zero there.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformGradientRuns(CpuConvolutionPlan plan, Tiling t, float* dy, int group, int r0, int r1, int chunks, float* target,
+        nint channelStride, nint pointStride)
+    {
+        var g = plan.Geometry;
+        int k = plan.GroupOut, outH = g.Output.H, outW = g.Output.W, width = 2 * RunTiles * t.RunsPerRow + 16;
+        int firstRow = r0 / t.RunsPerRow, slots = (r1 - 1) / t.RunsPerRow - firstRow + 1, slotLength = 2 * width * k;
+        var padded = CpuScratch.Rent(checked(slots * slotLength + 2 * width));
+        try
+        {
+            float* zero = padded.Pointer + (nint)slots * slotLength;
+            new Span<float>(zero, 2 * width).Clear();
+            for (int slot = 0; slot < slots; slot++)
+            {
+                int row = firstRow + slot, sample = row / t.TilesH, oh = 2 * (row % t.TilesH);
+                for (int o = 0; o < k; o++)
+                {
+                    float* plane = dy + ((nint)sample * g.OutChannels + group * k + o) * plan.OutPlane, rows = padded.Pointer + (nint)slot * slotLength + (nint)o * 2 * width;
+                    for (int a = 0; a < 2; a++)
+                    {
+                        var line = new Span<float>(rows + a * width, width);
+                        line.Clear();
+                        if (oh + a < outH) new ReadOnlySpan<float>(plane + (nint)(oh + a) * outW, outW).CopyTo(line);
+                    }
+                }
+            }
+            for (int c = 0; c < chunks; c++)
+            {
+                float* chunk = target + c * 2 * RunTiles;
+                int ra = r0 + 2 * c, rb = ra + 1;
+                if (ra >= r1)
+                {
+                    for (int xi = 0; xi < Points; xi++)
+                    for (int o = 0; o < k; o++) Vector512<float>.Zero.Store(chunk + xi * pointStride + o * channelStride);
+                    continue;
+                }
+                float* a = padded.Pointer + (nint)(ra / t.RunsPerRow - firstRow) * slotLength + 2 * RunTiles * (ra % t.RunsPerRow);
+                float* b = rb < r1 ? padded.Pointer + (nint)(rb / t.RunsPerRow - firstRow) * slotLength + 2 * RunTiles * (rb % t.RunsPerRow) : zero;
+                nint bStride = rb < r1 ? 2 * width : 0;
+                for (int o = 0; o < k; o++) TransformGradient(a + (nint)o * 2 * width, b + o * bStride, width, chunk + o * channelStride, pointStride);
+            }
+        }
+        finally
+        {
+            CpuScratch.Return(padded);
+        }
+    }
+
+    /// <summary>
+    /// dM = A dY Aᵀ for the 16 tiles of a chunk of one output channel: lanes 0-7 the run whose two output-gradient rows
+    /// start at <paramref name="a"/>, lanes 8-15 the run at <paramref name="b"/>; tile j's outputs are columns 2j, 2j + 1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformGradient(float* a, float* b, int width, float* target, nint stride)
+    {
+        Vector512<float> top0 = Vector512.Load(a), top1 = Vector512.Load(b), bottom0 = Vector512.Load(a + width), bottom1 = Vector512.Load(b + width);
+        var d00 = Avx512F.PermuteVar16x32x2(top0, Even, top1);
+        var d01 = Avx512F.PermuteVar16x32x2(top0, Odd, top1);
+        var d10 = Avx512F.PermuteVar16x32x2(bottom0, Even, bottom1);
+        var d11 = Avx512F.PermuteVar16x32x2(bottom0, Odd, bottom1);
+        // A dY (4x2): rows d0, d0 + d1, d0 - d1, -d1; then (A dY) Aᵀ along the columns alike.
+        Store(d00, d01, target, stride);
+        Store(d00 + d10, d01 + d11, target + 4 * stride, stride);
+        Store(d00 - d10, d01 - d11, target + 8 * stride, stride);
+        Store(-d10, -d11, target + 12 * stride, stride);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Store(Vector512<float> e0, Vector512<float> e1, float* target, nint stride)
+        {
+            e0.Store(target);
+            (e0 + e1).Store(target + stride);
+            (e0 - e1).Store(target + 2 * stride);
+            (-e1).Store(target + 3 * stride);
         }
     }
 
