@@ -8,7 +8,7 @@ namespace MlNetConv.Bench.Compare;
 /// C = A·B for 1024x1024 matrices: MlNetConv's CPU SGEMM against LibTorch's (torch.addmm_ into C, no allocation). A
 /// timed run is <see cref="Repeats"/> products back to back, as BLAS benchmarks time a GEMM: one product lasts about
 /// 10 ms, and after the timer's settling pause this virtual machine's cores take milliseconds to regain their speed and
-/// caches (measured: 10.7 ms back to back, 12-17 ms after a pause of 2-50 ms, for both engines alike), which would
+/// caches (measured on MlNetConv's: 10.7 ms back to back, 12-17 ms after a pause of 2-50 ms), which would
 /// measure the wake-up rather than the multiply.
 /// </summary>
 internal static class SgemmCase
