@@ -7,10 +7,11 @@ namespace MlNetConv.Backends.Cpu;
 /// <summary>
 /// The CPU backend: managed arrays; convolution and dense layers on a packed, register-blocked SGEMM whose weights stay
 /// packed while they do not change (convolution in one of four forms per geometry: im2col, col read in place from a
-/// zero-padded input, positions as GEMM rows for small maps, or Winograd's F(2x2, 3x3) for 3x3 stride-1 layers; batch norm, residual addition and ReLU after it fused
-/// in evaluation), max pooling 16 windows at a time, ReLU in Vector512/Vector256 lanes, the other kernel families as
-/// plain loops. Work is spread by <see cref="CpuParallel"/> over independent outer loops or blocks of the output, and
-/// every reduction runs in a fixed order, so results do not depend on thread timing.
+/// zero-padded input, positions as GEMM rows for small maps, or Winograd's F(2x2, 3x3) for 3x3 stride-1 layers; batch
+/// norm, residual addition and ReLU after it fused in evaluation), max pooling 16 windows at a time, ReLU and batch
+/// normalization in Vector512/Vector256 lanes, the other kernel families as plain loops. Work is spread by
+/// <see cref="CpuParallel"/> over independent outer loops or blocks of the output, and every reduction runs in a fixed
+/// order, so results do not depend on thread timing.
 /// </summary>
 public sealed class CpuBackend : IBackend
 {
@@ -23,6 +24,7 @@ public sealed class CpuBackend : IBackend
         Dense = Options.ReferenceKernels ? new CpuReferenceDenseKernels() : new CpuDenseKernels();
         Pooling = Options.ReferenceKernels ? new CpuReferencePoolingKernels() : new CpuPoolingKernels();
         Activation = Options.ReferenceKernels ? new CpuReferenceActivationKernels() : new CpuActivationKernels();
+        Normalization = Options.ReferenceKernels ? new CpuReferenceNormalizationKernels() : new CpuNormalizationKernels();
     }
 
     public CpuBackendOptions Options { get; }
@@ -35,7 +37,7 @@ public sealed class CpuBackend : IBackend
     public ILocallyConnectedKernels LocallyConnected { get; } = new CpuLocallyConnectedKernels();
     public IDenseKernels Dense { get; }
     public IActivationKernels Activation { get; }
-    public INormalizationKernels Normalization { get; } = new CpuNormalizationKernels();
+    public INormalizationKernels Normalization { get; }
     public IElementwiseKernels Elementwise { get; } = new CpuElementwiseKernels();
     public ILossKernels Loss { get; } = new CpuLossKernels();
     public IOptimizerKernels Optimizer { get; } = new CpuOptimizerKernels();

@@ -5,7 +5,7 @@ public sealed record CpuBackendOptions
 {
     /// <summary>
     /// Plain kernels instead of the fast ones: direct loops for convolution and dense layers instead of the packed GEMM,
-    /// per-tap max pooling, one-element-at-a-time activations. Slower, simpler, the oracle the fast kernels are tested
+    /// per-tap max pooling, one-element-at-a-time activations and batch-norm sums. Slower, simpler, the oracle the fast kernels are tested
     /// against. Default false.
     /// </summary>
     public bool ReferenceKernels { get; init; }

@@ -1,0 +1,191 @@
+using System.Runtime.Intrinsics;
+using MlNetConv.Tensors;
+
+namespace MlNetConv.Backends.Cpu.Kernels;
+
+/// <summary>
+/// Reference batch normalization (threaded over channels; sums in double, one value at a time) and local response
+/// normalization (over samples): the oracle of <see cref="CpuNormalizationKernels"/>, which also runs its local response
+/// normalization.
+/// </summary>
+internal sealed class CpuReferenceNormalizationKernels : INormalizationKernels
+{
+    public void BatchNormForwardTraining(Tensor input, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        float momentum, float epsilon, Tensor output, Tensor saveMean, Tensor saveInvStd)
+    {
+        var x = CpuData.Of(input);
+        var y = CpuData.Of(output);
+        var gm = CpuData.Of(gamma);
+        var bt = CpuData.Of(beta);
+        var rm = CpuData.Of(runningMean);
+        var rv = CpuData.Of(runningVar);
+        var mean = CpuData.Of(saveMean);
+        var invStd = CpuData.Of(saveInvStd);
+        int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize, count = n * s;
+        if (count < 2)
+            throw new InvalidOperationException($"Batch normalization needs more than one value per channel in training, got input {input.Shape}.");
+        CpuParallel.For(c, ch =>
+        {
+            double sum = 0;
+            for (int i = 0; i < n; i++)
+                foreach (float v in x.AsSpan((i * c + ch) * s, s)) sum += v;
+            double mu = sum / count;
+            double sq = 0;
+            for (int i = 0; i < n; i++)
+                foreach (float v in x.AsSpan((i * c + ch) * s, s)) sq += (v - mu) * (v - mu);
+            double variance = sq / count;
+            float inv = (float)(1.0 / Math.Sqrt(variance + epsilon));
+            mean[ch] = (float)mu;
+            invStd[ch] = inv;
+            rm[ch] = (1 - momentum) * rm[ch] + momentum * (float)mu;
+            rv[ch] = (1 - momentum) * rv[ch] + momentum * (float)(sq / (count - 1));
+            Normalize(x, y, n, c, s, ch, (float)mu, inv, gm[ch], bt[ch]);
+        });
+    }
+
+    public void BatchNormForwardInference(Tensor input, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        float epsilon, Tensor output, Tensor saveMean, Tensor saveInvStd)
+    {
+        var x = CpuData.Of(input);
+        var y = CpuData.Of(output);
+        var gm = CpuData.Of(gamma);
+        var bt = CpuData.Of(beta);
+        var rm = CpuData.Of(runningMean);
+        var rv = CpuData.Of(runningVar);
+        var mean = CpuData.Of(saveMean);
+        var invStd = CpuData.Of(saveInvStd);
+        int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
+        CpuParallel.For(c, ch =>
+        {
+            float inv = 1f / MathF.Sqrt(rv[ch] + epsilon);
+            mean[ch] = rm[ch];
+            invStd[ch] = inv;
+            Normalize(x, y, n, c, s, ch, rm[ch], inv, gm[ch], bt[ch]);
+        });
+    }
+
+    public void BatchNormBackward(Tensor input, Tensor outputGrad, Tensor gamma, Tensor mean, Tensor invStd, bool batchStatistics,
+        Tensor inputGrad, Tensor gammaGrad, Tensor betaGrad)
+    {
+        var x = CpuData.Of(input);
+        var dy = CpuData.Of(outputGrad);
+        var dx = CpuData.Of(inputGrad);
+        var gm = CpuData.Of(gamma);
+        var mu = CpuData.Of(mean);
+        var inv = CpuData.Of(invStd);
+        var dg = CpuData.Of(gammaGrad);
+        var db = CpuData.Of(betaGrad);
+        int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize, count = n * s;
+        CpuParallel.For(c, ch =>
+        {
+            double sumDy = 0, sumDyXhat = 0;
+            for (int i = 0; i < n; i++)
+            {
+                int off = (i * c + ch) * s;
+                for (int j = 0; j < s; j++)
+                {
+                    float xhat = (x[off + j] - mu[ch]) * inv[ch];
+                    sumDy += dy[off + j];
+                    sumDyXhat += dy[off + j] * xhat;
+                }
+            }
+            dg[ch] += (float)sumDyXhat;
+            db[ch] += (float)sumDy;
+            float scale = gm[ch] * inv[ch];
+            float meanDy = batchStatistics ? (float)(sumDy / count) : 0f;
+            float meanDyXhat = batchStatistics ? (float)(sumDyXhat / count) : 0f;
+            // dx = gamma * invStd * (dy - mean(dy) - xhat * mean(dy * xhat)) with batch statistics, gamma * invStd * dy without.
+            for (int i = 0; i < n; i++)
+            {
+                int off = (i * c + ch) * s;
+                for (int j = 0; j < s; j++)
+                {
+                    float xhat = (x[off + j] - mu[ch]) * inv[ch];
+                    dx[off + j] = scale * (dy[off + j] - meanDy - xhat * meanDyXhat);
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// y = (x - mean) · invStd · gamma + beta over one channel's planes, in vector lanes: the same operations in the same
+    /// order as one value at a time (no fused multiply-add), so the same bits.
+    /// </summary>
+    internal static void Normalize(ArraySegment<float> x, ArraySegment<float> y, int n, int c, int s, int ch, float mean, float invStd, float gamma, float beta)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            var xs = x.AsSpan((i * c + ch) * s, s);
+            var ys = y.AsSpan((i * c + ch) * s, s);
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> m = Vector512.Create(mean), inv = Vector512.Create(invStd), g = Vector512.Create(gamma), b = Vector512.Create(beta);
+                for (; j <= s - Vector512<float>.Count; j += Vector512<float>.Count)
+                    ((Vector512.Create(xs[j..]) - m) * inv * g + b).CopyTo(ys[j..]);
+            }
+            for (; j < s; j++) ys[j] = (xs[j] - mean) * invStd * gamma + beta;
+        }
+    }
+
+    public void LocalResponseNormForward(Tensor input, int size, float alpha, float beta, float k, Tensor output, Tensor scale)
+    {
+        var x = CpuData.Of(input);
+        var y = CpuData.Of(output);
+        var sc = CpuData.Of(scale);
+        int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
+        CpuParallel.For(n, i =>
+        {
+            for (int ch = 0; ch < c; ch++)
+            {
+                var (lo, hi) = Window(ch, size, c);
+                for (int j = 0; j < s; j++)
+                {
+                    double sum = 0;
+                    for (int w = lo; w <= hi; w++)
+                    {
+                        float a = x[(i * c + w) * s + j];
+                        sum += a * a;
+                    }
+                    int at = (i * c + ch) * s + j;
+                    sc[at] = k + alpha * (float)sum;
+                    y[at] = x[at] * MathF.Pow(sc[at], -beta);
+                }
+            }
+        });
+    }
+
+    public void LocalResponseNormBackward(Tensor input, Tensor output, Tensor scale, Tensor outputGrad, int size, float alpha, float beta,
+        Tensor inputGrad)
+    {
+        var x = CpuData.Of(input);
+        var y = CpuData.Of(output);
+        var sc = CpuData.Of(scale);
+        var dy = CpuData.Of(outputGrad);
+        var dx = CpuData.Of(inputGrad);
+        int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
+        CpuParallel.For(n, i =>
+        {
+            for (int ch = 0; ch < c; ch++)
+            {
+                // Channel ch lies in the windows of the channels c' with ch - (size-1)/2 <= c' <= ch + size/2.
+                int lo = Math.Max(0, ch - (size - 1) / 2), hi = Math.Min(c - 1, ch + size / 2);
+                for (int j = 0; j < s; j++)
+                {
+                    int at = (i * c + ch) * s + j;
+                    double cross = 0;
+                    for (int w = lo; w <= hi; w++)
+                    {
+                        int o = (i * c + w) * s + j;
+                        cross += dy[o] * y[o] / sc[o];
+                    }
+                    dx[at] = dy[at] * MathF.Pow(sc[at], -beta) - 2f * alpha * beta * x[at] * (float)cross;
+                }
+            }
+        });
+    }
+
+    /// <summary>The channels summed for channel ch: ch - size/2 .. ch + (size-1)/2, clipped (PyTorch's window).</summary>
+    private static (int Lo, int Hi) Window(int ch, int size, int channels) =>
+        (Math.Max(0, ch - size / 2), Math.Min(channels - 1, ch + (size - 1) / 2));
+}
