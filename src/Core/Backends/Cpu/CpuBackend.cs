@@ -8,10 +8,10 @@ namespace MlNetConv.Backends.Cpu;
 /// The CPU backend: managed arrays; convolution and dense layers on a packed, register-blocked SGEMM whose weights stay
 /// packed while they do not change (convolution in one of four forms per geometry: im2col, col read in place from a
 /// zero-padded input, positions as GEMM rows for small maps, or Winograd's F(2x2, 3x3) for 3x3 stride-1 layers; batch
-/// norm, residual addition and ReLU after it fused in evaluation), max pooling 16 windows at a time, ReLU and batch
-/// normalization in Vector512/Vector256 lanes, the other kernel families as plain loops. Work is spread by
-/// <see cref="CpuParallel"/> over independent outer loops or blocks of the output, and every reduction runs in a fixed
-/// order, so results do not depend on thread timing.
+/// norm, residual addition and ReLU after it fused in evaluation), max pooling 16 windows at a time, ReLU in
+/// Vector512/Vector256 lanes, batch normalization's sums in Vector512 lanes, the other kernel families as plain loops.
+/// Work is spread by <see cref="CpuParallel"/> over independent outer loops or blocks of the output, and every
+/// reduction runs in a fixed order, so results do not depend on thread timing.
 /// </summary>
 public sealed class CpuBackend : IBackend
 {

@@ -4,11 +4,11 @@ using MlNetConv.Tensors;
 namespace MlNetConv.Backends.Cpu.Kernels;
 
 /// <summary>
-/// Reference batch normalization (threaded over channels; sums in double, one value at a time) and local response
-/// normalization (over samples): the oracle of <see cref="CpuNormalizationKernels"/>, which also runs its local response
-/// normalization.
+/// Reference batch normalization (threaded over channels; the per-plane sums in double, one value at a time) and local
+/// response normalization (over samples): the oracle of <see cref="CpuNormalizationKernels"/>, which takes the per-plane
+/// sums in vector lanes.
 /// </summary>
-internal sealed class CpuReferenceNormalizationKernels : INormalizationKernels
+internal class CpuReferenceNormalizationKernels : INormalizationKernels
 {
     public void BatchNormForwardTraining(Tensor input, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
         float momentum, float epsilon, Tensor output, Tensor saveMean, Tensor saveInvStd)
@@ -27,12 +27,10 @@ internal sealed class CpuReferenceNormalizationKernels : INormalizationKernels
         CpuParallel.For(c, ch =>
         {
             double sum = 0;
-            for (int i = 0; i < n; i++)
-                foreach (float v in x.AsSpan((i * c + ch) * s, s)) sum += v;
+            for (int i = 0; i < n; i++) sum += Sum(x.AsSpan((i * c + ch) * s, s));
             double mu = sum / count;
             double sq = 0;
-            for (int i = 0; i < n; i++)
-                foreach (float v in x.AsSpan((i * c + ch) * s, s)) sq += (v - mu) * (v - mu);
+            for (int i = 0; i < n; i++) sq += SquaredDeviations(x.AsSpan((i * c + ch) * s, s), mu);
             double variance = sq / count;
             float inv = (float)(1.0 / Math.Sqrt(variance + epsilon));
             mean[ch] = (float)mu;
@@ -82,29 +80,64 @@ internal sealed class CpuReferenceNormalizationKernels : INormalizationKernels
             for (int i = 0; i < n; i++)
             {
                 int off = (i * c + ch) * s;
-                for (int j = 0; j < s; j++)
-                {
-                    float xhat = (x[off + j] - mu[ch]) * inv[ch];
-                    sumDy += dy[off + j];
-                    sumDyXhat += dy[off + j] * xhat;
-                }
+                var (planeDy, planeDyXhat) = GradientSums(x.AsSpan(off, s), dy.AsSpan(off, s), mu[ch], inv[ch]);
+                sumDy += planeDy;
+                sumDyXhat += planeDyXhat;
             }
             dg[ch] += (float)sumDyXhat;
             db[ch] += (float)sumDy;
             float scale = gm[ch] * inv[ch];
             float meanDy = batchStatistics ? (float)(sumDy / count) : 0f;
             float meanDyXhat = batchStatistics ? (float)(sumDyXhat / count) : 0f;
-            // dx = gamma * invStd * (dy - mean(dy) - xhat * mean(dy * xhat)) with batch statistics, gamma * invStd * dy without.
             for (int i = 0; i < n; i++)
             {
                 int off = (i * c + ch) * s;
-                for (int j = 0; j < s; j++)
-                {
-                    float xhat = (x[off + j] - mu[ch]) * inv[ch];
-                    dx[off + j] = scale * (dy[off + j] - meanDy - xhat * meanDyXhat);
-                }
+                InputGradient(x.AsSpan(off, s), dy.AsSpan(off, s), dx.AsSpan(off, s), mu[ch], inv[ch], scale, meanDy, meanDyXhat);
             }
         });
+    }
+
+    /// <summary>Σ x over one plane, in double.</summary>
+    protected virtual double Sum(ReadOnlySpan<float> x)
+    {
+        double sum = 0;
+        foreach (float v in x) sum += v;
+        return sum;
+    }
+
+    /// <summary>Σ (x - mean)² over one plane, in double.</summary>
+    protected virtual double SquaredDeviations(ReadOnlySpan<float> x, double mean)
+    {
+        double sum = 0;
+        foreach (float v in x) sum += (v - mean) * (v - mean);
+        return sum;
+    }
+
+    /// <summary>Σ dy and Σ dy · xhat over one plane, xhat = (x - mean) · invStd and the product in float, summed in double.</summary>
+    protected virtual (double SumDy, double SumDyXhat) GradientSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float mean, float invStd)
+    {
+        double sumDy = 0, sumDyXhat = 0;
+        for (int j = 0; j < x.Length; j++)
+        {
+            float xhat = (x[j] - mean) * invStd;
+            sumDy += dy[j];
+            sumDyXhat += dy[j] * xhat;
+        }
+        return (sumDy, sumDyXhat);
+    }
+
+    /// <summary>
+    /// dx = scale · (dy - meanDy - xhat · meanDyXhat) over one plane: gamma · invStd · (dy - mean(dy) - xhat · mean(dy ·
+    /// xhat)) with batch statistics, gamma · invStd · dy without (both means zero).
+    /// </summary>
+    protected virtual void InputGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float mean, float invStd, float scale,
+        float meanDy, float meanDyXhat)
+    {
+        for (int j = 0; j < x.Length; j++)
+        {
+            float xhat = (x[j] - mean) * invStd;
+            dx[j] = scale * (dy[j] - meanDy - xhat * meanDyXhat);
+        }
     }
 
     /// <summary>
