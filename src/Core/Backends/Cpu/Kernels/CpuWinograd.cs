@@ -16,12 +16,17 @@ namespace MlNetConv.Backends.Cpu.Kernels;
 /// <para>
 /// Tiles are taken in runs of 8 along a tile row; runs are numbered across rows and samples, and two runs fill one
 /// Vector512 (a chunk: both transforms run in its lanes), four runs one 32-column panel of the 8x32 micro-kernel. So a
-/// 14x14 map's 7-tile rows use 7 of every 8 columns, as a 56x56 map's 28-tile rows do. A work item (group, run of
+/// 14x14 map's 7-tile rows use 7 of every 8 columns, as a 56x56 map's 28-tile rows do. A work item (group, span of
 /// panels, block of output channels) copies the input rows its tiles read, zero-padded, transforms them into V (which
 /// stays in L2), then for every 8 output channels runs the micro-kernel once per point into a 16 x 8 x 32 tile of M (in
 /// L1) and transforms that back into 2x2 outputs, adding the bias and the fused epilogue while they are in cache. The
 /// weights' U is packed once while they do not change (<see cref="CpuPackedWeights"/>). Every output is computed by the
 /// same operations in the same order whatever the thread timing.
+/// </para>
+/// <para>
+/// Training takes the same transforms: the input gradient is this forward pass over dY with the weights transposed and
+/// turned by 180° (<see cref="CpuConvolutionPlan.InputGradientPlan"/>), and the weight gradient sums dM_ξ · V_ξᵀ over
+/// blocks of tiles (<see cref="WeightGradient"/>).
 /// </para>
 /// </summary>
 internal static unsafe class CpuWinograd
@@ -112,7 +117,7 @@ internal static unsafe class CpuWinograd
         }
     }
 
-    /// <summary>The forward pass over a batch: work items of (group, run of column panels, block of output channels).</summary>
+    /// <summary>The forward pass over a batch: work items of (group, span of column panels, block of output channels).</summary>
     /// <param name="x">(N, Cin, H, W)</param>
     /// <param name="packed">every group's U from <see cref="PackWeights"/>, <paramref name="packedLength"/> floats apart</param>
     /// <param name="y">(N, Cout, Ho, Wo)</param>
@@ -122,15 +127,15 @@ internal static unsafe class CpuWinograd
         var t = Tiling.For(g);
         int threads = Environment.ProcessorCount, panels = t.Panels(batch);
         int perItem = Math.Clamp(TransformBudget / (Points * PanelColumns * plan.GroupIn), 1, panels);
-        // Fewer items than four per core (a small batch): narrower runs of panels, then blocks of output channels.
+        // Fewer items than four per core (a small batch): narrower spans of panels, then blocks of output channels.
         if (g.Groups * ((panels + perItem - 1) / perItem) < 4 * threads) perItem = Math.Clamp(g.Groups * panels / (4 * threads), 1, perItem);
-        int runs = (panels + perItem - 1) / perItem;
-        int block = plan.ForwardChannelBlock(g.Groups * runs, MR), blocks = (plan.GroupOut + block - 1) / block;
+        int spans = (panels + perItem - 1) / perItem;
+        int block = plan.ForwardChannelBlock(g.Groups * spans, MR), blocks = (plan.GroupOut + block - 1) / block;
         nint xp = (nint)x, pp = (nint)packed, bp = (nint)b, yp = (nint)y;
-        CpuParallel.For(g.Groups * runs * blocks, item =>
+        CpuParallel.For(g.Groups * spans * blocks, item =>
         {
-            int channels = item % blocks, run = item / blocks % runs, group = item / blocks / runs;
-            int o0 = channels * block, p0 = run * perItem;
+            int channels = item % blocks, span = item / blocks % spans, group = item / blocks / spans;
+            int o0 = channels * block, p0 = span * perItem;
             Item(plan, t, batch, (float*)xp, (float*)pp + (nint)group * packedLength, (float*)bp, epilogue, (float*)yp, group, p0,
                 Math.Min(panels, p0 + perItem), o0, Math.Min(block, plan.GroupOut - o0));
         });
