@@ -77,13 +77,13 @@ public sealed class ConvolutionKernelParityTests
     [InlineData("positions_as_rows_stride2_groups", "PositionRows")]
     [InlineData("positions_as_rows_pointwise_stride2", "PositionRows")]
     [InlineData("positions_as_rows_dilated_1d", "PositionRows")]
-    [InlineData("positions_as_rows_7x7_two_samples_a_unit", "PositionRows")]
+    [InlineData("positions_as_rows_7x7_two_samples_a_unit", "Winograd")] // 4-tile runs: nine samples fill 36 columns of 40
     [InlineData("positions_as_rows_7x7_groups_batch12", "PositionRows")]
     [InlineData("3x3_wide_plane", "PaddedInput")]
-    [InlineData("3x3_deep_k_and_m", "Winograd")]
+    [InlineData("3x3_deep_k_and_m", "ChannelRows")] // 6-tile rows, two samples: 60 tiles in 96 columns
     [InlineData("winograd_runs_across_samples", "Winograd")]
-    [InlineData("winograd_odd_edges_batch1", "Winograd")] // 19-tile rows: 19 of 24 columns are tiles
-    [InlineData("winograd_pad2_groups", "Winograd")]
+    [InlineData("winograd_odd_edges_batch1", "PaddedInput")] // 19-tile rows at batch 1: 133 tiles in 192 columns
+    [InlineData("winograd_pad2_groups", "PaddedInput")] // 6-tile rows: 108 tiles in 160 columns
     [InlineData("winograd_deep_channels", "PositionRows")] // 3-tile rows would fill 3 of every 8 columns
     [InlineData("winograd_table", "PaddedInput")] // 4 output channels: too few for the transforms to pay
     [InlineData("lenet5_c1", "PaddedInput")]
@@ -96,10 +96,11 @@ public sealed class ConvolutionKernelParityTests
     public void EachGeometry_TakesTheExpectedForwardLayout(string name, string layout)
     {
         var expected = Enum.Parse<CpuForwardLayout>(layout);
-        var plan = CpuConvolutionPlan.For(Named.Single(c => c.Name == name).Geometry());
+        var c = Named.Single(c => c.Name == name);
+        var plan = CpuConvolutionPlan.For(c.Geometry());
         if (GemmBlocking.BestIsa != GemmIsa.Vector512 && expected is CpuForwardLayout.PaddedInput or CpuForwardLayout.Winograd)
             return; // the other micro-kernels have neither layout
-        Assert.Equal(expected, plan.ForwardLayout(GemmBlocking.BestIsa));
+        Assert.Equal(expected, plan.ForwardLayout(GemmBlocking.BestIsa, c.Input.N));
     }
 
     [Theory]
@@ -119,16 +120,17 @@ public sealed class ConvolutionKernelParityTests
 
     [Theory]
     [InlineData("winograd_runs_across_samples", true)]
-    [InlineData("winograd_odd_edges_batch1", true)]
-    [InlineData("3x3_deep_k_and_m", true)]
+    [InlineData("positions_as_rows_7x7_two_samples_a_unit", true)] // 4-tile runs
+    [InlineData("positions_as_rows_14x14_batch5", true)] // 7-tile rows of five samples
     [InlineData("winograd_pad2_groups", false)] // the gradient's 9x9 planes: 5-tile rows fill 5 of 8 columns
     [InlineData("winograd_table", false)] // 4 output channels are the gradient's 4 inputs
     [InlineData("stem_7x7_stride2_wide_rows", false)] // not 3x3
     public void InputGradient_TakesWinogradWhereItPays(string name, bool winograd)
     {
         // The parity cases above then check the input gradient that Winograd computes against the reference.
-        var plan = CpuConvolutionPlan.For(Named.Single(c => c.Name == name).Geometry());
-        Assert.Equal(winograd && Avx512F.IsSupported, plan.InputGradientPlan?.ForwardLayout(GemmIsa.Vector512) == CpuForwardLayout.Winograd);
+        var c = Named.Single(c => c.Name == name);
+        var plan = CpuConvolutionPlan.For(c.Geometry());
+        Assert.Equal(winograd && Avx512F.IsSupported, plan.InputGradientPlan?.ForwardLayout(GemmIsa.Vector512, c.Input.N) == CpuForwardLayout.Winograd);
     }
 
     public static TheoryData<string, string> NamedCasesByLayout
@@ -238,14 +240,15 @@ public sealed class ConvolutionKernelParityTests
     [InlineData(32)] // Winograd: forward, input and weight gradients
     public void SameCall_IsBitIdentical(int channels)
     {
-        var c = new Case("determinism", new Shape(5, channels, 13, 11), 20 * channels / 12, [3, 3], [1, 1], [1, 1], 1, Groups: channels == 12 ? 2 : 1);
+        var c = new Case("determinism", new Shape(5, channels, 13, channels == 12 ? 11 : 14), 20 * channels / 12, [3, 3], [1, 1], [1, 1], 1,
+            Groups: channels == 12 ? 2 : 1);
         var g = c.Geometry();
         var random = new RandomStream(23, c.Name);
         using var x = Tensor(Fast, g.InputShape(5), random);
         using var w = Tensor(Fast, g.WeightShape, random);
         using var b = Tensor(Fast, new Shape(g.OutChannels), random);
         using var dy = Tensor(Fast, g.OutputShape(5), random);
-        if (Avx512F.IsSupported) Assert.Equal(channels == 32, CpuConvolutionPlan.For(g).ForwardLayout(GemmBlocking.BestIsa) == CpuForwardLayout.Winograd);
+        if (Avx512F.IsSupported) Assert.Equal(channels == 32, CpuConvolutionPlan.For(g).ForwardLayout(GemmBlocking.BestIsa, 5) == CpuForwardLayout.Winograd);
         float[][] Run()
         {
             using var y = Fast.Allocate(g.OutputShape(5));

@@ -64,7 +64,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
     private void Run(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, CpuEpilogue epilogue, Tensor output)
     {
         var plan = CpuConvolutionPlan.For(g);
-        var layout = forwardLayout is { } chosen && plan.Supports(chosen, isa) ? chosen : plan.ForwardLayout(isa, winograd);
+        var layout = forwardLayout is { } chosen && plan.Supports(chosen, isa) ? chosen : plan.ForwardLayout(isa, input.Shape.N, winograd);
         int packedLength = CpuPackedWeights.GroupLength(isa, plan, layout);
         // Each group's weight matrix packed once for all samples and chunks, and kept while the weights do not change.
         float* packed = CpuPackedWeights.ForConvolution(isa, plan, layout, weight);
@@ -320,7 +320,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
     public void BackwardData(ConvGeometry g, Tensor outputGrad, Tensor weight, Tensor inputGrad)
     {
         var plan = CpuConvolutionPlan.For(g);
-        if (winograd && plan.InputGradientPlan is { } transposed && transposed.ForwardLayout(isa) == CpuForwardLayout.Winograd)
+        if (winograd && plan.InputGradientPlan is { } transposed && transposed.ForwardLayout(isa, outputGrad.Shape.N) == CpuForwardLayout.Winograd)
         {
             BackwardDataWinograd(plan, transposed, outputGrad, weight, inputGrad);
             return;
@@ -437,7 +437,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
         int weightSize = g.OutChannels * plan.Rows, items = chunks * g.Groups * blocks;
         var partials = CpuScratch.Rent(chunks * weightSize);
         var dense = plan.ExpandsTable ? CpuScratch.Rent(weightSize) : null;
-        bool winogradGradient = plan.ForwardLayout(isa, winograd) == CpuForwardLayout.Winograd;
+        bool winogradGradient = plan.ForwardLayout(isa, batch, winograd) == CpuForwardLayout.Winograd;
         try
         {
             fixed (float* x = CpuData.Span(input), dy = CpuData.Span(outputGrad), dw = CpuData.Span(weightGrad))

@@ -196,14 +196,15 @@ internal sealed class CpuConvolutionPlan
     }
 
     /// <summary>
-    /// The forward layout for <paramref name="isa"/>'s micro-tile: Winograd where allowed and its runs of tiles fill the
-    /// columns; else positions as rows when that saves at least a sixteenth of the padded multiply-adds (the
-    /// transposition into place costs a little); else col read in place where that pays; else im2col.
+    /// The forward layout for <paramref name="isa"/>'s micro-tile and a batch of <paramref name="batch"/>: Winograd where
+    /// allowed and its runs of tiles fill the columns; else positions as rows when that saves at least a sixteenth of the
+    /// padded multiply-adds (the transposition into place costs a little); else col read in place where that pays; else
+    /// im2col.
     /// </summary>
-    public CpuForwardLayout ForwardLayout(GemmIsa isa, bool winograd = true)
+    public CpuForwardLayout ForwardLayout(GemmIsa isa, int batch, bool winograd = true)
     {
         if (winograd && Supports(CpuForwardLayout.Winograd, isa) && GroupIn >= WinogradMinChannels && GroupOut >= WinogradMinChannels
-            && CpuWinograd.ColumnUse(Geometry) >= WinogradMinColumnUse)
+            && CpuWinograd.ColumnUse(Geometry, batch) >= WinogradMinColumnUse)
             return CpuForwardLayout.Winograd;
         var blk = GemmBlocking.For(isa);
         long channelRows = (long)RoundUp(GroupOut, blk.MR) * RoundUp(OutPlane, blk.NR);

@@ -14,9 +14,10 @@ namespace MlNetConv.Backends.Cpu.Kernels;
 /// convolution takes 36, 2.25 times fewer. The transforms use only ±1 and ½ (exact in float), so the results stay
 /// within a few roundings of direct convolution's, though not bit-identical to them.
 /// <para>
-/// Tiles are taken in runs of 8 along a tile row; runs are numbered across rows and samples, and two runs fill one
-/// Vector512 (a chunk: both transforms run in its lanes), four runs one 32-column panel of the 8x32 micro-kernel. So a
-/// 14x14 map's 7-tile rows use 7 of every 8 columns, as a 56x56 map's 28-tile rows do. A work item (group, span of
+/// Tiles are taken in runs of 8 along a tile row (of 4 where rows have at most 4 tiles); runs are numbered across rows
+/// and samples, and a Vector512 of 16 tiles (a chunk: both transforms run in its lanes) holds two or four of them, a
+/// 32-column panel of the 8x32 micro-kernel two chunks. So a 14x14 map's 7-tile rows use 7 of every 8 columns, as a
+/// 56x56 map's 28-tile rows do, and a 7x7 map's 4-tile rows all of them. A work item (group, span of
 /// panels, block of output channels) copies the input rows its tiles read, zero-padded, transforms them into V (which
 /// stays in L2), then for every 8 output channels runs the micro-kernel once per point into a 16 x 8 x 32 tile of M (in
 /// L1) and transforms that back into 2x2 outputs, adding the bias and the fused epilogue while they are in cache. The
@@ -34,13 +35,11 @@ internal static unsafe class CpuWinograd
     /// <summary>Points of the 4x4 transform: one GEMM each.</summary>
     private const int Points = 16;
 
-    /// <summary>Tiles of a run along a tile row: half a Vector512.</summary>
-    private const int RunTiles = 8;
+    /// <summary>Tiles of a chunk: one Vector512 of tiles, two or four runs.</summary>
+    private const int ChunkTiles = 16;
 
-    /// <summary>Columns of a GEMM panel (the 8x32 micro-kernel's): four runs.</summary>
+    /// <summary>Columns of a GEMM panel (the 8x32 micro-kernel's): two chunks.</summary>
     private const int PanelColumns = 32;
-
-    private const int RunsPerPanel = PanelColumns / RunTiles;
 
     private const int MR = 8;
 
@@ -54,24 +53,38 @@ internal static unsafe class CpuWinograd
     public static bool Supports(ConvGeometry g, GemmIsa isa) => isa == GemmIsa.Vector512 && Avx512F.IsSupported && g.SpatialRank == 2
         && g.Kernel == new Int3(1, 3, 3) && g.Stride == Int3.One && g.Dilation == Int3.One;
 
-    /// <summary>Tiles along a column and a row of the output, runs per tile row and per sample, floats per padded input row.</summary>
-    private readonly record struct Tiling(int TilesH, int TilesW, int RunsPerRow, int RunsPerSample, int RowWidth)
+    /// <summary>
+    /// Tiles along a column and a row of the output, tiles per run (8, or 4 for rows of at most 4 tiles), runs per tile
+    /// row and per sample, floats per padded input row.
+    /// </summary>
+    private readonly record struct Tiling(int TilesH, int TilesW, int Run, int RunsPerRow, int RunsPerSample, int RowWidth)
     {
         public static Tiling For(ConvGeometry g)
         {
-            int tilesH = (g.Output.H + 1) / 2, tilesW = (g.Output.W + 1) / 2, perRow = (tilesW + RunTiles - 1) / RunTiles;
-            // A padded row holds every run's 18 input columns (2 per tile and 2 more) and the 16-float loads that read them.
-            return new Tiling(tilesH, tilesW, perRow, tilesH * perRow, 2 * RunTiles * perRow + 2);
+            int tilesH = (g.Output.H + 1) / 2, tilesW = (g.Output.W + 1) / 2, run = tilesW <= 4 ? 4 : 8, perRow = (tilesW + run - 1) / run;
+            // A padded row holds every run's input columns (2 per tile and 2 more) and the 16-float loads that read them
+            // (from column 2 · run · r and two further on).
+            return new Tiling(tilesH, tilesW, run, perRow, tilesH * perRow, Math.Max(2 * run * perRow + 2, 2 * run * (perRow - 1) + 18));
         }
 
+        public int RunsPerChunk => ChunkTiles / Run;
+
+        public int RunsPerPanel => PanelColumns / Run;
+
         public int Panels(int batch) => (batch * RunsPerSample + RunsPerPanel - 1) / RunsPerPanel;
+
+        /// <summary>Where run r's columns start in its tile row: 2 input or output columns per tile.</summary>
+        public int Column(int run) => 2 * Run * (run % RunsPerRow);
     }
 
-    /// <summary>Of the GEMM columns computed, the share that are output tiles (runs of 8 along rows): ResNet's 56x56, 28x28 and 14x14 layers 7/8.</summary>
-    public static double ColumnUse(ConvGeometry g)
+    /// <summary>
+    /// Of the GEMM columns a batch computes, the share that are output tiles: ResNet's 56x56, 28x28 and 14x14 layers 7/8
+    /// at any batch, its 7x7 layers all from batch 2 on (half at batch 1).
+    /// </summary>
+    public static double ColumnUse(ConvGeometry g, int batch)
     {
         var t = Tiling.For(g);
-        return (double)t.TilesW / (t.RunsPerRow * RunTiles);
+        return (double)batch * t.TilesH * t.TilesW / ((long)t.Panels(Math.Max(1, batch)) * PanelColumns);
     }
 
     /// <summary>Floats of one group's packed U: 16 (GroupOut x GroupIn) matrices in the micro-kernel's A panels.</summary>
@@ -147,12 +160,12 @@ internal static unsafe class CpuWinograd
         int p0, int p1, int o0, int count)
     {
         var g = plan.Geometry;
-        int c = plan.GroupIn, r0 = RunsPerPanel * p0, r1 = Math.Min(batch * t.RunsPerSample, RunsPerPanel * p1);
+        int c = plan.GroupIn, r0 = t.RunsPerPanel * p0, r1 = Math.Min(batch * t.RunsPerSample, t.RunsPerPanel * p1);
         var v = CpuScratch.Rent(checked((p1 - p0) * Points * c * PanelColumns));
         var m = CpuScratch.Rent(Points * MR * PanelColumns);
         try
         {
-            // V: per panel [point][channel][32 columns], a chunk of two runs in each half.
+            // V: per panel [point][channel][32 columns], a chunk in each half.
             TransformRuns(plan, t, x, group, 0, c, r0, r1, 2 * (p1 - p0), v.Pointer, 2, (nint)Points * c * PanelColumns, PanelColumns, (nint)c * PanelColumns);
             int channel0 = group * plan.GroupOut + o0, kc = GemmBlocking.For(GemmIsa.Vector512).KC, perPoint = Sgemm.PackedALength(GemmIsa.Vector512, plan.GroupOut, c);
             for (int p = p0; p < p1; p++)
@@ -170,13 +183,13 @@ internal static unsafe class CpuWinograd
                     }
                     for (int half = 0; half < 2; half++)
                     {
-                        int ra = RunsPerPanel * p + 2 * half;
-                        if (ra >= r1) break;
+                        int first = t.RunsPerPanel * p + t.RunsPerChunk * half;
+                        if (first >= r1) break;
                         for (int r = 0; r < panelRows; r++)
                         {
                             int channel = channel0 + ip + r;
-                            TransformOutput(m.Pointer + r * PanelColumns + half * 2 * RunTiles, b is null ? 0f : b[channel], t, g, y, channel, ra,
-                                ra + 1 < r1, epilogue);
+                            TransformOutput(m.Pointer + r * PanelColumns + half * ChunkTiles, b is null ? 0f : b[channel], t, g, y, channel, first,
+                                Math.Min(t.RunsPerChunk, r1 - first), epilogue);
                         }
                     }
                 }
@@ -191,9 +204,9 @@ internal static unsafe class CpuWinograd
 
     /// <summary>
     /// V = Bᵀ d B of input channels [c0, c0 + channels) of one group for runs [r0, r1) of the batch, and zero for the runs
-    /// after them up to r0 + 2 · chunks: chunk k (runs r0 + 2k and r0 + 2k + 1, one Vector512 of tiles) goes to target +
-    /// (k / perPanel) · panelStride + (k % perPanel) · 16, channel i at + i · channelStride, point ξ at + ξ · pointStride.
-    /// The input rows the runs read are copied once per tile row, zero-padded (four rows of every channel a tile row).
+    /// after them up to chunks · RunsPerChunk: chunk k (16 tiles) goes to target + (k / perPanel) · panelStride + (k %
+    /// perPanel) · 16, channel i at + i · channelStride, point ξ at + ξ · pointStride. The input rows the runs read are
+    /// copied once per tile row, zero-padded (four rows of every channel a tile row).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformRuns(CpuConvolutionPlan plan, Tiling t, float* x, int group, int c0, int channels, int r0, int r1, int chunks,
@@ -214,27 +227,60 @@ internal static unsafe class CpuWinograd
                 for (int i = 0; i < channels; i++)
                     PadRows(g, xs + (nint)i * plan.InPlane, 2 * ty, width, padded.Pointer + (nint)slot * slotLength + (nint)i * 4 * width);
             }
+            var runs = new ChunkRuns(t, zero);
             for (int k = 0; k < chunks; k++)
             {
-                float* chunk = target + k / perPanel * panelStride + k % perPanel * 2 * RunTiles;
-                int ra = r0 + 2 * k, rb = ra + 1;
-                if (ra >= r1)
+                float* chunk = target + k / perPanel * panelStride + k % perPanel * ChunkTiles;
+                if (!runs.Locate(r0 + k * t.RunsPerChunk, r1, padded.Pointer, firstRow, slotLength, 4 * width))
                 {
                     for (int xi = 0; xi < Points; xi++)
                     for (int i = 0; i < channels; i++) Vector512<float>.Zero.Store(chunk + xi * pointStride + i * channelStride);
                     continue;
                 }
-                float* a = padded.Pointer + (nint)(ra / t.RunsPerRow - firstRow) * slotLength + 2 * RunTiles * (ra % t.RunsPerRow);
-                float* b = rb < r1 ? padded.Pointer + (nint)(rb / t.RunsPerRow - firstRow) * slotLength + 2 * RunTiles * (rb % t.RunsPerRow) : zero;
-                nint bStride = rb < r1 ? 4 * width : 0;
-                for (int i = 0; i < channels; i++)
-                    TransformInput(a + (nint)i * 4 * width, b + i * bStride, width, chunk + i * channelStride, pointStride);
+                if (t.Run == 8)
+                    for (int i = 0; i < channels; i++) TransformInput(runs.Two(i), width, chunk + i * channelStride, pointStride);
+                else
+                    for (int i = 0; i < channels; i++) TransformInput(runs.Four(i), width, chunk + i * channelStride, pointStride);
             }
         }
         finally
         {
             CpuScratch.Return(padded);
         }
+    }
+
+    /// <summary>
+    /// Where the runs of one chunk start in a buffer of per-tile-row slots, for any channel: a run past the last reads
+    /// <paramref name="zero"/> (four zero rows) whatever the channel.
+    /// </summary>
+    private unsafe struct ChunkRuns(Tiling t, float* zero)
+    {
+        private fixed long _start[4];
+        private fixed long _stride[4];
+
+        /// <summary>The chunk whose first run is <paramref name="first"/>; false when it holds no run below <paramref name="end"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Locate(int first, int end, float* slots, int firstRow, int slotLength, int channelLength)
+        {
+            if (first >= end) return false;
+            for (int r = 0; r < t.RunsPerChunk; r++)
+            {
+                int run = first + r;
+                bool inside = run < end;
+                _start[r] = inside ? (long)(slots + (nint)(run / t.RunsPerRow - firstRow) * slotLength + t.Column(run)) : (long)zero;
+                _stride[r] = inside ? channelLength : 0;
+            }
+            return true;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly TwoRuns Two(int channel) => new((float*)(_start[0] + _stride[0] * channel * sizeof(float)),
+            (float*)(_start[1] + _stride[1] * channel * sizeof(float)));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly FourRuns Four(int channel) => new((float*)(_start[0] + _stride[0] * channel * sizeof(float)),
+            (float*)(_start[1] + _stride[1] * channel * sizeof(float)), (float*)(_start[2] + _stride[2] * channel * sizeof(float)),
+            (float*)(_start[3] + _stride[3] * channel * sizeof(float)));
     }
 
     /// <summary>Floats of V and of the output gradient's transform a weight-gradient block aims to keep (512 KB, in L2).</summary>
@@ -252,8 +298,8 @@ internal static unsafe class CpuWinograd
     {
         var t = Tiling.For(plan.Geometry);
         int k = plan.GroupOut;
-        int tilesPerBlock = Math.Clamp(GradientBudget / (Points * (k + channels)) / (2 * RunTiles) * (2 * RunTiles), 2 * RunTiles, 512);
-        int runsPerBlock = tilesPerBlock / RunTiles, chunks = runsPerBlock / 2;
+        int tilesPerBlock = Math.Clamp(GradientBudget / (Points * (k + channels)) / ChunkTiles * ChunkTiles, ChunkTiles, 512);
+        int runsPerBlock = tilesPerBlock / t.Run, chunks = tilesPerBlock / ChunkTiles;
         var v = CpuScratch.Rent(Points * channels * tilesPerBlock);
         var dm = CpuScratch.Rent(Points * k * tilesPerBlock);
         var du = CpuScratch.Rent(Points * k * channels);
@@ -263,7 +309,7 @@ internal static unsafe class CpuWinograd
             for (int r0 = s0 * t.RunsPerSample, end = s1 * t.RunsPerSample; r0 < end; r0 += runsPerBlock)
             {
                 int r1 = Math.Min(end, r0 + runsPerBlock);
-                // V_ξ (channels x tiles) and dM_ξ (k x tiles), a chunk of two runs every 16 columns.
+                // V_ξ (channels x tiles) and dM_ξ (k x tiles), a chunk every 16 columns.
                 TransformRuns(plan, t, x, group, c0, channels, r0, r1, chunks, v.Pointer, chunks, 0, tilesPerBlock, (nint)channels * tilesPerBlock);
                 TransformGradientRuns(plan, t, dy, group, r0, r1, chunks, dm.Pointer, tilesPerBlock, (nint)k * tilesPerBlock);
                 for (int xi = 0; xi < Points; xi++)
@@ -313,7 +359,7 @@ internal static unsafe class CpuWinograd
         nint channelStride, nint pointStride)
     {
         var g = plan.Geometry;
-        int k = plan.GroupOut, outH = g.Output.H, outW = g.Output.W, width = 2 * RunTiles * t.RunsPerRow + 16;
+        int k = plan.GroupOut, outH = g.Output.H, outW = g.Output.W, width = 2 * t.Run * t.RunsPerRow + 16;
         int firstRow = r0 / t.RunsPerRow, slots = (r1 - 1) / t.RunsPerRow - firstRow + 1, slotLength = 2 * width * k;
         var padded = CpuScratch.Rent(checked(slots * slotLength + 2 * width));
         try
@@ -334,20 +380,20 @@ internal static unsafe class CpuWinograd
                     }
                 }
             }
+            var runs = new ChunkRuns(t, zero);
             for (int c = 0; c < chunks; c++)
             {
-                float* chunk = target + c * 2 * RunTiles;
-                int ra = r0 + 2 * c, rb = ra + 1;
-                if (ra >= r1)
+                float* chunk = target + c * ChunkTiles;
+                if (!runs.Locate(r0 + c * t.RunsPerChunk, r1, padded.Pointer, firstRow, slotLength, 2 * width))
                 {
                     for (int xi = 0; xi < Points; xi++)
                     for (int o = 0; o < k; o++) Vector512<float>.Zero.Store(chunk + xi * pointStride + o * channelStride);
                     continue;
                 }
-                float* a = padded.Pointer + (nint)(ra / t.RunsPerRow - firstRow) * slotLength + 2 * RunTiles * (ra % t.RunsPerRow);
-                float* b = rb < r1 ? padded.Pointer + (nint)(rb / t.RunsPerRow - firstRow) * slotLength + 2 * RunTiles * (rb % t.RunsPerRow) : zero;
-                nint bStride = rb < r1 ? 2 * width : 0;
-                for (int o = 0; o < k; o++) TransformGradient(a + (nint)o * 2 * width, b + o * bStride, width, chunk + o * channelStride, pointStride);
+                if (t.Run == 8)
+                    for (int o = 0; o < k; o++) TransformGradient(runs.Two(o), width, chunk + o * channelStride, pointStride);
+                else
+                    for (int o = 0; o < k; o++) TransformGradient(runs.Four(o), width, chunk + o * channelStride, pointStride);
             }
         }
         finally
@@ -357,17 +403,14 @@ internal static unsafe class CpuWinograd
     }
 
     /// <summary>
-    /// dM = A dY Aᵀ for the 16 tiles of a chunk of one output channel: lanes 0-7 the run whose two output-gradient rows
-    /// start at <paramref name="a"/>, lanes 8-15 the run at <paramref name="b"/>; tile j's outputs are columns 2j, 2j + 1.
+    /// dM = A dY Aᵀ for the 16 tiles of a chunk of one output channel, whose runs' two output-gradient rows start where
+    /// <paramref name="runs"/> says; tile j's outputs are columns 2j and 2j + 1 of its run.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformGradient(float* a, float* b, int width, float* target, nint stride)
+    private static void TransformGradient<TRuns>(TRuns runs, int width, float* target, nint stride) where TRuns : struct, IChunkLoads
     {
-        Vector512<float> top0 = Vector512.Load(a), top1 = Vector512.Load(b), bottom0 = Vector512.Load(a + width), bottom1 = Vector512.Load(b + width);
-        var d00 = Avx512F.PermuteVar16x32x2(top0, Even, top1);
-        var d01 = Avx512F.PermuteVar16x32x2(top0, Odd, top1);
-        var d10 = Avx512F.PermuteVar16x32x2(bottom0, Even, bottom1);
-        var d11 = Avx512F.PermuteVar16x32x2(bottom0, Odd, bottom1);
+        runs.Load(0, out var d00, out var d01);
+        runs.Load(width, out var d10, out var d11);
         // A dY (4x2): rows d0, d0 + d1, d0 - d1, -d1; then (A dY) Aᵀ along the columns alike.
         Store(d00, d01, target, stride);
         Store(d00 + d10, d01 + d11, target + 4 * stride, stride);
@@ -403,26 +446,63 @@ internal static unsafe class CpuWinograd
         }
     }
 
-    // Two-source permutes: the even or odd floats of two 16-float loads (tile j's patch columns 2j and 2j + 1), and
-    // the interleaving of two runs' outputs (tile j's output columns 2j and 2j + 1).
+    // Two-source permutes: the even or odd floats of 16-float loads (tile j's patch columns 2j and 2j + 1) of two runs
+    // (8 each) or of two of four runs (4 each), and the interleaving of outputs (tile j's output columns 2j and 2j + 1).
     private static readonly Vector512<int> Even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     private static readonly Vector512<int> Odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    private static readonly Vector512<int> EvenQuarters = Vector512.Create(0, 2, 4, 6, 16, 18, 20, 22, 0, 2, 4, 6, 16, 18, 20, 22);
+    private static readonly Vector512<int> OddQuarters = Vector512.Create(1, 3, 5, 7, 17, 19, 21, 23, 1, 3, 5, 7, 17, 19, 21, 23);
     private static readonly Vector512<int> InterleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     private static readonly Vector512<int> InterleaveHigh = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
 
+    /// <summary>Loads of a chunk's runs into its lanes (run r of n in lanes [16 r / n, 16 (r + 1) / n)).</summary>
+    private interface IChunkLoads
+    {
+        /// <summary>The even and odd floats of the 16 at <paramref name="offset"/> from each run's start, in the run's lanes.</summary>
+        void Load(nint offset, out Vector512<float> even, out Vector512<float> odd);
+    }
+
+    /// <summary>Two runs of 8 tiles.</summary>
+    private readonly struct TwoRuns(float* a, float* b) : IChunkLoads
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Load(nint offset, out Vector512<float> even, out Vector512<float> odd)
+        {
+            Vector512<float> va = Vector512.Load(a + offset), vb = Vector512.Load(b + offset);
+            even = Avx512F.PermuteVar16x32x2(va, Even, vb);
+            odd = Avx512F.PermuteVar16x32x2(va, Odd, vb);
+        }
+    }
+
+    /// <summary>Four runs of 4 tiles: two permutes gather each pair, then the pairs' lower halves make the chunk.</summary>
+    private readonly struct FourRuns(float* a, float* b, float* c, float* d) : IChunkLoads
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Load(nint offset, out Vector512<float> even, out Vector512<float> odd)
+        {
+            Vector512<float> va = Vector512.Load(a + offset), vb = Vector512.Load(b + offset), vc = Vector512.Load(c + offset), vd = Vector512.Load(d + offset);
+            even = Vector512.Create(Avx512F.PermuteVar16x32x2(va, EvenQuarters, vb).GetLower(), Avx512F.PermuteVar16x32x2(vc, EvenQuarters, vd).GetLower());
+            odd = Vector512.Create(Avx512F.PermuteVar16x32x2(va, OddQuarters, vb).GetLower(), Avx512F.PermuteVar16x32x2(vc, OddQuarters, vd).GetLower());
+        }
+    }
+
     /// <summary>
-    /// V = Bᵀ d B for the 16 tiles of a chunk of one channel, Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]: lanes 0-7 the
-    /// run whose four padded rows start at <paramref name="a"/>, lanes 8-15 the run at <paramref name="b"/>; tile j's
-    /// patch starts at column 2j. Point ξ's 16 values go to target + ξ · stride.
+    /// V = Bᵀ d B for the 16 tiles of a chunk of one channel, Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], whose runs'
+    /// four padded rows start where <paramref name="runs"/> says; tile j's patch starts at column 2j of its run. Point
+    /// ξ's 16 values go to target + ξ · stride.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformInput(float* a, float* b, int width, float* target, nint stride)
+    private static void TransformInput<TRuns>(TRuns runs, int width, float* target, nint stride) where TRuns : struct, IChunkLoads
     {
-        // Patch columns 2j, 2j + 1, 2j + 2, 2j + 3 of a row for both runs: the even and odd floats of 16-float loads.
-        Row(a, b, out var d00, out var d01, out var d02, out var d03);
-        Row(a + width, b + width, out var d10, out var d11, out var d12, out var d13);
-        Row(a + 2 * width, b + 2 * width, out var d20, out var d21, out var d22, out var d23);
-        Row(a + 3 * width, b + 3 * width, out var d30, out var d31, out var d32, out var d33);
+        // Patch columns 2j, 2j + 1 (the even and odd floats of a 16-float load) and 2j + 2, 2j + 3 (of the load two on).
+        runs.Load(0, out var d00, out var d01);
+        runs.Load(2, out var d02, out var d03);
+        runs.Load(width, out var d10, out var d11);
+        runs.Load(width + 2, out var d12, out var d13);
+        runs.Load(2 * width, out var d20, out var d21);
+        runs.Load(2 * width + 2, out var d22, out var d23);
+        runs.Load(3 * width, out var d30, out var d31);
+        runs.Load(3 * width + 2, out var d32, out var d33);
         // Bᵀ d: along the columns of the patch.
         Columns(d00, d10, d20, d30, out var t00, out var t10, out var t20, out var t30);
         Columns(d01, d11, d21, d31, out var t01, out var t11, out var t21, out var t31);
@@ -433,16 +513,6 @@ internal static unsafe class CpuWinograd
         Store(t10, t11, t12, t13, target + 4 * stride, stride);
         Store(t20, t21, t22, t23, target + 8 * stride, stride);
         Store(t30, t31, t32, t33, target + 12 * stride, stride);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static void Row(float* a, float* b, out Vector512<float> c0, out Vector512<float> c1, out Vector512<float> c2, out Vector512<float> c3)
-        {
-            Vector512<float> a0 = Vector512.Load(a), b0 = Vector512.Load(b), a2 = Vector512.Load(a + 2), b2 = Vector512.Load(b + 2);
-            c0 = Avx512F.PermuteVar16x32x2(a0, Even, b0);
-            c1 = Avx512F.PermuteVar16x32x2(a0, Odd, b0);
-            c2 = Avx512F.PermuteVar16x32x2(a2, Even, b2);
-            c3 = Avx512F.PermuteVar16x32x2(a2, Odd, b2);
-        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static void Columns(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2, Vector512<float> d3,
@@ -466,11 +536,11 @@ internal static unsafe class CpuWinograd
 
     /// <summary>
     /// Y = Aᵀ M A + bias for the 16 tiles of a chunk of one output channel, Aᵀ = [1 1 1 0; 0 1 -1 -1]: point ξ's values at
-    /// m + ξ · 8 · 32, lanes 0-7 run <paramref name="run"/>, lanes 8-15 the next (when <paramref name="second"/>). Writes
-    /// each run's tiles that lie inside the output plane, then the epilogue on them.
+    /// m + ξ · 8 · 32, the chunk's first <paramref name="count"/> runs from <paramref name="first"/> on. Writes each run's
+    /// outputs that lie inside the output plane, then the epilogue on them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutput(float* m, float bias, Tiling t, ConvGeometry g, float* y, int channel, int run, bool second, CpuEpilogue epilogue)
+    private static void TransformOutput(float* m, float bias, Tiling t, ConvGeometry g, float* y, int channel, int first, int count, CpuEpilogue epilogue)
     {
         const int stride = MR * PanelColumns;
         // Aᵀ M: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 along the rows of the 4x4 point grid.
@@ -478,12 +548,40 @@ internal static unsafe class CpuWinograd
         Column(m, 1, out var s01, out var s11);
         Column(m, 2, out var s02, out var s12);
         Column(m, 3, out var s03, out var s13);
-        // (Aᵀ M) A: y0 = s0 + s1 + s2, y1 = s1 - s2 - s3 along the columns; tile j's outputs to columns 2j and 2j + 1.
+        // (Aᵀ M) A: y0 = s0 + s1 + s2, y1 = s1 - s2 - s3 along the columns; tile j's outputs to columns 2j and 2j + 1,
+        // so that the 32 floats of (low, high) are the chunk's runs one after the other.
         var vb = Vector512.Create(bias);
         Vector512<float> y00 = s00 + s01 + s02 + vb, y01 = s01 - s02 - s03 + vb, y10 = s10 + s11 + s12 + vb, y11 = s11 - s12 - s13 + vb;
-        Write(Avx512F.PermuteVar16x32x2(y00, InterleaveLow, y01), Avx512F.PermuteVar16x32x2(y10, InterleaveLow, y11), t, g, y, channel, run, epilogue);
-        if (second)
-            Write(Avx512F.PermuteVar16x32x2(y00, InterleaveHigh, y01), Avx512F.PermuteVar16x32x2(y10, InterleaveHigh, y11), t, g, y, channel, run + 1, epilogue);
+        Vector512<float> topLow = Avx512F.PermuteVar16x32x2(y00, InterleaveLow, y01), topHigh = Avx512F.PermuteVar16x32x2(y00, InterleaveHigh, y01);
+        Vector512<float> bottomLow = Avx512F.PermuteVar16x32x2(y10, InterleaveLow, y11), bottomHigh = Avx512F.PermuteVar16x32x2(y10, InterleaveHigh, y11);
+        int outH = g.Output.H, outW = g.Output.W, length = 2 * t.Run;
+        float* staged = stackalloc float[4 * ChunkTiles];
+        if (t.Run != 8)
+        {
+            topLow.Store(staged);
+            topHigh.Store(staged + 16);
+            bottomLow.Store(staged + 32);
+            bottomHigh.Store(staged + 48);
+        }
+        for (int r = 0; r < count; r++)
+        {
+            int run = first + r, tileRow = run / t.RunsPerRow, sample = tileRow / t.TilesH, oh = 2 * (tileRow % t.TilesH), ow = t.Column(run);
+            int n = Math.Min(length, outW - ow);
+            float* row = y + (((nint)sample * g.OutChannels + channel) * outH + oh) * outW + ow;
+            if (t.Run == 8)
+            {
+                Store(r == 0 ? topLow : topHigh, row, n);
+                if (oh + 1 < outH) Store(r == 0 ? bottomLow : bottomHigh, row + outW, n);
+            }
+            else
+            {
+                new ReadOnlySpan<float>(staged + r * length, n).CopyTo(new Span<float>(row, n));
+                if (oh + 1 < outH) new ReadOnlySpan<float>(staged + 32 + r * length, n).CopyTo(new Span<float>(row + outW, n));
+            }
+            if (epilogue.IsEmpty) continue;
+            epilogue.Apply(row, n, channel);
+            if (oh + 1 < outH) epilogue.Apply(row + outW, n, channel);
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static void Column(float* m, int j, out Vector512<float> s0, out Vector512<float> s1)
@@ -496,30 +594,13 @@ internal static unsafe class CpuWinograd
             s1 = m1 - m2 - m3;
         }
 
-        // One run's two output rows, 16 floats each, cut at the plane's right and bottom edges.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        static void Write(Vector512<float> top, Vector512<float> bottom, Tiling t, ConvGeometry g, float* y, int channel, int run, CpuEpilogue epilogue)
-        {
-            int tileRow = run / t.RunsPerRow, sample = tileRow / t.TilesH, oh = 2 * (tileRow % t.TilesH), ow = 2 * RunTiles * (run % t.RunsPerRow);
-            int outH = g.Output.H, outW = g.Output.W, n = Math.Min(2 * RunTiles, outW - ow);
-            float* row = y + (((nint)sample * g.OutChannels + channel) * outH + oh) * outW + ow;
-            Store(top, row, n);
-            if (!epilogue.IsEmpty) epilogue.Apply(row, n, channel);
-            if (oh + 1 == outH) return;
-            Store(bottom, row + outW, n);
-            if (!epilogue.IsEmpty) epilogue.Apply(row + outW, n, channel);
-        }
-
+        // A run of 8 tiles: its 16 outputs of a row, cut at the plane's right edge.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static void Store(Vector512<float> value, float* row, int n)
         {
             if (n == 16) value.Store(row);
             else
-            {
-                float* staged = stackalloc float[16];
-                value.Store(staged);
-                new ReadOnlySpan<float>(staged, n).CopyTo(new Span<float>(row, n));
-            }
+                for (int i = 0; i < n; i++) row[i] = value.GetElement(i);
         }
     }
 }
