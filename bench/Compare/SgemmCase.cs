@@ -6,14 +6,14 @@ namespace MlNetConv.Bench.Compare;
 
 /// <summary>
 /// C = A·B for 1024x1024 matrices: MlNetConv's CPU SGEMM against LibTorch's (torch.addmm_ into C, no allocation). A
-/// timed run is <see cref="Repeats"/> products back to back, as BLAS benchmarks time a GEMM: one product lasts about
-/// 10 ms, and after the timer's settling pause this virtual machine's cores take milliseconds to regain their speed and
-/// caches (measured on MlNetConv's: 10.7 ms back to back, 12-17 ms after a pause of 2-50 ms), which would
-/// measure the wake-up rather than the multiply.
+/// timed run is <see cref="Repeats"/> products back to back, about half a second (BenchmarkDotNet's default iteration
+/// time), as BLAS benchmarks time a GEMM: one product lasts about 10 ms, and after the timer's settling pause this
+/// virtual machine's cores take milliseconds to regain their speed and caches (measured on MlNetConv's: 10.7 ms back
+/// to back, 12-17 ms after a pause of 2-50 ms), which would measure the wake-up rather than the multiply.
 /// </summary>
 internal static class SgemmCase
 {
-    private const int Repeats = 8;
+    private const int Repeats = 40;
 
     public static void Run(CompareSettings settings)
     {
@@ -25,7 +25,7 @@ internal static class SgemmCase
             for (int i = 0; i < Repeats; i++) Sgemm.Multiply(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n);
         };
         using var peer = settings.TorchAvailable ? new TorchGemm(a, b, n) : null;
-        var (oursMs, peerMs) = AlternatingTimer.Median(ours, peer is null ? null : peer.Run, warmup: 2, settings.Runs(10, 30));
+        var (oursMs, peerMs) = AlternatingTimer.Median(ours, peer is null ? null : peer.Run, warmup: 1, settings.Runs(7, 15));
         double oursGflops = flops / (oursMs * 1e6);
         double? peerGflops = peerMs is { } p ? flops / (p * 1e6) : null;
         // This line is about the share of the peak, and this machine's speed drifts over minutes: the FMA loop is measured
