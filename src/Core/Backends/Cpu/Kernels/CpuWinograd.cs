@@ -168,9 +168,11 @@ internal static unsafe class CpuWinograd
             // V: per panel [point][channel][32 columns], a chunk in each half.
             TransformRuns(plan, t, x, group, 0, c, r0, r1, 2 * (p1 - p0), v.Pointer, 2, (nint)Points * c * PanelColumns, PanelColumns, (nint)c * PanelColumns);
             int channel0 = group * plan.GroupOut + o0, kc = GemmBlocking.For(GemmIsa.Vector512).KC, perPoint = Sgemm.PackedALength(GemmIsa.Vector512, plan.GroupOut, c);
+            var outputs = stackalloc ChunkOutputs[2];
             for (int p = p0; p < p1; p++)
             {
                 float* vp = v.Pointer + (nint)(p - p0) * Points * c * PanelColumns;
+                for (int half = 0; half < 2; half++) outputs[half] = new ChunkOutputs(t, g, t.RunsPerPanel * p + t.RunsPerChunk * half, r1);
                 for (int ip = 0; ip < count; ip += MR)
                 {
                     int panelRows = Math.Min(MR, count - ip);
@@ -181,17 +183,13 @@ internal static unsafe class CpuWinograd
                             GemmMicroKernels.Run(GemmIsa.Vector512, Math.Min(kc, c - pc), a + (nint)pc * MR, vp + ((nint)xi * c + pc) * PanelColumns,
                                 m.Pointer + xi * MR * PanelColumns, PanelColumns, 1f, pc == 0 ? 0f : 1f, panelRows);
                     }
-                    for (int half = 0; half < 2; half++)
-                    {
-                        int first = t.RunsPerPanel * p + t.RunsPerChunk * half;
-                        if (first >= r1) break;
+                    for (int half = 0; half < 2 && outputs[half].Count > 0; half++)
                         for (int r = 0; r < panelRows; r++)
                         {
                             int channel = channel0 + ip + r;
-                            TransformOutput(m.Pointer + r * PanelColumns + half * ChunkTiles, b is null ? 0f : b[channel], t, g, y, channel, first,
-                                Math.Min(t.RunsPerChunk, r1 - first), epilogue);
+                            TransformOutput(m.Pointer + r * PanelColumns + half * ChunkTiles, b is null ? 0f : b[channel], t.Run, ref outputs[half],
+                                y + (nint)channel * plan.OutPlane, g.Output.W, epilogue, channel);
                         }
-                    }
                 }
             }
         }
@@ -427,7 +425,11 @@ internal static unsafe class CpuWinograd
         }
     }
 
-    /// <summary>Padded rows [first, first + 4) of one input plane, each <paramref name="width"/> floats: zero outside the input.</summary>
+    /// <summary>
+    /// Padded rows [first, first + 4) of one input plane, each <paramref name="width"/> floats: zero outside the input.
+    /// Zeros are written in whole vectors, which may run up to 15 floats past a row into the next (written after it) or
+    /// into the slack that follows the slots.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PadRows(ConvGeometry g, float* plane, int first, int width, float* target)
     {
@@ -437,12 +439,15 @@ internal static unsafe class CpuWinograd
             int ih = first + r - g.PadBegin.H;
             if ((uint)ih >= (uint)inH)
             {
-                new Span<float>(target, width).Clear();
+                for (int j = 0; j < width; j += 16) Vector512<float>.Zero.Store(target + j);
                 continue;
             }
-            new Span<float>(target, left).Clear();
-            new ReadOnlySpan<float>(plane + (nint)ih * inW, inW).CopyTo(new Span<float>(target + left, inW));
-            new Span<float>(target + left + inW, width - left - inW).Clear();
+            for (int j = 0; j < left; j++) target[j] = 0f;
+            float* source = plane + (nint)ih * inW, row = target + left;
+            int i = 0;
+            for (; i <= inW - 16; i += 16) Vector512.Load(source + i).Store(row + i);
+            for (; i < inW; i++) row[i] = source[i];
+            for (int j = left + inW; j < width; j += 16) Vector512<float>.Zero.Store(target + j);
         }
     }
 
@@ -535,12 +540,52 @@ internal static unsafe class CpuWinograd
     }
 
     /// <summary>
-    /// Y = Aᵀ M A + bias for the 16 tiles of a chunk of one output channel, Aᵀ = [1 1 1 0; 0 1 -1 -1]: point ξ's values at
-    /// m + ξ · 8 · 32, the chunk's first <paramref name="count"/> runs from <paramref name="first"/> on. Writes each run's
-    /// outputs that lie inside the output plane, then the epilogue on them.
+    /// Where the runs of one chunk of the forward pass write, in every output channel: per run, its first output's offset
+    /// from the channel's plane in sample 0, how many of its columns lie inside the plane, and whether its tiles' second
+    /// row does. Computed once per chunk, used for every channel.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutput(float* m, float bias, Tiling t, ConvGeometry g, float* y, int channel, int first, int count, CpuEpilogue epilogue)
+    private unsafe struct ChunkOutputs
+    {
+        private fixed long _offset[4];
+        private fixed int _columns[4];
+        private fixed bool _bottom[4];
+
+        /// <summary>Runs of the chunk below the batch's last: none for a chunk past it.</summary>
+        public readonly int Count;
+
+        /// <summary>Whether every run is of 8 tiles and all 16 of its columns lie inside the plane: whole vectors stored in place.</summary>
+        public readonly bool Whole;
+
+        public ChunkOutputs(Tiling t, ConvGeometry g, int first, int end)
+        {
+            Count = Math.Clamp(end - first, 0, t.RunsPerChunk);
+            int outH = g.Output.H, outW = g.Output.W;
+            Whole = t.Run == 8;
+            for (int r = 0; r < Count; r++)
+            {
+                int run = first + r, tileRow = run / t.RunsPerRow, sample = tileRow / t.TilesH, oh = 2 * (tileRow % t.TilesH), ow = t.Column(run);
+                _offset[r] = ((long)sample * g.OutChannels * outH + oh) * outW + ow;
+                _columns[r] = Math.Min(2 * t.Run, outW - ow);
+                _bottom[r] = oh + 1 < outH;
+                Whole &= _columns[r] == 16;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly float* Row(int run, float* plane) => plane + _offset[run];
+
+        public readonly int Columns(int run) => _columns[run];
+
+        public readonly bool Bottom(int run) => _bottom[run];
+    }
+
+    /// <summary>
+    /// Y = Aᵀ M A + bias for the 16 tiles of a chunk of one output channel, Aᵀ = [1 1 1 0; 0 1 -1 -1]: point ξ's values at
+    /// m + ξ · 8 · 32. Writes each of the chunk's runs' outputs that lie inside the output plane, then the epilogue on them.
+    /// </summary>
+    /// <param name="plane">the channel's output plane in sample 0</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    private static void TransformOutput(float* m, float bias, int run, ref ChunkOutputs outputs, float* plane, int outW, CpuEpilogue epilogue, int channel)
     {
         const int stride = MR * PanelColumns;
         // Aᵀ M: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 along the rows of the 4x4 point grid.
@@ -554,33 +599,33 @@ internal static unsafe class CpuWinograd
         Vector512<float> y00 = s00 + s01 + s02 + vb, y01 = s01 - s02 - s03 + vb, y10 = s10 + s11 + s12 + vb, y11 = s11 - s12 - s13 + vb;
         Vector512<float> topLow = Avx512F.PermuteVar16x32x2(y00, InterleaveLow, y01), topHigh = Avx512F.PermuteVar16x32x2(y00, InterleaveHigh, y01);
         Vector512<float> bottomLow = Avx512F.PermuteVar16x32x2(y10, InterleaveLow, y11), bottomHigh = Avx512F.PermuteVar16x32x2(y10, InterleaveHigh, y11);
-        int outH = g.Output.H, outW = g.Output.W, length = 2 * t.Run;
         float* staged = stackalloc float[4 * ChunkTiles];
-        if (t.Run != 8)
+        bool whole = outputs.Whole;
+        if (!whole)
         {
             topLow.Store(staged);
             topHigh.Store(staged + 16);
             bottomLow.Store(staged + 32);
             bottomHigh.Store(staged + 48);
         }
-        for (int r = 0; r < count; r++)
+        for (int r = 0; r < outputs.Count; r++)
         {
-            int run = first + r, tileRow = run / t.RunsPerRow, sample = tileRow / t.TilesH, oh = 2 * (tileRow % t.TilesH), ow = t.Column(run);
-            int n = Math.Min(length, outW - ow);
-            float* row = y + (((nint)sample * g.OutChannels + channel) * outH + oh) * outW + ow;
-            if (t.Run == 8)
+            float* row = outputs.Row(r, plane);
+            int n = outputs.Columns(r);
+            bool bottom = outputs.Bottom(r);
+            if (whole)
             {
-                Store(r == 0 ? topLow : topHigh, row, n);
-                if (oh + 1 < outH) Store(r == 0 ? bottomLow : bottomHigh, row + outW, n);
+                (r == 0 ? topLow : topHigh).Store(row);
+                if (bottom) (r == 0 ? bottomLow : bottomHigh).Store(row + outW);
             }
             else
             {
-                new ReadOnlySpan<float>(staged + r * length, n).CopyTo(new Span<float>(row, n));
-                if (oh + 1 < outH) new ReadOnlySpan<float>(staged + 32 + r * length, n).CopyTo(new Span<float>(row + outW, n));
+                new ReadOnlySpan<float>(staged + r * 2 * run, n).CopyTo(new Span<float>(row, n));
+                if (bottom) new ReadOnlySpan<float>(staged + 32 + r * 2 * run, n).CopyTo(new Span<float>(row + outW, n));
             }
             if (epilogue.IsEmpty) continue;
             epilogue.Apply(row, n, channel);
-            if (oh + 1 < outH) epilogue.Apply(row + outW, n, channel);
+            if (bottom) epilogue.Apply(row + outW, n, channel);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -592,15 +637,6 @@ internal static unsafe class CpuWinograd
             var m3 = Vector512.Load(m + (12 + j) * stride);
             s0 = m0 + m1 + m2;
             s1 = m1 - m2 - m3;
-        }
-
-        // A run of 8 tiles: its 16 outputs of a row, cut at the plane's right edge.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static void Store(Vector512<float> value, float* row, int n)
-        {
-            if (n == 16) value.Store(row);
-            else
-                for (int i = 0; i < n; i++) row[i] = value.GetElement(i);
         }
     }
 }
