@@ -32,6 +32,17 @@ internal readonly unsafe struct CpuEpilogue(float* mean, float* invStd, float* g
         if (HasResidual) Run(y, n, channel, norm: false, rest: true);
     }
 
+    /// <summary>The whole epilogue of channel <paramref name="channel"/> for 16 outputs held in a register, bound for <paramref name="y"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Apply(Vector512<float> v, float* y, int channel)
+    {
+        if (_mean is not null)
+            v = (v - Vector512.Create(_mean[channel])) * Vector512.Create(_invStd[channel]) * Vector512.Create(_gamma[channel]) + Vector512.Create(_beta[channel]);
+        if (_residual is not null) v += Vector512.Load(_residual + (y - _output));
+        if (relu) v = Vector512.AndNot(v, Vector512.LessThan(v, Vector512<float>.Zero));
+        return v;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run(float* y, int n, int channel, bool norm, bool rest)
     {

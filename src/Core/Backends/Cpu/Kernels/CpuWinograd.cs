@@ -615,14 +615,16 @@ internal static unsafe class CpuWinograd
             bool bottom = outputs.Bottom(r);
             if (whole)
             {
-                (r == 0 ? topLow : topHigh).Store(row);
-                if (bottom) (r == 0 ? bottomLow : bottomHigh).Store(row + outW);
+                // The epilogue in registers, with the arithmetic of its runs in memory.
+                var top = r == 0 ? topLow : topHigh;
+                (epilogue.IsEmpty ? top : epilogue.Apply(top, row, channel)).Store(row);
+                if (!bottom) continue;
+                var below = r == 0 ? bottomLow : bottomHigh;
+                (epilogue.IsEmpty ? below : epilogue.Apply(below, row + outW, channel)).Store(row + outW);
+                continue;
             }
-            else
-            {
-                new ReadOnlySpan<float>(staged + r * 2 * run, n).CopyTo(new Span<float>(row, n));
-                if (bottom) new ReadOnlySpan<float>(staged + 32 + r * 2 * run, n).CopyTo(new Span<float>(row + outW, n));
-            }
+            new ReadOnlySpan<float>(staged + r * 2 * run, n).CopyTo(new Span<float>(row, n));
+            if (bottom) new ReadOnlySpan<float>(staged + 32 + r * 2 * run, n).CopyTo(new Span<float>(row + outW, n));
             if (epilogue.IsEmpty) continue;
             epilogue.Apply(row, n, channel);
             if (bottom) epilogue.Apply(row + outW, n, channel);
