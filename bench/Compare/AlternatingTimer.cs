@@ -19,6 +19,28 @@ internal static class AlternatingTimer
     /// <param name="peer">null: the peer is unavailable and only MlNetConv is timed</param>
     public static (double OursMs, double? PeerMs) Median(Action ours, Action? peer, int warmup, int runs)
     {
+        var (oursMs, peerMs) = Repeat(ours, peer, warmup, runs, null);
+        return (Median(oursMs), peer is null ? null : Median(peerMs));
+    }
+
+    /// <summary>
+    /// As <see cref="Median"/>, and after each repetition a gauge of the machine's pace (the FMA loop's GFLOP/s): each
+    /// side's GFLOP/s for <paramref name="flops"/> a run as a share of the gauge in the same repetition, the median of
+    /// those shares. On a machine whose speed drifts (a shared host), a share taken against a peak measured minutes apart
+    /// would measure the drift.
+    /// </summary>
+    public static (double OursMs, double? PeerMs, double OursShare, double? PeerShare, double GaugeGflops) MedianWithGauge(Action ours, Action? peer,
+        Func<double> gauge, double flops, int warmup, int runs)
+    {
+        var gauges = new double[runs];
+        var (oursMs, peerMs) = Repeat(ours, peer, warmup, runs, r => gauges[r] = gauge());
+        double[] Shares(double[] ms) => ms.Select((t, r) => flops / (t * 1e6) / gauges[r]).ToArray();
+        return (Median(oursMs), peer is null ? null : Median(peerMs), Median(Shares(oursMs)), peer is null ? null : Median(Shares(peerMs)), Median(gauges));
+    }
+
+    /// <summary>Warm-up runs of both, then <paramref name="runs"/> repetitions of each side once, the first side alternating.</summary>
+    private static (double[] OursMs, double[] PeerMs) Repeat(Action ours, Action? peer, int warmup, int runs, Action<int>? afterEach)
+    {
         for (int i = 0; i < warmup; i++)
         {
             ours();
@@ -31,8 +53,9 @@ internal static class AlternatingTimer
             if (peer is not null && r % 2 == 1) peerMs[r] = Time(peer);
             oursMs[r] = Time(ours);
             if (peer is not null && r % 2 == 0) peerMs[r] = Time(peer);
+            afterEach?.Invoke(r);
         }
-        return (Median(oursMs), peer is null ? null : Median(peerMs));
+        return (oursMs, peerMs);
     }
 
     private static double Time(Action action)

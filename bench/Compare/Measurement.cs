@@ -24,7 +24,8 @@ internal static class Measurement
         "# ratio > 1 means MlNetConv is better: mlnetconv/peer for throughput units (GFLOP/s, images/s) and accuracy,\n" +
         "# peer/mlnetconv (speed-up) for time units (ms, s). Values are medians of repeated runs, engine and peer alternating\n" +
         "# (which goes first alternates too); peak_pct is against the FMA loop measured at the start of this run (for sgemm,\n" +
-        "# the better of that and a second measurement right after it). Convolution GFLOP/s count the direct convolution's\n" +
+        "# the median over repetitions of each side's share of the FMA loop run right after it, peak_gflops that loop's\n" +
+        "# median). Convolution GFLOP/s count the direct convolution's\n" +
         "# multiply-adds for both engines: where an engine takes a faster algorithm (MlNetConv's Winograd for 3x3 stride-1\n" +
         "# layers) they are an effective rate, and peak_pct can pass 100.";
 

@@ -33,6 +33,21 @@ internal static class FmaPeak
         return results.Max();
     }
 
+    /// <summary>
+    /// One run of the loop on <paramref name="threads"/> threads at once, lasting about <paramref name="seconds"/> at
+    /// <paramref name="gflops"/>: its GFLOP/s (a gauge of the machine's pace at this moment, between timed runs).
+    /// </summary>
+    public static double Once(int threads, double seconds, double gflops)
+    {
+        bool wide = Vector512.IsHardwareAccelerated;
+        int lanes = wide ? Vector512<float>.Count : Vector256<float>.Count;
+        double flopsPerIteration = 2.0 * lanes * Accumulators * threads;
+        long iterations = Math.Max(1000, (long)(seconds * gflops * 1e9 / flopsPerIteration));
+        long start = Stopwatch.GetTimestamp();
+        Parallel.For(0, threads, _ => Run(wide, iterations));
+        return flopsPerIteration * iterations / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
+    }
+
     private static float Run(bool wide, long iterations) => wide ? Loop512(iterations) : Loop256(iterations);
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
