@@ -225,25 +225,59 @@ internal static unsafe class CpuWinograd
                 for (int i = 0; i < channels; i++)
                     PadRows(g, xs + (nint)i * plan.InPlane, 2 * ty, width, padded.Pointer + (nint)slot * slotLength + (nint)i * 4 * width);
             }
-            var runs = new ChunkRuns(t, zero);
-            for (int k = 0; k < chunks; k++)
-            {
-                float* chunk = target + k / perPanel * panelStride + k % perPanel * ChunkTiles;
-                if (!runs.Locate(r0 + k * t.RunsPerChunk, r1, padded.Pointer, firstRow, slotLength, 4 * width))
-                {
-                    for (int xi = 0; xi < Points; xi++)
-                    for (int i = 0; i < channels; i++) Vector512<float>.Zero.Store(chunk + xi * pointStride + i * channelStride);
-                    continue;
-                }
-                if (t.Run == 8)
-                    for (int i = 0; i < channels; i++) TransformInput(runs.Two(i), width, chunk + i * channelStride, pointStride);
-                else
-                    for (int i = 0; i < channels; i++) TransformInput(runs.Four(i), width, chunk + i * channelStride, pointStride);
-            }
+            TransformChunks<InputTransform>(t, new ChunkRuns(t, zero), r0, r1, chunks, padded.Pointer, firstRow, slotLength, 4 * width, width, channels,
+                target, perPanel, panelStride, channelStride, pointStride);
         }
         finally
         {
             CpuScratch.Return(padded);
+        }
+    }
+
+    /// <summary>
+    /// A transform of one chunk of one channel from its runs' rows (16 tiles in Vector512 lanes) to its 16 points, each
+    /// at target + ξ · stride.
+    /// </summary>
+    private interface IChunkTransform
+    {
+        static abstract void Apply<TRuns>(TRuns runs, int width, float* target, nint stride) where TRuns : struct, IChunkLoads;
+    }
+
+    private readonly struct InputTransform : IChunkTransform
+    {
+        public static void Apply<TRuns>(TRuns runs, int width, float* target, nint stride) where TRuns : struct, IChunkLoads =>
+            TransformInput(runs, width, target, stride);
+    }
+
+    private readonly struct GradientTransform : IChunkTransform
+    {
+        public static void Apply<TRuns>(TRuns runs, int width, float* target, nint stride) where TRuns : struct, IChunkLoads =>
+            TransformGradient(runs, width, target, stride);
+    }
+
+    /// <summary>
+    /// <typeparamref name="TTransform"/> of every chunk of runs [r0, r1) and every channel, the runs read from slots of
+    /// tile rows (channel i at + i · channelLength within a slot); chunks past r1 zero. Chunk k goes to target + (k /
+    /// perPanel) · panelStride + (k % perPanel) · 16, channel i at + i · channelStride, point ξ at + ξ · pointStride.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformChunks<TTransform>(Tiling t, ChunkRuns runs, int r0, int r1, int chunks, float* slots, int firstRow, int slotLength,
+        int channelLength, int width, int channels, float* target, int perPanel, nint panelStride, nint channelStride, nint pointStride)
+        where TTransform : struct, IChunkTransform
+    {
+        for (int k = 0; k < chunks; k++)
+        {
+            float* chunk = target + k / perPanel * panelStride + k % perPanel * ChunkTiles;
+            if (!runs.Locate(r0 + k * t.RunsPerChunk, r1, slots, firstRow, slotLength, channelLength))
+            {
+                for (int xi = 0; xi < Points; xi++)
+                for (int i = 0; i < channels; i++) Vector512<float>.Zero.Store(chunk + xi * pointStride + i * channelStride);
+                continue;
+            }
+            if (t.Run == 8)
+                for (int i = 0; i < channels; i++) TTransform.Apply(runs.Two(i), width, chunk + i * channelStride, pointStride);
+            else
+                for (int i = 0; i < channels; i++) TTransform.Apply(runs.Four(i), width, chunk + i * channelStride, pointStride);
         }
     }
 
@@ -378,21 +412,8 @@ internal static unsafe class CpuWinograd
                     }
                 }
             }
-            var runs = new ChunkRuns(t, zero);
-            for (int c = 0; c < chunks; c++)
-            {
-                float* chunk = target + c * ChunkTiles;
-                if (!runs.Locate(r0 + c * t.RunsPerChunk, r1, padded.Pointer, firstRow, slotLength, 2 * width))
-                {
-                    for (int xi = 0; xi < Points; xi++)
-                    for (int o = 0; o < k; o++) Vector512<float>.Zero.Store(chunk + xi * pointStride + o * channelStride);
-                    continue;
-                }
-                if (t.Run == 8)
-                    for (int o = 0; o < k; o++) TransformGradient(runs.Two(o), width, chunk + o * channelStride, pointStride);
-                else
-                    for (int o = 0; o < k; o++) TransformGradient(runs.Four(o), width, chunk + o * channelStride, pointStride);
-            }
+            TransformChunks<GradientTransform>(t, new ChunkRuns(t, zero), r0, r1, chunks, padded.Pointer, firstRow, slotLength, 2 * width, width, k,
+                target, chunks, 0, channelStride, pointStride);
         }
         finally
         {
