@@ -78,8 +78,8 @@ internal static unsafe class CpuWinograd
     }
 
     /// <summary>
-    /// Of the GEMM columns a batch computes, the share that are output tiles: ResNet's 56x56, 28x28 and 14x14 layers 7/8
-    /// at any batch, its 7x7 layers all from batch 2 on (half at batch 1).
+    /// Of the GEMM columns a batch computes, the share that are output tiles: ResNet's 56x56 and 28x28 layers 7/8, its
+    /// 14x14 layers 7/8 at large batches (49 of 64 at batch 1), its 7x7 layers all from batch 2 on (half at batch 1).
     /// </summary>
     public static double ColumnUse(ConvGeometry g, int batch)
     {
@@ -154,7 +154,10 @@ internal static unsafe class CpuWinograd
         });
     }
 
-    /// <summary>Column panels [p0, p1) of one group (runs [4 p0, 4 p1) of the batch), output channels [o0, o0 + count) of the group.</summary>
+    /// <summary>
+    /// Column panels [p0, p1) of one group (runs [RunsPerPanel · p0, RunsPerPanel · p1) of the batch), output channels
+    /// [o0, o0 + count) of the group.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Item(CpuConvolutionPlan plan, Tiling t, int batch, float* x, float* packed, float* b, CpuEpilogue epilogue, float* y, int group,
         int p0, int p1, int o0, int count)
