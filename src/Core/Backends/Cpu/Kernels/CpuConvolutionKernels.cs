@@ -12,7 +12,8 @@ namespace MlNetConv.Backends.Cpu.Kernels;
 /// col (Rows x P). The forward pass takes one of three layouts (<see cref="CpuForwardLayout"/>): col built by im2col
 /// (1x1 stride-1 kernels read the input directly), col read in place from a zero-padded copy of the input, or the
 /// transposed product with positions as rows for small maps; all three give the same bits. 3x3 stride-1 layers can
-/// instead take Winograd's F(2x2, 3x3) (<see cref="CpuWinograd"/>), within a few roundings of them. The weights stay packed
+/// instead take Winograd's F(2x2, 3x3) (<see cref="CpuWinograd"/>), within a few roundings of them, in the forward pass
+/// and in both gradients. The weights stay packed
 /// while they do not change (<see cref="CpuPackedWeights"/>). In evaluation the layers after a convolution (batch norm,
 /// residual addition, ReLU) can run in its epilogue (<see cref="IFusedConvolutionKernels"/>). Work items are (samples,
 /// group, chunk of columns or block of channels), each on one core with a single-threaded GEMM and its own pooled
