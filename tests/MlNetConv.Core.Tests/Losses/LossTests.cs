@@ -71,6 +71,46 @@ public class LossTests
     }
 
     /// <summary>
+    /// A segmentation-sized loss (three 48x48 maps of 11 classes: the kernel runs blocks of pixels on the cores): every
+    /// pixel's loss, weight and gradient, and the softmax, against double precision, with ignored pixels in every block.
+    /// </summary>
+    [Fact]
+    public void PerPixelCrossEntropyAndSoftmaxInBlocksMatchDoublePrecision()
+    {
+        const int n = 3, k = 11, s = 48 * 48, ignore = 255;
+        var random = new RandomStream(7);
+        var z = Enumerable.Range(0, n * k * s).Select(_ => 4f * (float)random.NextGaussian()).ToArray();
+        var labels = Enumerable.Range(0, n * s).Select(i => i % 97 == 0 ? ignore : random.NextInt(k)).ToArray();
+        using var logits = Make(new Shape(n, k, 48, 48), z);
+        using var targets = Labels(new Shape(n, 48, 48), labels);
+        using var losses = Backend.Allocate(new Shape(n * s));
+        using var weights = Backend.Allocate(new Shape(n * s));
+        using var grad = Backend.Allocate(logits.Shape);
+        using var probabilities = Backend.Allocate(logits.Shape);
+        Backend.Loss.SoftmaxCrossEntropy(logits, targets, null, ignore, losses, weights, grad);
+        Backend.Loss.Softmax(logits, probabilities);
+        float[] l = losses.ToArray(), w = weights.ToArray(), g = grad.ToArray(), p = probabilities.ToArray();
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < s; j++)
+            {
+                int item = i * s + j, y = labels[item];
+                double max = double.NegativeInfinity, sum = 0;
+                for (int c = 0; c < k; c++) max = Math.Max(max, z[(i * k + c) * s + j]);
+                for (int c = 0; c < k; c++) sum += Math.Exp(z[(i * k + c) * s + j] - max);
+                double lse = max + Math.Log(sum);
+                Assert.Equal(y == ignore ? 0 : lse - z[(i * k + y) * s + j], l[item], tolerance: 1e-5 * (1 + Math.Abs(lse)));
+                Assert.Equal(y == ignore ? 0f : 1f, w[item]);
+                for (int c = 0; c < k; c++)
+                {
+                    int at = (i * k + c) * s + j;
+                    double softmax = Math.Exp(z[at] - lse);
+                    Assert.Equal(softmax, p[at], tolerance: 1e-6);
+                    Assert.Equal(y == ignore ? 0 : softmax - (c == y ? 1 : 0), g[at], tolerance: 1e-6);
+                }
+            }
+    }
+
+    /// <summary>
     /// Per pixel on (N, K, H, W) with labels (N, H, W), as a segmentation network trains: class weights (one of them 0),
     /// several ignored pixels; the gradient of every logit against central differences of the double-precision loss.
     /// </summary>
