@@ -39,7 +39,7 @@ internal enum CpuForwardLayout
     /// <summary>
     /// Winograd's F(2x2, 3x3) for 3x3 stride-1 2D layers (<see cref="CpuWinograd"/>): 16 GEMMs over transformed tiles, 2.25
     /// times fewer multiply-adds. Not the same bits as the other layouts (within a few roundings of them); chosen where
-    /// its 16-tile chunks fill the columns well and the channels make the transforms cheap beside the products.
+    /// its runs of tiles fill the columns well and the channels make the transforms cheap beside the products.
     /// </summary>
     Winograd,
 }
@@ -132,9 +132,7 @@ internal sealed class CpuConvolutionPlan
 
     private static CpuConvolutionPlan? CreateInputGradientPlan(ConvGeometry g)
     {
-        if (g.SpatialRank != 2 || g.Kernel != new Int3(1, 3, 3) || g.Stride != Int3.One || g.Dilation != Int3.One || g.PadBegin != g.PadEnd
-            || g.PadBegin.H > 2 || g.PadBegin.W > 2)
-            return null;
+        if (!CpuWinograd.Fits(g) || g.PadBegin != g.PadEnd || g.PadBegin.H > 2 || g.PadBegin.W > 2) return null;
         var transposed = ConvGeometry.Create(new Shape(1, g.OutChannels, g.Output.H, g.Output.W), g.InChannels, [3, 3], [1, 1], [1, 1],
             Padding.Explicit(2 - g.PadBegin.H, 2 - g.PadBegin.W), g.Groups, null, "the input gradient");
         return For(transposed);
@@ -219,7 +217,8 @@ internal sealed class CpuConvolutionPlan
 
     /// <summary>
     /// Whether <paramref name="layout"/> can compute this geometry: reading col in place needs a geometry that im2col
-    /// would expand (not a plain 1x1) and the Vector512 micro-kernel; the others take any geometry.
+    /// would expand (not a plain 1x1) and the Vector512 micro-kernel, Winograd a 2D 3x3 stride-1 layer and AVX-512; the
+    /// others take any geometry.
     /// </summary>
     public bool Supports(CpuForwardLayout layout, GemmIsa isa) => layout switch
     {

@@ -46,12 +46,14 @@ internal static unsafe class CpuWinograd
     /// <summary>Floats of V a work item aims to keep (256 KB, in L2 beside the weights' panels).</summary>
     private const int TransformBudget = 64 * 1024;
 
+    /// <summary>Whether F(2x2, 3x3) fits this geometry: 2D, a 3x3 kernel, stride and dilation 1 (any padding, groups or connection table).</summary>
+    public static bool Fits(ConvGeometry g) => g.SpatialRank == 2 && g.Kernel == new Int3(1, 3, 3) && g.Stride == Int3.One && g.Dilation == Int3.One;
+
     /// <summary>
-    /// Whether F(2x2, 3x3) computes this geometry: 2D, a 3x3 kernel, stride and dilation 1, any padding, groups or
-    /// connection table; with the Vector512 micro-kernel and AVX-512's two-source permutes for the tile transforms.
+    /// Whether this backend computes the geometry by F(2x2, 3x3): it fits, with the Vector512 micro-kernel and AVX-512's
+    /// two-source permutes for the tile transforms.
     /// </summary>
-    public static bool Supports(ConvGeometry g, GemmIsa isa) => isa == GemmIsa.Vector512 && Avx512F.IsSupported && g.SpatialRank == 2
-        && g.Kernel == new Int3(1, 3, 3) && g.Stride == Int3.One && g.Dilation == Int3.One;
+    public static bool Supports(ConvGeometry g, GemmIsa isa) => isa == GemmIsa.Vector512 && Avx512F.IsSupported && Fits(g);
 
     /// <summary>
     /// Tiles along a column and a row of the output, tiles per run (8, or 4 for rows of at most 4 tiles), runs per tile
