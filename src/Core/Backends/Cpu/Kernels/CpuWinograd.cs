@@ -409,12 +409,7 @@ internal static unsafe class CpuWinograd
                 for (int o = 0; o < k; o++)
                 {
                     float* plane = dy + ((nint)sample * g.OutChannels + group * k + o) * plan.OutPlane, rows = padded.Pointer + (nint)slot * slotLength + (nint)o * 2 * width;
-                    for (int a = 0; a < 2; a++)
-                    {
-                        var line = new Span<float>(rows + a * width, width);
-                        line.Clear();
-                        if (oh + a < outH) new ReadOnlySpan<float>(plane + (nint)(oh + a) * outW, outW).CopyTo(line);
-                    }
+                    for (int a = 0; a < 2; a++) PadRow(oh + a < outH ? plane + (nint)(oh + a) * outW : null, outW, 0, width, rows + a * width);
                 }
             }
             TransformChunks<GradientTransform>(t, new ChunkRuns(t, zero), r0, r1, chunks, padded.Pointer, firstRow, slotLength, 2 * width, width, k,
@@ -451,30 +446,36 @@ internal static unsafe class CpuWinograd
         }
     }
 
-    /// <summary>
-    /// Padded rows [first, first + 4) of one input plane, each <paramref name="width"/> floats: zero outside the input.
-    /// Zeros are written in whole vectors, which may run up to 15 floats past a row into the next (written after it) or
-    /// into the slack that follows the slots.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Padded rows [first, first + 4) of one input plane, each <paramref name="width"/> floats: zero outside the input.</summary>
     private static void PadRows(ConvGeometry g, float* plane, int first, int width, float* target)
     {
-        int inH = g.Input.H, inW = g.Input.W, left = g.PadBegin.W;
+        int inH = g.Input.H, inW = g.Input.W;
         for (int r = 0; r < 4; r++, target += width)
         {
             int ih = first + r - g.PadBegin.H;
-            if ((uint)ih >= (uint)inH)
-            {
-                for (int j = 0; j < width; j += 16) Vector512<float>.Zero.Store(target + j);
-                continue;
-            }
-            for (int j = 0; j < left; j++) target[j] = 0f;
-            float* source = plane + (nint)ih * inW, row = target + left;
-            int i = 0;
-            for (; i <= inW - 16; i += 16) Vector512.Load(source + i).Store(row + i);
-            for (; i < inW; i++) row[i] = source[i];
-            for (int j = left + inW; j < width; j += 16) Vector512<float>.Zero.Store(target + j);
+            PadRow((uint)ih < (uint)inH ? plane + (nint)ih * inW : null, inW, g.PadBegin.W, width, target);
         }
+    }
+
+    /// <summary>
+    /// target[0, width) = <paramref name="left"/> zeros, the n floats at <paramref name="source"/> (or zeros where it is
+    /// null), zeros. Zeros are written in whole vectors, which may run up to 15 floats past the row into the next (written
+    /// after it) or into the zero rows that follow the slots.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PadRow(float* source, int n, int left, int width, float* target)
+    {
+        if (source is null)
+        {
+            for (int j = 0; j < width; j += 16) Vector512<float>.Zero.Store(target + j);
+            return;
+        }
+        for (int j = 0; j < left; j++) target[j] = 0f;
+        float* row = target + left;
+        int i = 0;
+        for (; i <= n - 16; i += 16) Vector512.Load(source + i).Store(row + i);
+        for (; i < n; i++) row[i] = source[i];
+        for (int j = left + n; j < width; j += 16) Vector512<float>.Zero.Store(target + j);
     }
 
     // Two-source permutes: the even or odd floats of 16-float loads (tile j's patch columns 2j and 2j + 1) of two runs
