@@ -7,7 +7,8 @@ namespace MlNetConv.Backends.Cpu.Kernels;
 /// The CPU backend's normalization: batch normalization's per-plane sums in Vector512 lanes, each float widened to
 /// double as the reference does and the lanes added in a fixed order, and its input gradient with the reference's
 /// operations in lanes; so the results differ from <see cref="CpuReferenceNormalizationKernels"/> only by the order of
-/// the double sums. Local response normalization (AlexNet's, off every hot path) runs the reference loops.
+/// the double sums. Local response normalization takes 16 positions at a time with the reference's sums (the same
+/// bits) and scale^-beta in lanes (<see cref="InversePower"/>: within a few roundings of MathF.Pow).
 /// </summary>
 internal sealed class CpuNormalizationKernels : CpuReferenceNormalizationKernels
 {
@@ -61,6 +62,76 @@ internal sealed class CpuNormalizationKernels : CpuReferenceNormalizationKernels
         }
         var (tailDy, tailDyXhat) = base.GradientSums(x[j..], dy[j..], mean, invStd);
         return (Vector512.Sum(dyLow + dyHigh) + tailDy, Vector512.Sum(pLow + pHigh) + tailDyXhat);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void LrnForward(ArraySegment<float> x, ArraySegment<float> y, ArraySegment<float> sc, int first, int plane, int lo, int hi, int s,
+        int from, float alpha, float beta, float k)
+    {
+        int j = from;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> vk = Vector512.Create(k), va = Vector512.Create(alpha);
+            for (; j <= s - 16; j += 16)
+            {
+                Vector512<double> low = default, high = default;
+                for (int w = lo; w <= hi; w++)
+                {
+                    var a = Vector512.Create(x.AsSpan((first + w) * s + j, 16));
+                    var square = a * a;
+                    low += Vector512.WidenLower(square);
+                    high += Vector512.WidenUpper(square);
+                }
+                int at = plane * s + j;
+                var scale = vk + va * Vector512.Narrow(low, high);
+                scale.CopyTo(sc.AsSpan(at, 16));
+                (Vector512.Create(x.AsSpan(at, 16)) * InversePower(scale, beta)).CopyTo(y.AsSpan(at, 16));
+            }
+        }
+        base.LrnForward(x, y, sc, first, plane, lo, hi, s, j, alpha, beta, k);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void LrnBackward(ArraySegment<float> x, ArraySegment<float> y, ArraySegment<float> sc, ArraySegment<float> dy,
+        ArraySegment<float> dx, int first, int plane, int lo, int hi, int s, int from, float alpha, float beta)
+    {
+        int j = from;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var factor = Vector512.Create(2f * alpha * beta);
+            for (; j <= s - 16; j += 16)
+            {
+                Vector512<double> low = default, high = default;
+                for (int w = lo; w <= hi; w++)
+                {
+                    int o = (first + w) * s + j;
+                    var term = Vector512.Create(dy.AsSpan(o, 16)) * Vector512.Create(y.AsSpan(o, 16)) / Vector512.Create(sc.AsSpan(o, 16));
+                    low += Vector512.WidenLower(term);
+                    high += Vector512.WidenUpper(term);
+                }
+                int at = plane * s + j;
+                var scaled = Vector512.Create(dy.AsSpan(at, 16)) * InversePower(Vector512.Create(sc.AsSpan(at, 16)), beta);
+                (scaled - factor * Vector512.Create(x.AsSpan(at, 16)) * Vector512.Narrow(low, high)).CopyTo(dx.AsSpan(at, 16));
+            }
+        }
+        base.LrnBackward(x, y, sc, dy, dx, first, plane, lo, hi, s, j, alpha, beta);
+    }
+
+    /// <summary>
+    /// scale^-beta in lanes: by square roots for AlexNet's and GoogLeNet's beta 0.75 (scale^0.75 = √scale · √√scale), and
+    /// for 0.5 and 1; else exp(-beta · log scale), about as slow as MathF.Pow one lane at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> InversePower(Vector512<float> scale, float beta)
+    {
+        if (beta == 0.75f)
+        {
+            var root = Vector512.Sqrt(scale);
+            return Vector512<float>.One / (root * Vector512.Sqrt(root));
+        }
+        if (beta == 0.5f) return Vector512<float>.One / Vector512.Sqrt(scale);
+        if (beta == 1f) return Vector512<float>.One / scale;
+        return Vector512.Exp(Vector512.Log(scale) * Vector512.Create(-beta));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

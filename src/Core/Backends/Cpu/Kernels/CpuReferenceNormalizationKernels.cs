@@ -5,8 +5,8 @@ namespace MlNetConv.Backends.Cpu.Kernels;
 
 /// <summary>
 /// Reference batch normalization (threaded over channels; the per-plane sums in double, one value at a time) and local
-/// response normalization (over samples): the oracle of <see cref="CpuNormalizationKernels"/>, which takes the per-plane
-/// sums in vector lanes.
+/// response normalization (threaded over planes, one position at a time): the oracle of
+/// <see cref="CpuNormalizationKernels"/>, which takes both in vector lanes.
 /// </summary>
 internal class CpuReferenceNormalizationKernels : INormalizationKernels
 {
@@ -163,59 +163,75 @@ internal class CpuReferenceNormalizationKernels : INormalizationKernels
 
     public void LocalResponseNormForward(Tensor input, int size, float alpha, float beta, float k, Tensor output, Tensor scale)
     {
-        var x = CpuData.Of(input);
+        var x = CpuData.Read(input);
         var y = CpuData.Of(output);
         var sc = CpuData.Of(scale);
         int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
-        CpuParallel.For(n, i =>
+        CpuParallel.For(n * c, m =>
         {
-            for (int ch = 0; ch < c; ch++)
-            {
-                var (lo, hi) = Window(ch, size, c);
-                for (int j = 0; j < s; j++)
-                {
-                    double sum = 0;
-                    for (int w = lo; w <= hi; w++)
-                    {
-                        float a = x[(i * c + w) * s + j];
-                        sum += a * a;
-                    }
-                    int at = (i * c + ch) * s + j;
-                    sc[at] = k + alpha * (float)sum;
-                    y[at] = x[at] * MathF.Pow(sc[at], -beta);
-                }
-            }
+            var (lo, hi) = Window(m % c, size, c);
+            LrnForward(x, y, sc, m - m % c, m, lo, hi, s, 0, alpha, beta, k);
         });
+    }
+
+    /// <summary>
+    /// Positions [from, s) of plane <paramref name="plane"/> (sample · C + channel): scale = k + alpha · Σ x² over the
+    /// window's planes [first + lo, first + hi] (the squares in float, summed in double in window order), y = x ·
+    /// scale^-beta.
+    /// </summary>
+    /// <param name="first">the sample's first plane</param>
+    protected virtual void LrnForward(ArraySegment<float> x, ArraySegment<float> y, ArraySegment<float> sc, int first, int plane, int lo, int hi, int s,
+        int from, float alpha, float beta, float k)
+    {
+        for (int j = from; j < s; j++)
+        {
+            double sum = 0;
+            for (int w = lo; w <= hi; w++)
+            {
+                float a = x[(first + w) * s + j];
+                sum += a * a;
+            }
+            int at = plane * s + j;
+            sc[at] = k + alpha * (float)sum;
+            y[at] = x[at] * MathF.Pow(sc[at], -beta);
+        }
     }
 
     public void LocalResponseNormBackward(Tensor input, Tensor output, Tensor scale, Tensor outputGrad, int size, float alpha, float beta,
         Tensor inputGrad)
     {
-        var x = CpuData.Of(input);
-        var y = CpuData.Of(output);
-        var sc = CpuData.Of(scale);
-        var dy = CpuData.Of(outputGrad);
+        var x = CpuData.Read(input);
+        var y = CpuData.Read(output);
+        var sc = CpuData.Read(scale);
+        var dy = CpuData.Read(outputGrad);
         var dx = CpuData.Of(inputGrad);
         int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
-        CpuParallel.For(n, i =>
+        CpuParallel.For(n * c, m =>
         {
-            for (int ch = 0; ch < c; ch++)
-            {
-                // Channel ch lies in the windows of the channels c' with ch - (size-1)/2 <= c' <= ch + size/2.
-                int lo = Math.Max(0, ch - (size - 1) / 2), hi = Math.Min(c - 1, ch + size / 2);
-                for (int j = 0; j < s; j++)
-                {
-                    int at = (i * c + ch) * s + j;
-                    double cross = 0;
-                    for (int w = lo; w <= hi; w++)
-                    {
-                        int o = (i * c + w) * s + j;
-                        cross += dy[o] * y[o] / sc[o];
-                    }
-                    dx[at] = dy[at] * MathF.Pow(sc[at], -beta) - 2f * alpha * beta * x[at] * (float)cross;
-                }
-            }
+            // Channel ch lies in the windows of the channels c' with ch - (size-1)/2 <= c' <= ch + size/2.
+            int ch = m % c, lo = Math.Max(0, ch - (size - 1) / 2), hi = Math.Min(c - 1, ch + size / 2);
+            LrnBackward(x, y, sc, dy, dx, m - ch, m, lo, hi, s, 0, alpha, beta);
         });
+    }
+
+    /// <summary>
+    /// Positions [from, s) of plane <paramref name="plane"/>: dx = dy · scale^-beta - 2 · alpha · beta · x · Σ dy · y /
+    /// scale over the planes [first + lo, first + hi] whose windows hold this one (each term in float, summed in double).
+    /// </summary>
+    protected virtual void LrnBackward(ArraySegment<float> x, ArraySegment<float> y, ArraySegment<float> sc, ArraySegment<float> dy, ArraySegment<float> dx,
+        int first, int plane, int lo, int hi, int s, int from, float alpha, float beta)
+    {
+        for (int j = from; j < s; j++)
+        {
+            int at = plane * s + j;
+            double cross = 0;
+            for (int w = lo; w <= hi; w++)
+            {
+                int o = (first + w) * s + j;
+                cross += dy[o] * y[o] / sc[o];
+            }
+            dx[at] = dy[at] * MathF.Pow(sc[at], -beta) - 2f * alpha * beta * x[at] * (float)cross;
+        }
     }
 
     /// <summary>The channels summed for channel ch: ch - size/2 .. ch + (size-1)/2, clipped (PyTorch's window).</summary>
