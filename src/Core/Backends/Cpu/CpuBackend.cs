@@ -9,9 +9,10 @@ namespace MlNetConv.Backends.Cpu;
 /// packed while they do not change (convolution in one of four forms per geometry: im2col, col read in place from a
 /// zero-padded input, positions as GEMM rows for small maps, or Winograd's F(2x2, 3x3) for 3x3 stride-1 layers; batch
 /// norm, residual addition and ReLU after it fused in evaluation), max pooling 16 windows at a time, ReLU in
-/// Vector512/Vector256 lanes, batch normalization's sums in Vector512 lanes, the other kernel families as plain loops.
-/// Work is spread by <see cref="CpuParallel"/> over independent outer loops or blocks of the output, and every
-/// reduction runs in a fixed order, so results do not depend on thread timing.
+/// Vector512/Vector256 lanes, batch and local response normalization in Vector512 lanes, softmax and cross-entropy over
+/// blocks of pixels, the other kernel families as plain loops. Work is spread by <see cref="CpuParallel"/> over
+/// independent outer loops or blocks of the output, and every reduction runs in a fixed order, so results do not depend
+/// on thread timing.
 /// </summary>
 public sealed class CpuBackend : IBackend
 {

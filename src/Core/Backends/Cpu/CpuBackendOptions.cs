@@ -5,8 +5,8 @@ public sealed record CpuBackendOptions
 {
     /// <summary>
     /// Plain kernels instead of the fast ones: direct loops for convolution and dense layers instead of the packed GEMM,
-    /// per-tap max pooling, one-element-at-a-time activations and batch-norm sums. Slower, simpler, the oracle the fast kernels are tested
-    /// against. Default false.
+    /// per-tap max pooling, one element at a time for activations, batch-norm sums and local response normalization.
+    /// Slower, simpler, the oracle the fast kernels are tested against. Default false.
     /// </summary>
     public bool ReferenceKernels { get; init; }
 
