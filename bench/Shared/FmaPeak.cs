@@ -19,33 +19,27 @@ internal static class FmaPeak
     /// </summary>
     public static double Measure(int threads)
     {
-        const long iterations = 20_000_000;
-        bool wide = Vector512.IsHardwareAccelerated;
-        int lanes = wide ? Vector512<float>.Count : Vector256<float>.Count;
-        Run(wide, 10_000);
-        var results = new double[5];
-        for (int r = 0; r < results.Length; r++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            Parallel.For(0, threads, _ => Run(wide, iterations));
-            results[r] = 2.0 * lanes * Accumulators * iterations * threads / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
-        }
-        return results.Max();
+        Run(Vector512.IsHardwareAccelerated, 10_000);
+        return Enumerable.Range(0, 5).Max(_ => Gflops(threads, 20_000_000));
     }
 
     /// <summary>
     /// One run of the loop on <paramref name="threads"/> threads at once, lasting about <paramref name="seconds"/> at
     /// <paramref name="gflops"/>: its GFLOP/s (a gauge of the machine's pace at this moment, between timed runs).
     /// </summary>
-    public static double Once(int threads, double seconds, double gflops)
+    public static double Once(int threads, double seconds, double gflops) =>
+        Gflops(threads, Math.Max(1000, (long)(seconds * gflops * 1e9 / FlopsPerIteration(threads))));
+
+    private static double FlopsPerIteration(int threads) =>
+        2.0 * (Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256<float>.Count) * Accumulators * threads;
+
+    /// <summary>GFLOP/s of <paramref name="iterations"/> of the loop on each of <paramref name="threads"/> threads at once.</summary>
+    private static double Gflops(int threads, long iterations)
     {
         bool wide = Vector512.IsHardwareAccelerated;
-        int lanes = wide ? Vector512<float>.Count : Vector256<float>.Count;
-        double flopsPerIteration = 2.0 * lanes * Accumulators * threads;
-        long iterations = Math.Max(1000, (long)(seconds * gflops * 1e9 / flopsPerIteration));
         long start = Stopwatch.GetTimestamp();
         Parallel.For(0, threads, _ => Run(wide, iterations));
-        return flopsPerIteration * iterations / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
+        return FlopsPerIteration(threads) * iterations / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
     }
 
     private static float Run(bool wide, long iterations) => wide ? Loop512(iterations) : Loop256(iterations);

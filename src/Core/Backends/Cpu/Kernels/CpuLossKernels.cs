@@ -41,10 +41,7 @@ internal sealed class CpuLossKernels : ILossKernels
                     for (int c = 0; c < k; c++) dz[(i * k + c) * s + j] = 0;
                     continue;
                 }
-                float max = float.NegativeInfinity;
-                for (int c = 0; c < k; c++) max = Math.Max(max, z[(i * k + c) * s + j]);
-                double sum = 0;
-                for (int c = 0; c < k; c++) sum += Math.Exp(z[(i * k + c) * s + j] - max);
+                var (max, sum) = ExpSum(z, i, j, k, s);
                 double logSumExp = max + Math.Log(sum);
                 float w = weighted ? cw[label] : 1f;
                 loss[item] = (float)(w * (logSumExp - z[(i * k + label) * s + j]));
@@ -69,13 +66,20 @@ internal sealed class CpuLossKernels : ILossKernels
             for (int item = first; item < end; item++)
             {
                 int i = item / s, j = item % s;
-                float max = float.NegativeInfinity;
-                for (int c = 0; c < k; c++) max = Math.Max(max, z[(i * k + c) * s + j]);
-                double sum = 0;
-                for (int c = 0; c < k; c++) sum += Math.Exp(z[(i * k + c) * s + j] - max);
+                var (max, sum) = ExpSum(z, i, j, k, s);
                 for (int c = 0; c < k; c++) p[(i * k + c) * s + j] = (float)(Math.Exp(z[(i * k + c) * s + j] - max) / sum);
             }
         });
+    }
+
+    /// <summary>Of item (sample i, position j): its largest logit and Σ exp(logit - largest) in double, over its k classes.</summary>
+    private static (float Max, double Sum) ExpSum(ArraySegment<float> z, int i, int j, int k, int s)
+    {
+        float max = float.NegativeInfinity;
+        for (int c = 0; c < k; c++) max = Math.Max(max, z[(i * k + c) * s + j]);
+        double sum = 0;
+        for (int c = 0; c < k; c++) sum += Math.Exp(z[(i * k + c) * s + j] - max);
+        return (max, sum);
     }
 
     /// <summary>body(first, end) over items [0, items) of <paramref name="classes"/> logits each: in blocks on the cores when there are several.</summary>

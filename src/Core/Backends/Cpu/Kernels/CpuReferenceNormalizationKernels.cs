@@ -13,18 +13,12 @@ internal class CpuReferenceNormalizationKernels : INormalizationKernels
     public void BatchNormForwardTraining(Tensor input, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
         float momentum, float epsilon, Tensor output, Tensor saveMean, Tensor saveInvStd)
     {
-        var x = CpuData.Of(input);
-        var y = CpuData.Of(output);
-        var gm = CpuData.Of(gamma);
-        var bt = CpuData.Of(beta);
         var rm = CpuData.Of(runningMean);
         var rv = CpuData.Of(runningVar);
-        var mean = CpuData.Of(saveMean);
-        var invStd = CpuData.Of(saveInvStd);
         int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize, count = n * s;
         if (count < 2)
             throw new InvalidOperationException($"Batch normalization needs more than one value per channel in training, got input {input.Shape}.");
-        CpuParallel.For(c, ch =>
+        NormalizeChannels(input, gamma, beta, output, saveMean, saveInvStd, (x, ch) =>
         {
             double sum = 0;
             for (int i = 0; i < n; i++) sum += Sum(x.AsSpan((i * c + ch) * s, s));
@@ -32,33 +26,40 @@ internal class CpuReferenceNormalizationKernels : INormalizationKernels
             double sq = 0;
             for (int i = 0; i < n; i++) sq += SquaredDeviations(x.AsSpan((i * c + ch) * s, s), mu);
             double variance = sq / count;
-            float inv = (float)(1.0 / Math.Sqrt(variance + epsilon));
-            mean[ch] = (float)mu;
-            invStd[ch] = inv;
             rm[ch] = (1 - momentum) * rm[ch] + momentum * (float)mu;
             rv[ch] = (1 - momentum) * rv[ch] + momentum * (float)(sq / (count - 1));
-            Normalize(x, y, n, c, s, ch, (float)mu, inv, gm[ch], bt[ch]);
+            return ((float)mu, (float)(1.0 / Math.Sqrt(variance + epsilon)));
         });
     }
 
     public void BatchNormForwardInference(Tensor input, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
         float epsilon, Tensor output, Tensor saveMean, Tensor saveInvStd)
     {
+        var rm = CpuData.Of(runningMean);
+        var rv = CpuData.Of(runningVar);
+        NormalizeChannels(input, gamma, beta, output, saveMean, saveInvStd, (_, ch) => (rm[ch], 1f / MathF.Sqrt(rv[ch] + epsilon)));
+    }
+
+    /// <summary>
+    /// Threaded over channels: each channel's (mean, invStd) from <paramref name="statistics"/> (given the input and the
+    /// channel), saved for the backward pass, then y = (x - mean) · invStd · gamma + beta over its planes.
+    /// </summary>
+    private static void NormalizeChannels(Tensor input, Tensor gamma, Tensor beta, Tensor output, Tensor saveMean, Tensor saveInvStd,
+        Func<ArraySegment<float>, int, (float Mean, float InvStd)> statistics)
+    {
         var x = CpuData.Of(input);
         var y = CpuData.Of(output);
         var gm = CpuData.Of(gamma);
         var bt = CpuData.Of(beta);
-        var rm = CpuData.Of(runningMean);
-        var rv = CpuData.Of(runningVar);
         var mean = CpuData.Of(saveMean);
         var invStd = CpuData.Of(saveInvStd);
         int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
         CpuParallel.For(c, ch =>
         {
-            float inv = 1f / MathF.Sqrt(rv[ch] + epsilon);
-            mean[ch] = rm[ch];
+            var (mu, inv) = statistics(x, ch);
+            mean[ch] = mu;
             invStd[ch] = inv;
-            Normalize(x, y, n, c, s, ch, rm[ch], inv, gm[ch], bt[ch]);
+            Normalize(x, y, n, c, s, ch, mu, inv, gm[ch], bt[ch]);
         });
     }
 
@@ -144,7 +145,7 @@ internal class CpuReferenceNormalizationKernels : INormalizationKernels
     /// y = (x - mean) · invStd · gamma + beta over one channel's planes, in vector lanes: the same operations in the same
     /// order as one value at a time (no fused multiply-add), so the same bits.
     /// </summary>
-    internal static void Normalize(ArraySegment<float> x, ArraySegment<float> y, int n, int c, int s, int ch, float mean, float invStd, float gamma, float beta)
+    private static void Normalize(ArraySegment<float> x, ArraySegment<float> y, int n, int c, int s, int ch, float mean, float invStd, float gamma, float beta)
     {
         for (int i = 0; i < n; i++)
         {
