@@ -49,10 +49,34 @@ public sealed class ConvNetModel
     internal static ConvNetModel FromOwnedBytes(byte[] bytes, IBackend? backend = null)
     {
         var (network, state) = ModelFile.FromBytes(bytes, backend);
-        var tensors = state.Tensors.ToDictionary(t => t.Name);
-        var normalization = tensors.TryGetValue(MeanTensor, out var mean) && tensors.TryGetValue(StdTensor, out var std)
-            ? new ChannelNormalization(mean.Values, std.Values) : null;
-        return new ConvNetModel(network, normalization, bytes);
+        try
+        {
+            return new ConvNetModel(network, ReadNormalization(state, network.SampleShape), bytes);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The saved normalisation, checked against the input's channels.</summary>
+    /// <exception cref="InvalidDataException">its statistics are not one or C finite values with positive deviations</exception>
+    private static ChannelNormalization? ReadNormalization(TrainingState state, Shape sampleShape)
+    {
+        var mean = state.Tensors.FirstOrDefault(t => t.Name == MeanTensor);
+        var std = state.Tensors.FirstOrDefault(t => t.Name == StdTensor);
+        if (mean is null || std is null) return null;
+        if (mean.Values.Length != std.Values.Length || (mean.Values.Length != 1 && mean.Values.Length != sampleShape[0]))
+            throw new InvalidDataException($"corrupt normalisation: {mean.Values.Length} means and {std.Values.Length} deviations for {sampleShape[0]} channels.");
+        try
+        {
+            return new ChannelNormalization(mean.Values, std.Values);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"corrupt normalisation: {e.Message}", e);
+        }
     }
 
     public Shape SampleShape { get; }

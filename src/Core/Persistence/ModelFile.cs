@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using MlNetConv.Backends;
 using MlNetConv.Graphs;
@@ -43,31 +44,47 @@ public static class ModelFile
         return stream.ToArray();
     }
 
-    /// <summary>Loads a network (and any training state); errors name the path.</summary>
-    public static (Network Network, TrainingState State) Load(string path, IBackend? backend = null) => Build(Read(path), backend);
+    /// <summary>Loads a network (and any training state).</summary>
+    /// <exception cref="InvalidDataException">the file is corrupt, forged or not an MlNetConv model; the message names the path and what is wrong</exception>
+    public static (Network Network, TrainingState State) Load(string path, IBackend? backend = null) => NamingThe(path, () => Build(ReadBytes(path), backend));
 
+    /// <exception cref="InvalidDataException">the bytes are corrupt, forged or not an MlNetConv model</exception>
     public static (Network Network, TrainingState State) FromBytes(ReadOnlySpan<byte> bytes, IBackend? backend = null) => Build(Read(bytes), backend);
 
+    /// <summary>
+    /// The network of verified contents: the architecture is checked against the stored tensors on shapes alone
+    /// (<see cref="ArchitectureCheck"/>) before the network is built, so nothing is allocated that the file does not hold.
+    /// </summary>
     private static (Network Network, TrainingState State) Build(ModelContents contents, IBackend? backend)
     {
-        var network = new Network(LayerRegistry.ReadLayer(contents.Architecture), contents.SampleShape, backend);
-        LoadWeights(network, contents);
+        var network = new Network(ArchitectureCheck.Verify(contents), contents.SampleShape, backend);
+        try
+        {
+            CopyWeights(network, contents);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
         return (network, contents.State);
     }
 
     /// <summary>Copies saved weights into an existing network of the same architecture (resuming from a checkpoint).</summary>
+    /// <exception cref="InvalidDataException">the file's input shape, tensor names or shapes differ from the network's</exception>
     public static void LoadWeights(Network network, ModelContents contents)
     {
         if (network.SampleShape != contents.SampleShape)
             throw new InvalidDataException($"the file was saved for input {contents.SampleShape}, the network takes {network.SampleShape}.");
+        ArchitectureCheck.CheckTensors(network, contents.Tensors);
+        CopyWeights(network, contents);
+    }
+
+    /// <summary>Copies the stored values of every parameter; names and shapes were checked.</summary>
+    private static void CopyWeights(Network network, ModelContents contents)
+    {
         var byName = contents.Tensors.ToDictionary(t => t.Name);
-        foreach (var p in network.Parameters)
-        {
-            if (!byName.Remove(p.Name, out var t)) throw new InvalidDataException($"tensor '{p.Name}' {p.Shape} is missing.");
-            if (t.Shape != p.Shape) throw new InvalidDataException($"tensor '{p.Name}' has shape {t.Shape}, the architecture needs {p.Shape}.");
-            p.Value.CopyFrom(t.Values);
-        }
-        if (byName.Count > 0) throw new InvalidDataException($"tensor '{byName.Keys.First()}' matches no parameter of the architecture.");
+        foreach (var p in network.Parameters) p.Value.CopyFrom(byName[p.Name].Values);
     }
 
     /// <summary>Parses and verifies a saved model without building it.</summary>
@@ -87,24 +104,44 @@ public static class ModelFile
             throw new InvalidDataException("checksum mismatch: the file is truncated or corrupted.");
 
         var reader = new Reader(body[headerSize..]);
-        var architecture = JsonNode.Parse(reader.String())?.AsObject() ?? throw new InvalidDataException("empty architecture.");
+        var architecture = ParseArchitecture(reader.String());
         var sampleShape = reader.Shape();
         var tensors = reader.Tensors();
         var extra = reader.Tensors();
         var metadata = new Dictionary<string, string>();
         int pairs = reader.Count(8);
         for (int i = 0; i < pairs; i++) metadata[reader.String()] = reader.String();
-        if (!reader.AtEnd) throw new InvalidDataException("unexpected bytes after the metadata.");
+        if (!reader.AtEnd) throw new InvalidDataException("corrupt: unexpected bytes after the metadata.");
         return new ModelContents(architecture, sampleShape, tensors, new TrainingState(extra, metadata));
     }
 
-    /// <summary>Reads and verifies a file; errors name the path.</summary>
-    public static ModelContents Read(string path)
+    private static JsonObject ParseArchitecture(string json)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
         try
         {
-            return Read(File.ReadAllBytes(path));
+            return JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("corrupt architecture: not a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"corrupt architecture: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads and verifies a file; errors name the path.</summary>
+    public static ModelContents Read(string path) => NamingThe(path, () => ReadBytes(path));
+
+    private static ModelContents ReadBytes(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        return Read(File.ReadAllBytes(path));
+    }
+
+    /// <summary>Runs a load step; a corrupt file's error gets the path in front.</summary>
+    private static T NamingThe<T>(string path, Func<T> step)
+    {
+        try
+        {
+            return step();
         }
         catch (InvalidDataException e)
         {
@@ -112,16 +149,28 @@ public static class ModelFile
         }
     }
 
-    private static void Write(Stream stream, Network network, TrainingState? state)
+    /// <summary>The file's bytes for parsed contents: what <see cref="Read(ReadOnlySpan{byte})"/> gives back, e.g. after editing its metadata.</summary>
+    public static byte[] ToBytes(ModelContents contents)
+    {
+        ArgumentNullException.ThrowIfNull(contents);
+        using var stream = new MemoryStream();
+        Write(stream, contents);
+        return stream.ToArray();
+    }
+
+    private static void Write(Stream stream, Network network, TrainingState? state) => Write(stream, new ModelContents(LayerRegistry.ToJson(network.Root),
+        network.SampleShape, network.Parameters.Select(p => new NamedTensor(p.Name, p.Shape, p.Value.ToArray())).ToArray(), state ?? TrainingState.Empty));
+
+    private static void Write(Stream stream, ModelContents contents)
     {
         using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         w.Write(Magic);
         w.Write(FormatVersion);
-        WriteString(w, LayerRegistry.ToJson(network.Root).ToJsonString());
-        WriteShape(w, network.SampleShape);
-        WriteTensors(w, network.Parameters.Select(p => new NamedTensor(p.Name, p.Shape, p.Value.ToArray())).ToArray());
-        WriteTensors(w, state?.Tensors ?? []);
-        var metadata = state?.Metadata ?? new Dictionary<string, string>();
+        WriteString(w, contents.Architecture.ToJsonString());
+        WriteShape(w, contents.SampleShape);
+        WriteTensors(w, contents.Tensors);
+        WriteTensors(w, contents.State.Tensors);
+        var metadata = contents.State.Metadata;
         w.Write(metadata.Count);
         foreach (var (key, value) in metadata)
         {

@@ -170,7 +170,9 @@ public sealed class Trainer
     {
         var contents = ModelFile.Read(path);
         ModelFile.LoadWeights(_network, contents);
-        var extra = contents.State.Tensors.ToDictionary(t => t.Name);
+        var extra = new Dictionary<string, NamedTensor>();
+        foreach (var t in contents.State.Tensors)
+            if (!extra.TryAdd(t.Name, t)) throw new InvalidDataException($"Checkpoint '{path}' is corrupt: tensor '{t.Name}' is stored twice.");
         foreach (var (name, value) in _optimizer.State)
         {
             if (!extra.TryGetValue("optimizer." + name, out var saved) || saved.Shape != value.Shape)
@@ -178,12 +180,23 @@ public sealed class Trainer
             value.CopyFrom(saved.Values);
         }
         var meta = contents.State.Metadata;
-        string Get(string key) => meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"Checkpoint '{path}' has no '{key}' entry.");
-        _optimizer.RestoreStepCount(int.Parse(Get("optimizer.steps"), CultureInfo.InvariantCulture));
-        float[][]? best = extra.ContainsKey("best." + _network.Parameters[0].Name)
-            ? _network.Parameters.Select(p => extra["best." + p.Name].Values).ToArray()
-            : null;
-        return (int.Parse(Get("epoch"), CultureInfo.InvariantCulture), int.Parse(Get("best.epoch"), CultureInfo.InvariantCulture),
-            int.Parse(Get("early_stopping.bad_epochs"), CultureInfo.InvariantCulture), double.Parse(Get("best.loss"), CultureInfo.InvariantCulture), best);
+        T Get<T>(string key) where T : ISpanParsable<T> =>
+            !meta.TryGetValue(key, out var v) ? throw new InvalidDataException($"Checkpoint '{path}' has no '{key}' entry.")
+            : T.TryParse(v, CultureInfo.InvariantCulture, out var parsed) ? parsed
+            : throw new InvalidDataException($"Checkpoint '{path}' is corrupt: its '{key}' entry '{v}' is not a {typeof(T).Name}.");
+        _optimizer.RestoreStepCount(Get<int>("optimizer.steps"));
+        float[][]? best = null;
+        if (extra.ContainsKey("best." + _network.Parameters[0].Name))
+        {
+            best = new float[_network.Parameters.Count][];
+            for (int i = 0; i < best.Length; i++)
+            {
+                var p = _network.Parameters[i];
+                if (!extra.TryGetValue("best." + p.Name, out var saved) || saved.Shape != p.Shape)
+                    throw new InvalidDataException($"Checkpoint '{path}' is corrupt: the best weights lack '{p.Name}' {p.Shape}.");
+                best[i] = saved.Values;
+            }
+        }
+        return (Get<int>("epoch"), Get<int>("best.epoch"), Get<int>("early_stopping.bad_epochs"), Get<double>("best.loss"), best);
     }
 }
