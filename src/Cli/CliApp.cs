@@ -8,7 +8,8 @@ namespace MlNetConv.Cli;
 
 /// <summary>
 /// The <c>mlnetconv</c> command line: summary, compare, train, evaluate and score. Exit codes: 0 ok, 1 bad input
-/// (data, images, model files, training failures), 2 usage (a command line that does not parse or fit together).
+/// (data, images, model files, training failures), 2 usage (a command line that does not parse or fit together),
+/// 3 an internal error (a bug: one line, no stack trace).
 /// </summary>
 internal sealed class CliApp
 {
@@ -63,6 +64,11 @@ internal sealed class CliApp
         {
             _console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _console.Error.WriteLine($"error: internal error ({e.GetType().Name}: {e.Message}); please report it with the command line.");
+            return ExitCodes.Internal;
         }
     }
 }

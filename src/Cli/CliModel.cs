@@ -71,33 +71,33 @@ internal static class CliModel
     }
 
     /// <summary>Loads a model the command line saved, with its ConvNet restored as the batched transformer.</summary>
+    /// <exception cref="CliException">the file is missing, corrupt, not an MlNetConv model, or not one that reads image paths</exception>
     public static LoadedModel Load(MLContext ml, string path, Device device, int? batchSize)
     {
         if (!File.Exists(path)) throw new CliException($"model file '{path}' does not exist.");
+        var (backend, _) = Devices.Create(device, fallbackToCpu: device.Kind == DeviceKind.Auto);
         ITransformer loaded;
         DataViewSchema input;
+        List<ITransformer> batched;
+        ConvNetClassificationTransformer? classifier;
         try
         {
             loaded = ml.Model.Load(path, out input);
+            batched = loaded is IEnumerable<ITransformer> ? Flatten((IEnumerable<ITransformer>)loaded.WithBatchedScoring(backend, batchSize)).ToList() : [];
+            classifier = batched.OfType<ConvNetClassificationTransformer>().FirstOrDefault();
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or InvalidOperationException or IOException or ArgumentException)
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
-            throw new CliException($"model file '{path}' could not be loaded: {e.Message}", ExitCodes.BadInput, e);
+            // ML.NET wraps what a damaged zip throws (the zip reader's InvalidDataException, the engine's checksum error)
+            // in TargetInvocationException and "Error during class instantiation": the innermost error says what broke.
+            var cause = e;
+            while (cause.InnerException is not null) cause = cause.InnerException;
+            throw new CliException($"model file '{path}' is corrupt or not an MlNetConv model: {cause.Message.TrimEnd('.')}.", ExitCodes.BadInput, e);
         }
         if (input.GetColumnOrNull(ImagePath) is not { Type: TextDataViewType } || loaded is not IEnumerable<ITransformer>)
             throw new CliException($"model file '{path}' does not read image paths (its input columns: {string.Join(", ", input.Select(c => c.Name))}); "
                 + "score and evaluate take models saved by 'mlnetconv train'.");
-        var (backend, _) = Devices.Create(device, fallbackToCpu: device.Kind == DeviceKind.Auto);
-        var batched = Flatten((IEnumerable<ITransformer>)loaded.WithBatchedScoring(backend, batchSize)).ToList();
-        ConvNetClassificationTransformer classifier;
-        try
-        {
-            classifier = new TransformerChain<ITransformer>([.. batched]).FindConvNet();
-        }
-        catch (ArgumentException)
-        {
-            throw new CliException($"model file '{path}' holds no ConvNet classifier.");
-        }
+        if (classifier is null) throw new CliException($"model file '{path}' holds no ConvNet classifier.");
         return new LoadedModel(new TransformerChain<ITransformer>([.. batched]), new TransformerChain<ITransformer>([.. batched.Where(t => !IsImageStep(t))]), classifier, path);
     }
 }

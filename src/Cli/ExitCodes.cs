@@ -10,4 +10,7 @@ internal static class ExitCodes
 
     /// <summary>A command line that does not parse or whose values do not fit together.</summary>
     public const int Usage = 2;
+
+    /// <summary>A failure of the program itself, not of its input: reported in one line with the error's type, to be filed as a bug.</summary>
+    public const int Internal = 3;
 }

@@ -74,6 +74,6 @@ public sealed class ScoreTests(TrainedModelFixture model) : IClassFixture<Traine
         Assert.Contains("no images", CliRun.Of("score", model.ModelPath, empty, "-o", csv).Expect(ExitCodes.BadInput).Error);
         string notAModel = Path.Combine(_folder, "bad.zip");
         File.WriteAllText(notAModel, "not a zip");
-        Assert.Contains($"model file '{notAModel}' could not be loaded", CliRun.Of("score", notAModel, empty, "-o", csv).Expect(ExitCodes.BadInput).Error);
+        Assert.Contains($"model file '{notAModel}' is corrupt or not an MlNetConv model", CliRun.Of("score", notAModel, empty, "-o", csv).Expect(ExitCodes.BadInput).Error);
     }
 }
