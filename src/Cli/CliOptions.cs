@@ -64,6 +64,18 @@ internal static class CliOptions
         DefaultValueFactory = _ => defaultValue,
     };
 
+    /// <summary>The pixel limit of an image, read from its header before it is decoded (a larger image is a bad file).</summary>
+    public static Option<double> MaxMegapixels() => new("--max-megapixels")
+    {
+        Description = $"Largest image to decode, in megapixels (default {Estimators.ImageFileCheck.DefaultMaxPixels / 1e6:F0}); a larger one is a bad file",
+        HelpName = "MP",
+        DefaultValueFactory = _ => Estimators.ImageFileCheck.DefaultMaxPixels / 1e6,
+        Validators = { r => { if (!(r.GetValueOrDefault<double>() is > 0 and < 1e6)) r.AddError($"--max-megapixels must be positive and below 1000000, got {r.GetValueOrDefault<double>()}."); } },
+    };
+
+    /// <summary>Megapixels as a pixel count.</summary>
+    public static long Pixels(double megapixels) => (long)Math.Round(megapixels * 1e6);
+
     /// <summary>"CxHxW", e.g. 1x28x28 or 3x224x224.</summary>
     public static Shape? ParseShape(ArgumentResult result, string text)
     {

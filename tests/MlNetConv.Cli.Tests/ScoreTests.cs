@@ -60,7 +60,8 @@ public sealed class ScoreTests(TrainedModelFixture model) : IClassFixture<Traine
         var (images, corrupt, _) = WriteImages();
         string csv = Path.Combine(_folder, "scores.csv");
         var run = CliRun.Of("score", model.ModelPath, images, "-o", csv, "--on-bad-file", "fail").Expect(ExitCodes.BadInput);
-        Assert.Contains($"error: bad image '{corrupt}'", run.Error);
+        Assert.StartsWith($"error: bad image in '{images}'", run.Error);
+        Assert.Contains($"'{corrupt}': it cannot be decoded as an image", run.Error);
         Assert.False(File.Exists(csv));
         Assert.Empty(Directory.GetFiles(_folder, "*.tmp"));
     }

@@ -9,13 +9,17 @@ namespace MlNetConv.Cli.Commands;
 /// <summary><c>evaluate MODEL --data DATA</c>: ML.NET's multiclass metrics of a saved model on labeled data.</summary>
 internal sealed class EvaluateCommand
 {
-    public sealed record Settings(string Model, DataSpec Data, int? BatchSize, Device Device);
+    public sealed record Settings(string Model, DataSpec Data, int? BatchSize, Device Device, BadFilePolicy OnBadFile = BadFilePolicy.Fail,
+        long MaxPixels = Estimators.ImageFileCheck.DefaultMaxPixels);
 
     private readonly CliConsole _console;
     private readonly Argument<string> _model = new("model") { Description = "A model zip saved by 'mlnetconv train'" };
     private readonly Option<DataSpec> _data = CliOptions.Data("Labeled data: an image folder with one sub-folder per class, or idx:IMAGES,LABELS", required: true);
     private readonly Option<int?> _batchSize = new("--batch-size") { Description = "Images per forward pass (default: the model's)", HelpName = "N" };
     private readonly Option<Device> _device = CliOptions.Device();
+    private readonly Option<BadFilePolicy> _onBadFile = CliOptions.OnBadFile(BadFilePolicy.Fail,
+        "A bad image (truncated, corrupt, over the pixel limit): fail (exit 1, naming them) or skip it (reported by path and counted)");
+    private readonly Option<double> _maxMegapixels = CliOptions.MaxMegapixels();
 
     public EvaluateCommand(CliConsole console)
     {
@@ -23,20 +27,21 @@ internal sealed class EvaluateCommand
         _batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError($"--batch-size must be positive, got {r.GetValueOrDefault<int?>()}."); });
         Command = new Command("evaluate", "Accuracy, macro accuracy, log-loss and the confusion table of a saved model on labeled data")
         {
-            _model, _data, _batchSize, _device,
+            _model, _data, _batchSize, _device, _onBadFile, _maxMegapixels,
         };
         Command.SetAction(p => Run(Bind(p)));
     }
 
     public Command Command { get; }
 
-    public Settings Bind(ParseResult p) => new(p.GetRequiredValue(_model), p.GetRequiredValue(_data), p.GetValue(_batchSize), p.GetValue(_device));
+    public Settings Bind(ParseResult p) => new(p.GetRequiredValue(_model), p.GetRequiredValue(_data), p.GetValue(_batchSize), p.GetValue(_device),
+        p.GetValue(_onBadFile), CliOptions.Pixels(p.GetValue(_maxMegapixels)));
 
     public int Run(Settings s)
     {
         var ml = new MLContext(seed: 0);
         var model = CliModel.Load(ml, s.Model, s.Device, s.BatchSize);
-        var data = DataLoader.Load(ml, s.Data, _console);
+        var data = DataLoader.CheckImages(ml, DataLoader.Load(ml, s.Data, _console), s.OnBadFile, s.MaxPixels, _console);
         var known = model.Classifier.ClassNames.ToHashSet(StringComparer.Ordinal);
         var unknown = data.Labels.Where(l => !known.Contains(l)).ToList();
         if (unknown.Count == data.Labels.Count)

@@ -18,7 +18,8 @@ namespace MlNetConv.Cli.Commands;
 /// </summary>
 internal sealed class ScoreCommand
 {
-    public sealed record Settings(string Model, string Folder, string Output, BadFilePolicy OnBadFile, int? BatchSize, Device Device);
+    public sealed record Settings(string Model, string Folder, string Output, BadFilePolicy OnBadFile, int? BatchSize, Device Device,
+        long MaxPixels = Estimators.ImageFileCheck.DefaultMaxPixels);
 
     /// <summary>How a run went.</summary>
     public sealed record Outcome(int Scored, IReadOnlyList<(string Path, string Problem)> BadFiles, TimeSpan Elapsed)
@@ -30,9 +31,10 @@ internal sealed class ScoreCommand
     private readonly Argument<string> _model = new("model") { Description = "A model zip saved by 'mlnetconv train'" };
     private readonly Argument<string> _folder = new("folder") { Description = "The folder of images to score (searched recursively: " + string.Join(", ", ImageFiles.Extensions) + ")" };
     private readonly Option<string> _output = new("--output", "-o") { Description = "The CSV file to write", HelpName = "scores.csv", Required = true };
-    private readonly Option<BadFilePolicy> _onBadFile = CliOptions.OnBadFile(BadFilePolicy.Skip, "An unreadable image: skip it (reported by path and counted) or fail (exit 1, naming it)");
+    private readonly Option<BadFilePolicy> _onBadFile = CliOptions.OnBadFile(BadFilePolicy.Skip, "A bad image (truncated, corrupt, over the pixel limit): skip it (reported by path and counted) or fail (exit 1, naming them)");
     private readonly Option<int?> _batchSize = new("--batch-size") { Description = "Images per forward pass (default: the model's, 256)", HelpName = "N" };
     private readonly Option<Device> _device = CliOptions.Device();
+    private readonly Option<double> _maxMegapixels = CliOptions.MaxMegapixels();
 
     public ScoreCommand(CliConsole console)
     {
@@ -40,7 +42,7 @@ internal sealed class ScoreCommand
         _batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError($"--batch-size must be positive, got {r.GetValueOrDefault<int?>()}."); });
         Command = new Command("score", "Batch-score every image in a folder into a CSV file of predicted labels and class scores")
         {
-            _model, _folder, _output, _onBadFile, _batchSize, _device,
+            _model, _folder, _output, _onBadFile, _batchSize, _device, _maxMegapixels,
         };
         Command.SetAction(p => Run(Bind(p)));
     }
@@ -48,7 +50,8 @@ internal sealed class ScoreCommand
     public Command Command { get; }
 
     public Settings Bind(ParseResult p) => new(
-        p.GetRequiredValue(_model), p.GetRequiredValue(_folder), p.GetRequiredValue(_output), p.GetValue(_onBadFile), p.GetValue(_batchSize), p.GetValue(_device));
+        p.GetRequiredValue(_model), p.GetRequiredValue(_folder), p.GetRequiredValue(_output), p.GetValue(_onBadFile), p.GetValue(_batchSize), p.GetValue(_device),
+        CliOptions.Pixels(p.GetValue(_maxMegapixels)));
 
     public int Run(Settings s)
     {
@@ -77,7 +80,7 @@ internal sealed class ScoreCommand
             using (var writer = new StreamWriter(temporary, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
             {
                 writer.WriteLine(Csv.Line(["path", "predicted_label", .. model.Classifier.ClassNames]));
-                outcome = ProgressBars.Run(_console, bars => ScoreAll(ml, model, files, fullPaths, s.OnBadFile, writer, bars));
+                outcome = ProgressBars.Run(_console, bars => ScoreAll(ml, model, files, fullPaths, s.OnBadFile, s.MaxPixels, s.Folder, writer, bars));
             }
             File.Move(temporary, output, overwrite: true);
             return outcome;
@@ -93,12 +96,12 @@ internal sealed class ScoreCommand
     /// the row (images decoded on the cursor's thread), else by decoding the rows not yet written one by one (images
     /// decoded on ML.NET's parallel cursors). Null when no image is at fault.
     /// </summary>
-    private static (int Row, string Problem)? Locate(Exception e, int done, List<int> slice, string[] fullPaths)
+    private static (int Row, string Problem)? Locate(Exception e, int done, List<int> slice, string[] fullPaths, long maxPixels)
     {
         if (e is BadRowException bad && bad.Row >= done && bad.Row < slice.Count)
             return ((int)bad.Row, (bad.InnerException ?? bad).Message.TrimEnd('.'));
         var paths = slice.Select(i => fullPaths[i]).ToList();
-        return ImageCheck.FirstBad(paths, done);
+        return ImageCheck.FirstBad(paths, maxPixels, done);
     }
 
     /// <summary>
@@ -106,11 +109,15 @@ internal sealed class ScoreCommand
     /// resumes at the first row not yet written, so the good files of that batch are decoded again (at most one batch
     /// per bad file).
     /// </summary>
-    private Outcome ScoreAll(MLContext ml, LoadedModel model, List<string> files, string[] fullPaths, BadFilePolicy policy, StreamWriter writer, ProgressBars bars)
+    private Outcome ScoreAll(MLContext ml, LoadedModel model, List<string> files, string[] fullPaths, BadFilePolicy policy, long maxPixels, string folder,
+        StreamWriter writer, ProgressBars bars)
     {
         var bar = bars.Add($"scoring {files.Count} images", files.Count);
-        var bad = new List<(string Path, string Problem)>();
-        var todo = Enumerable.Range(0, files.Count).ToList();
+        var bad = ImageCheck.AllBad(fullPaths, maxPixels).Select(b => (Path: files[b.Index], b.Problem, b.Index)).ToList();
+        if (bad.Count > 0 && policy == BadFilePolicy.Fail) throw ImageCheck.Failure([.. bad.Select(b => (b.Path, b.Problem))], folder);
+        foreach (var b in bad) _console.Warn($"skipped bad image '{b.Path}': {b.Problem}.");
+        bar?.Increment(bad.Count);
+        var todo = Enumerable.Range(0, files.Count).Except(bad.Select(b => b.Index)).ToList();
         int next = 0, scored = 0;
         var clock = Stopwatch.StartNew();
         var line = new StringBuilder();
@@ -139,11 +146,11 @@ internal sealed class ScoreCommand
                 }
                 next = todo.Count;
             }
-            catch (InvalidOperationException e) when (Locate(e, done, slice, fullPaths) is var (row, problem))
+            catch (InvalidOperationException e) when (Locate(e, done, slice, fullPaths, maxPixels) is var (row, problem))
             {
                 int file = slice[row];
                 if (policy == BadFilePolicy.Fail) throw new CliException($"bad image '{files[file]}': {problem}.", ExitCodes.BadInput, e);
-                bad.Add((files[file], problem));
+                bad.Add((files[file], problem, file));
                 _console.Warn($"skipped bad image '{files[file]}': {problem}.");
                 bar?.Increment(1);
                 todo.RemoveAt(next + row);
@@ -152,6 +159,6 @@ internal sealed class ScoreCommand
         }
         clock.Stop();
         ProgressBars.Describe(bar, $"scored {scored} images, {scored / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F0} images/s");
-        return new Outcome(scored, bad, clock.Elapsed);
+        return new Outcome(scored, [.. bad.Select(b => (b.Path, b.Problem))], clock.Elapsed);
     }
 }

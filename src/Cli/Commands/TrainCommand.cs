@@ -24,7 +24,7 @@ internal sealed class TrainCommand
 {
     public sealed record Settings(
         string Architecture, DataSpec Data, string Output, int Epochs, int BatchSize, float LearningRate, float Momentum, int Seed,
-        Shape? Input, ImageAugmentation? Augmentation, float ValidationFraction, DataSpec? Test, string? Results, BadFilePolicy OnBadFile, Device Device);
+        Shape? Input, ImageAugmentation? Augmentation, float ValidationFraction, DataSpec? Test, string? Results, BadFilePolicy OnBadFile, long MaxPixels, Device Device);
 
     private readonly CliConsole _console;
     private readonly Argument<string> _architecture = new("architecture") { Description = "A zoo network: " + string.Join(", ", ZooModels.All.Select(m => m.Name)) };
@@ -79,7 +79,9 @@ internal sealed class TrainCommand
         },
     };
     private readonly Option<string?> _results = new("--results") { Description = "Results file to append to (default: results.jsonl beside the model)", HelpName = "FILE" };
-    private readonly Option<BadFilePolicy> _onBadFile = CliOptions.OnBadFile(BadFilePolicy.Fail, "An unreadable training image: fail (exit 1, naming it) or skip it (every image is decoded once beforehand)");
+    private readonly Option<BadFilePolicy> _onBadFile = CliOptions.OnBadFile(BadFilePolicy.Fail,
+        "A bad training or test image (truncated, corrupt, over the pixel limit): fail (exit 1, naming them) or skip it (every image is decoded once beforehand)");
+    private readonly Option<double> _maxMegapixels = CliOptions.MaxMegapixels();
     private readonly Option<Device> _device = CliOptions.Device();
 
     public TrainCommand(CliConsole console)
@@ -91,7 +93,7 @@ internal sealed class TrainCommand
         Command = new Command("train", "Train a zoo network on an image folder or IDX files through an ML.NET pipeline and save the model")
         {
             _architecture, _data, _output, _epochs, _batchSize, _learningRate, _momentum, _seed, _input, _augment, _validationFraction, _test, _results,
-            _onBadFile, _device,
+            _onBadFile, _maxMegapixels, _device,
         };
         Command.SetAction(p => Run(Bind(p)));
     }
@@ -101,7 +103,7 @@ internal sealed class TrainCommand
     public Settings Bind(ParseResult p) => new(
         p.GetRequiredValue(_architecture), p.GetRequiredValue(_data), p.GetRequiredValue(_output), p.GetValue(_epochs), p.GetValue(_batchSize),
         p.GetValue(_learningRate), p.GetValue(_momentum), p.GetValue(_seed), p.GetValue(_input), p.GetValue(_augment), p.GetValue(_validationFraction),
-        p.GetValue(_test), p.GetValue(_results), p.GetValue(_onBadFile), p.GetValue(_device));
+        p.GetValue(_test), p.GetValue(_results), p.GetValue(_onBadFile), CliOptions.Pixels(p.GetValue(_maxMegapixels)), p.GetValue(_device));
 
     public int Run(Settings s)
     {
@@ -109,7 +111,7 @@ internal sealed class TrainCommand
         var zoo = ZooModels.Find(s.Architecture);
         var ml = new MLContext(s.Seed);
         var data = DataLoader.Load(ml, s.Data, _console);
-        if (s.OnBadFile == BadFilePolicy.Skip) data = DataLoader.WithoutBadImages(ml, data, _console);
+        data = DataLoader.CheckImages(ml, data, s.OnBadFile, s.MaxPixels, _console);
         var input = s.Input ?? data.PixelShape ?? zoo.DefaultInput;
         if (data.PixelShape is { } pixels && pixels != input)
             throw new CliException($"the IDX images are {ZooModel.FormatShape(pixels)}; --input must match them (or be left out), got {ZooModel.FormatShape(input)}.", ExitCodes.Usage);
@@ -177,7 +179,7 @@ internal sealed class TrainCommand
         if (s.Test is { } test)
         {
             var model = CliModel.Load(ml, s.Output, s.Device, batchSize: null);
-            var data = DataLoader.Load(ml, test, _console);
+            var data = DataLoader.CheckImages(ml, DataLoader.Load(ml, test, _console), s.OnBadFile, s.MaxPixels, _console);
             var metrics = data.NamingBadImages(() => ml.MulticlassClassification.Evaluate(model.Transform(data), CliModel.Label, CliModel.Score, CliModel.PredictedLabel));
             return (metrics.MicroAccuracy, "test");
         }

@@ -41,10 +41,21 @@ internal static class DataLoader
         return new LabeledData(ml.Data.LoadFromEnumerable(rows), null, rows.Count, labels, folder, [.. rows.Select(r => r.ImagePath)]);
     }
 
-    /// <summary>The rows of an image folder whose images decode; each other one is reported by path and left out.</summary>
-    public static LabeledData WithoutBadImages(MLContext ml, LabeledData data, CliConsole console)
+    /// <summary>
+    /// Checks every image of an image folder strictly (<see cref="ImageCheck"/>) before anything is trained or scored. In
+    /// fail mode any bad image stops the run, naming the first ones and giving their total; in skip mode each is reported
+    /// by path and left out, and their number is printed.
+    /// </summary>
+    public static LabeledData CheckImages(MLContext ml, LabeledData data, BadFilePolicy policy, long maxPixels, CliConsole console)
     {
         if (data.ImagePaths is not { } paths) return data;
+        data = data with { MaxPixels = maxPixels };
+        var bad = ImageCheck.AllBad(paths, maxPixels);
+        if (bad.Count == 0) return data;
+        if (policy == BadFilePolicy.Fail) throw ImageCheck.Failure([.. bad.Select(b => (paths[b.Index], b.Problem))], data.Source);
+        foreach (var (index, problem) in bad) console.Warn($"skipped bad image '{paths[index]}': {problem}.");
+        console.Out.WriteLine($"skipped {bad.Count} bad image(s) of {paths.Count} in '{data.Source}'");
+        var badRows = bad.Select(b => b.Index).ToHashSet();
         var rows = new List<ImagePathRow>();
         using (var cursor = data.View.GetRowCursor(data.View.Schema))
         {
@@ -52,14 +63,14 @@ internal static class DataLoader
             ReadOnlyMemory<char> label = default;
             for (int i = 0; cursor.MoveNext(); i++)
             {
+                if (badRows.Contains(i)) continue;
                 getLabel(ref label);
-                if (ImageCheck.Problem(paths[i]) is { } problem) console.Warn($"skipped bad image '{paths[i]}': {problem}.");
-                else rows.Add(new ImagePathRow { Label = label.ToString(), ImagePath = paths[i] });
+                rows.Add(new ImagePathRow { Label = label.ToString(), ImagePath = paths[i] });
             }
         }
-        if (rows.Count == data.Count) return data;
+        if (rows.Count == 0) throw new CliException($"every image in '{data.Source}' is bad.");
         var labels = rows.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList();
-        return new LabeledData(ml.Data.LoadFromEnumerable(rows), null, rows.Count, labels, data.Source, [.. rows.Select(r => r.ImagePath)]);
+        return data with { View = ml.Data.LoadFromEnumerable(rows), Count = rows.Count, Labels = labels, ImagePaths = [.. rows.Select(r => r.ImagePath)] };
     }
 
     /// <summary>IDX images (count, rows, columns) and labels (count) as grey (1, rows, columns) pixels in [0, 1] with the label's number as text.</summary>

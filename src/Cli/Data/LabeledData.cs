@@ -11,13 +11,15 @@ namespace MlNetConv.Cli.Data;
 /// <param name="PixelShape">(C, H, W) of the pixel layout; null for image paths</param>
 /// <param name="Labels">the distinct labels, in ordinal order</param>
 /// <param name="ImagePaths">the full path of every row's image; null for pixels</param>
-internal sealed record LabeledData(IDataView View, Shape? PixelShape, int Count, IReadOnlyList<string> Labels, string Source, IReadOnlyList<string>? ImagePaths = null)
+/// <param name="MaxPixels">the pixel limit the images were checked against</param>
+internal sealed record LabeledData(IDataView View, Shape? PixelShape, int Count, IReadOnlyList<string> Labels, string Source, IReadOnlyList<string>? ImagePaths = null,
+    long MaxPixels = Estimators.ImageFileCheck.DefaultMaxPixels)
 {
     public bool IsPixels => PixelShape is not null;
 
     /// <summary>
     /// Runs <paramref name="work"/> over the rows; when it fails on an image folder (where ML.NET's parallel cursors
-    /// lose the row and path), the error names the first image that cannot be decoded.
+    /// lose the row and path: a file changed after the check), the error names the first image that cannot be decoded.
     /// </summary>
     public T NamingBadImages<T>(Func<T> work)
     {
@@ -25,7 +27,7 @@ internal sealed record LabeledData(IDataView View, Shape? PixelShape, int Count,
         {
             return work();
         }
-        catch (InvalidOperationException e) when (e is not Estimators.BadRowException && ImagePaths is { } paths && ImageCheck.FirstBad(paths) is { } bad)
+        catch (InvalidOperationException e) when (e is not Estimators.BadRowException && ImagePaths is { } paths && ImageCheck.FirstBad(paths, MaxPixels) is { } bad)
         {
             throw new CliException($"bad image '{paths[bad.Index]}': {bad.Problem}.", ExitCodes.BadInput, e);
         }
