@@ -78,22 +78,16 @@ internal static class CliModel
         var (backend, _) = Devices.Create(device, fallbackToCpu: device.Kind == DeviceKind.Auto);
         ITransformer loaded;
         DataViewSchema input;
-        List<ITransformer> batched;
-        ConvNetClassificationTransformer? classifier;
         try
         {
-            loaded = ml.Model.Load(path, out input);
-            batched = loaded is IEnumerable<ITransformer> ? Flatten((IEnumerable<ITransformer>)loaded.WithBatchedScoring(backend, batchSize)).ToList() : [];
-            classifier = batched.OfType<ConvNetClassificationTransformer>().FirstOrDefault();
+            loaded = ml.Model.LoadConvNet(path, out input, backend, batchSize);
         }
-        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
+        catch (InvalidDataException e)
         {
-            // ML.NET wraps what a damaged zip throws (the zip reader's InvalidDataException, the engine's checksum error)
-            // in TargetInvocationException and "Error during class instantiation": the innermost error says what broke.
-            var cause = e;
-            while (cause.InnerException is not null) cause = cause.InnerException;
-            throw new CliException($"model file '{path}' is corrupt or not an MlNetConv model: {cause.Message.TrimEnd('.')}.", ExitCodes.BadInput, e);
+            throw new CliException(char.ToLowerInvariant(e.Message[0]) + e.Message[1..], ExitCodes.BadInput, e);
         }
+        var batched = loaded is IEnumerable<ITransformer> chain ? Flatten(chain).ToList() : [];
+        var classifier = batched.OfType<ConvNetClassificationTransformer>().FirstOrDefault();
         if (input.GetColumnOrNull(ImagePath) is not { Type: TextDataViewType } || loaded is not IEnumerable<ITransformer>)
             throw new CliException($"model file '{path}' does not read image paths (its input columns: {string.Join(", ", input.Select(c => c.Name))}); "
                 + "score and evaluate take models saved by 'mlnetconv train'.");

@@ -27,6 +27,48 @@ public static class LoadedModels
         };
     }
 
+    /// <summary>
+    /// <c>ml.Model.Load</c> of a zip holding a ConvNet, restored at once as the batched transformers
+    /// (<see cref="WithBatchedScoring"/>), so a damaged model fails here and not at its first score. Whatever a damaged or
+    /// foreign zip makes ML.NET or the engine throw (a corrupt zip header, a deflate error, "Error during class
+    /// instantiation", a checksum mismatch) becomes one <see cref="InvalidDataException"/> naming the file.
+    /// </summary>
+    /// <param name="backend">where the restored transformers score; the CPU when null</param>
+    /// <param name="batchSize">rows per forward pass of the restored transformers; null keeps the saved one</param>
+    /// <exception cref="FileNotFoundException">there is no file at <paramref name="path"/></exception>
+    /// <exception cref="InvalidDataException">the file is corrupt, not an ML.NET model, or holds no ConvNet</exception>
+    public static ITransformer LoadConvNet(this ModelOperationsCatalog catalog, string path, out DataViewSchema inputSchema,
+        IBackend? backend = null, int? batchSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        using var stream = File.OpenRead(path);
+        return LoadConvNet(catalog, stream, $"Model file '{path}'", out inputSchema, backend, batchSize);
+    }
+
+    /// <summary><see cref="LoadConvNet(ModelOperationsCatalog, string, out DataViewSchema, IBackend?, int?)"/> from a stream; errors name <paramref name="source"/>.</summary>
+    public static ITransformer LoadConvNet(this ModelOperationsCatalog catalog, Stream stream, string source, out DataViewSchema inputSchema,
+        IBackend? backend = null, int? batchSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(stream);
+        if (batchSize is <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+        ITransformer batched;
+        try
+        {
+            batched = catalog.Load(stream, out inputSchema).WithBatchedScoring(backend, batchSize);
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
+        {
+            // ML.NET wraps errors in TargetInvocationException and "Error during class instantiation": the innermost one says what broke.
+            var cause = e;
+            while (cause.InnerException is not null) cause = cause.InnerException;
+            throw new InvalidDataException($"{source} is corrupt or not an MlNetConv model: {cause.Message.TrimEnd('.')}.", e);
+        }
+        if (Find(batched, _ => true) is null) throw new InvalidDataException($"{source} holds no ConvNet transformer.");
+        return batched;
+    }
+
     /// <summary>The first ConvNet classifier in a trained or loaded model, as the batched transformer.</summary>
     /// <exception cref="ArgumentException">the model holds no ConvNet classifier</exception>
     public static ConvNetClassificationTransformer FindConvNet(this ITransformer model) => model.FindConvNet<ConvNetClassificationTransformer>();
