@@ -73,17 +73,7 @@ internal static class CliModel
     /// <summary>Loads a model the command line saved, with its ConvNet restored as the batched transformer.</summary>
     public static LoadedModel Load(MLContext ml, string path, Device device, int? batchSize)
     {
-        if (!File.Exists(path)) throw new CliException($"model file '{path}' does not exist.");
-        ITransformer loaded;
-        DataViewSchema input;
-        try
-        {
-            loaded = ml.Model.Load(path, out input);
-        }
-        catch (Exception e) when (e is InvalidDataException or FormatException or InvalidOperationException or IOException or ArgumentException)
-        {
-            throw new CliException($"model file '{path}' could not be loaded: {e.Message}", ExitCodes.BadInput, e);
-        }
+        var (loaded, input) = LoadZip(ml, path);
         if (input.GetColumnOrNull(ImagePath) is not { Type: TextDataViewType } || loaded is not IEnumerable<ITransformer>)
             throw new CliException($"model file '{path}' does not read image paths (its input columns: {string.Join(", ", input.Select(c => c.Name))}); "
                 + "score and evaluate take models saved by 'mlnetconv train'.");
@@ -99,6 +89,21 @@ internal static class CliModel
             throw new CliException($"model file '{path}' holds no ConvNet classifier.");
         }
         return new LoadedModel(new TransformerChain<ITransformer>([.. batched]), new TransformerChain<ITransformer>([.. batched.Where(t => !IsImageStep(t))]), classifier, path);
+    }
+
+    /// <summary>Any ML.NET model zip, as <c>ml.Model.Load</c> reads it; a missing or unreadable file is a one-line error.</summary>
+    public static (ITransformer Model, DataViewSchema Input) LoadZip(MLContext ml, string path)
+    {
+        if (!File.Exists(path)) throw new CliException($"model file '{path}' does not exist.");
+        try
+        {
+            var model = ml.Model.Load(path, out var input);
+            return (model, input);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or InvalidOperationException or IOException or ArgumentException)
+        {
+            throw new CliException($"model file '{path}' could not be loaded: {e.Message}", ExitCodes.BadInput, e);
+        }
     }
 }
 

@@ -27,26 +27,34 @@ public static class OnnxExportExtensions
     /// </summary>
     /// <exception cref="ArgumentException">the model holds no ConvNet transformer</exception>
     /// <exception cref="NotSupportedException">a layer of the network has no ONNX counterpart; the message names it</exception>
-    public static void ExportToOnnx(this ITransformer model, string path)
+    public static void ExportToOnnx(this ITransformer model, string path) => Find(model).Model.ExportToOnnx(path);
+
+    /// <summary>Writes the ONNX model of <see cref="ExportToOnnx(ITransformer, string)"/> to a stream.</summary>
+    /// <inheritdoc cref="ExportToOnnx(ITransformer, string)" path="/exception"/>
+    public static void ExportToOnnx(this ITransformer model, Stream destination) => Find(model).Model.ExportToOnnx(destination);
+
+    /// <summary>Writes a trained <see cref="ConvNetModel"/> (e.g. read by <see cref="ConvNetModel.FromBytes"/>) as <see cref="ExportToOnnx(ITransformer, string)"/> does.</summary>
+    /// <exception cref="NotSupportedException">a layer of the network has no ONNX counterpart; the message names it</exception>
+    public static void ExportToOnnx(this ConvNetModel model, string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Export(model, (network, options) => OnnxExport.Save(network, path, options));
     }
 
-    /// <summary>Writes the ONNX model of <see cref="ExportToOnnx(ITransformer, string)"/> to a stream.</summary>
-    /// <inheritdoc cref="ExportToOnnx(ITransformer, string)" path="/exception"/>
-    public static void ExportToOnnx(this ITransformer model, Stream destination)
+    /// <summary>Writes a trained <see cref="ConvNetModel"/> to a stream as <see cref="ExportToOnnx(ITransformer, string)"/> does.</summary>
+    /// <exception cref="NotSupportedException">a layer of the network has no ONNX counterpart; the message names it</exception>
+    public static void ExportToOnnx(this ConvNetModel model, Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
         Export(model, (network, options) => OnnxExport.Save(network, destination, options));
     }
 
-    /// <summary>Rebuilds the ConvNet's network from its saved bytes (on the CPU) and hands it over with its normalisation and a softmax.</summary>
-    private static void Export(ITransformer model, Action<Network, OnnxExportOptions> save)
+    /// <summary>Rebuilds the network from the model's saved bytes (on the CPU) and hands it over with its normalisation and a softmax.</summary>
+    private static void Export(ConvNetModel model, Action<Network, OnnxExportOptions> save)
     {
-        var convNet = Find(model);
-        using var network = ModelFile.FromBytes(convNet.Model.Bytes.Span).Network;
-        save(network, new OnnxExportOptions { Normalization = convNet.Model.Normalization, Softmax = true });
+        ArgumentNullException.ThrowIfNull(model);
+        using var network = ModelFile.FromBytes(model.Bytes.Span).Network;
+        save(network, new OnnxExportOptions { Normalization = model.Normalization, Softmax = true });
     }
 
     private static ConvNetTransformer Find(ITransformer model)
