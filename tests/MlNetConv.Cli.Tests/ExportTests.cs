@@ -1,12 +1,12 @@
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.OnnxRuntime;
 using MlNetConv.Backends;
 using MlNetConv.Cli.Data;
 using MlNetConv.Estimators;
 using MlNetConv.Persistence;
 using MlNetConv.Preprocessing;
+using static MlNetConv.Tests.Shared.OnnxRuntimeCheck;
 
 namespace MlNetConv.Cli.Tests;
 
@@ -17,23 +17,6 @@ public sealed class ExportTests(TrainedModelFixture model) : IClassFixture<Train
     private readonly string _folder = Directory.CreateTempSubdirectory("mlnetconv-export-").FullName;
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    /// <summary>The model's outputs on (N, sample...) values.</summary>
-    private static float[] RunOnnx(string path, float[] features, long[] shape)
-    {
-        using var session = new InferenceSession(path);
-        using var input = OrtValue.CreateTensorValueFromMemory(features, shape);
-        using var runOptions = new RunOptions();
-        using var outputs = session.Run(runOptions, ["input"], [input], ["output"]);
-        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
-    }
-
-    private static void AssertClose(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double error = expected.Zip(actual).Max(p => Math.Abs((double)p.First - p.Second));
-        Assert.True(error <= Tolerance, $"max |expected - ONNX Runtime| = {error:G3}");
-    }
 
     [Fact]
     public void TheExportedModelGivesTheProbabilitiesAndLabelsThatScoreWrites()
@@ -57,8 +40,8 @@ public sealed class ExportTests(TrainedModelFixture model) : IClassFixture<Train
         var view = loaded.ForImages.Transform(ml.Data.LoadFromEnumerable(rows.Select(r => new ImagePathRow { ImagePath = r[0] })));
         var features = view.GetColumn<VBuffer<float>>(CliModel.Features).SelectMany(v => v.DenseValues()).ToArray();
 
-        var probabilities = RunOnnx(onnx, features, [rows.Count, 1, 28, 28]);
-        AssertClose([.. rows.SelectMany(r => r[2..].Select(v => float.Parse(v, CultureInfo.InvariantCulture)))], probabilities);
+        var probabilities = Output(onnx, features, [rows.Count, 1, 28, 28]);
+        AssertClose([.. rows.SelectMany(r => r[2..].Select(v => float.Parse(v, CultureInfo.InvariantCulture)))], probabilities, Tolerance);
         for (int i = 0; i < rows.Count; i++)
         {
             var row = probabilities[(i * classes.Length)..((i + 1) * classes.Length)];
@@ -82,7 +65,7 @@ public sealed class ExportTests(TrainedModelFixture model) : IClassFixture<Train
         var pixels = Enumerable.Range(0, 4 * 784).Select(i => i * 37 % 256 / 255f).ToArray();
         var expected = new float[4 * 3];
         normalized.Score((float[])pixels.Clone(), 4, expected);
-        AssertClose(expected, RunOnnx(onnx, pixels, [4, 1, 28, 28]));
+        AssertClose(expected, Output(onnx, pixels, [4, 1, 28, 28]), Tolerance);
     }
 
     [Fact]

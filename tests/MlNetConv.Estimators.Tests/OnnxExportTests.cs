@@ -1,11 +1,11 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.OnnxRuntime;
 using MlNetConv.Estimators.Persistence;
 using MlNetConv.Graphs;
 using MlNetConv.Optimizers;
 using MlNetConv.Preprocessing;
 using static MlNetConv.Tests.Shared.BarImages;
+using static MlNetConv.Tests.Shared.OnnxRuntimeCheck;
 
 namespace MlNetConv.Estimators.Tests;
 
@@ -19,33 +19,7 @@ public sealed class OnnxExportTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>A classifier whose normalisation moves its inputs far from the raw values: exporting without it gives other scores.</summary>
-    private ITransformer Train() => _ml.Transforms.Conversion.MapValueToKey("Label")
-        .Append(_ml.MulticlassClassification.Trainers.ConvNet(_ml, new ConvNetClassificationOptions
-        {
-            Architecture = new NetworkBuilder().Conv2d(4, 3, padding: 1).ReLU().MaxPool2d(2).Flatten().Dense(3).Build(),
-            Epochs = 4, BatchSize = 16, Seed = 3, Optimizer = new SgdOptions(0.05f, 0.9f),
-            Normalization = new ChannelNormalization([0.6f], [0.25f]),
-        }))
-        .Append(_ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
-        .Fit(_ml.Data.LoadFromEnumerable(Bars(150, 1)));
-
-    /// <summary>Every output value of the model on <paramref name="features"/> (N, sample...).</summary>
-    private static float[] RunOnnx(string path, float[] features, long[] shape)
-    {
-        using var session = new InferenceSession(path);
-        using var input = OrtValue.CreateTensorValueFromMemory(features, shape);
-        using var runOptions = new RunOptions();
-        using var outputs = session.Run(runOptions, ["input"], [input], ["output"]);
-        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
-    }
-
-    private static void AssertClose(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double error = expected.Zip(actual).Max(p => Math.Abs((double)p.First - p.Second));
-        Assert.True(error <= Tolerance, $"max |ML.NET - ONNX Runtime| = {error:G3}");
-    }
+    private ITransformer Train() => BarClassifier.Train(_ml);
 
     [Fact]
     public void OnnxRuntimeGivesTheScoresOfTheTrainedModel()
@@ -55,8 +29,8 @@ public sealed class OnnxExportTests : IDisposable
         model.ExportToOnnx(path);
 
         var expected = _ml.Data.CreateEnumerable<Output>(model.Transform(_ml.Data.LoadFromEnumerable(_testRows)), reuseRowObject: false).ToList();
-        var probabilities = RunOnnx(path, [.. _testRows.SelectMany(r => r.Features)], [_testRows.Count, 1, 6, 6]);
-        AssertClose([.. expected.SelectMany(p => p.Score)], probabilities);
+        var probabilities = Output(path, [.. _testRows.SelectMany(r => r.Features)], [_testRows.Count, 1, 6, 6]);
+        AssertClose([.. expected.SelectMany(p => p.Score)], probabilities, Tolerance);
         for (int i = 0; i < expected.Count; i++)
         {
             var row = probabilities[(i * 3)..(i * 3 + 3)];
@@ -100,7 +74,7 @@ public sealed class OnnxExportTests : IDisposable
         var scored = model.Transform(_ml.Data.LoadFromEnumerable(scenes));
         var expected = _ml.Data.CreateEnumerable<SegmentationTests.Segmented>(scored, reuseRowObject: false).SelectMany(s => s.Score).ToArray();
         int size = (int)Math.Sqrt(scenes[0].Features.Length);
-        AssertClose(expected, RunOnnx(path, [.. scenes.SelectMany(s => s.Features)], [scenes.Count, 1, size, size]));
+        AssertClose(expected, Output(path, [.. scenes.SelectMany(s => s.Features)], [scenes.Count, 1, size, size]), Tolerance);
     }
 
     [Fact]

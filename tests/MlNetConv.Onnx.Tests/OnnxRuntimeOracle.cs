@@ -1,7 +1,7 @@
-using Microsoft.ML.OnnxRuntime;
 using MlNetConv.Graphs;
 using MlNetConv.Onnx;
 using MlNetConv.Tensors;
+using MlNetConv.Tests.Shared;
 
 namespace MlNetConv.Onnx.Tests;
 
@@ -13,18 +13,6 @@ internal static class OnnxRuntimeOracle
 {
     /// <summary>Largest |ours - ONNX Runtime| over the largest |ONNX Runtime|, per output.</summary>
     public const double Tolerance = 1e-4;
-
-    /// <summary>Every output of the exported model for a batch (N, sample...) of values.</summary>
-    public static IReadOnlyList<float[]> Run(byte[] model, float[] input, Shape inputShape)
-    {
-        using var options = new SessionOptions { IntraOpNumThreads = 1 };
-        using var session = new InferenceSession(model, options);
-        using var value = OrtValue.CreateTensorValueFromMemory(input, inputShape.Select(d => (long)d).ToArray());
-        using var runOptions = new RunOptions();
-        var outputNames = session.OutputMetadata.Keys.ToArray();
-        using var outputs = session.Run(runOptions, ["input"], [value], outputNames);
-        return outputs.Select(o => o.GetTensorDataAsSpan<float>().ToArray()).ToArray();
-    }
 
     /// <summary>
     /// Exports <paramref name="network"/> with <paramref name="options"/>, runs both on a seeded batch and asserts the outputs
@@ -56,7 +44,7 @@ internal static class OnnxRuntimeOracle
         using var tensor = network.Backend.Allocate(shape);
         tensor.CopyFrom(normalized);
         var ours = network.ForwardAll(tensor, training: false).Select(t => options?.Softmax == true ? Softmax(t) : t.ToArray()).ToArray();
-        return (ours, Run(OnnxExport.ToBytes(network, options), input, shape));
+        return (ours, OnnxRuntimeCheck.Outputs(OnnxExport.ToBytes(network, options), input, [.. shape.Select(d => (long)d)]));
     }
 
     private static float[] Softmax(Tensor logits)
