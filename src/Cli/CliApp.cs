@@ -7,7 +7,7 @@ using MlNetConv.Training;
 namespace MlNetConv.Cli;
 
 /// <summary>
-/// The <c>mlnetconv</c> command line: summary, compare, train, evaluate and score. Exit codes: 0 ok, 1 bad input
+/// The <c>mlnetconv</c> command line: summary, compare, train, evaluate, score and export. Exit codes: 0 ok, 1 bad input
 /// (data, images, model files, training failures), 2 usage (a command line that does not parse or fit together),
 /// 3 an internal error (a bug: one line, no stack trace).
 /// </summary>
@@ -23,9 +23,10 @@ internal sealed class CliApp
         Train = new TrainCommand(console);
         Evaluate = new EvaluateCommand(console);
         Score = new ScoreCommand(console);
+        Export = new ExportCommand(console);
         Root = new RootCommand("mlnetconv: convolutional networks from scratch in C#, trained and scored through ML.NET")
         {
-            Summary.Command, Compare.Command, Train.Command, Evaluate.Command, Score.Command,
+            Summary.Command, Compare.Command, Train.Command, Evaluate.Command, Score.Command, Export.Command,
         };
     }
 
@@ -35,6 +36,7 @@ internal sealed class CliApp
     public TrainCommand Train { get; }
     public EvaluateCommand Evaluate { get; }
     public ScoreCommand Score { get; }
+    public ExportCommand Export { get; }
 
     public static int RunOnConsole(IReadOnlyList<string> args) => new CliApp(new CliConsole(Console.Out, Console.Error)).Run(args);
 

@@ -74,18 +74,8 @@ internal static class CliModel
     /// <exception cref="CliException">the file is missing, corrupt, not an MlNetConv model, or not one that reads image paths</exception>
     public static LoadedModel Load(MLContext ml, string path, Device device, int? batchSize)
     {
-        if (!File.Exists(path)) throw new CliException($"model file '{path}' does not exist.");
         var (backend, _) = Devices.Create(device, fallbackToCpu: device.Kind == DeviceKind.Auto);
-        ITransformer loaded;
-        DataViewSchema input;
-        try
-        {
-            loaded = ml.Model.LoadConvNet(path, out input, backend, batchSize);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new CliException(char.ToLowerInvariant(e.Message[0]) + e.Message[1..], ExitCodes.BadInput, e);
-        }
+        var (loaded, input) = LoadZip(ml, path, backend, batchSize);
         var batched = loaded is IEnumerable<ITransformer> chain ? Flatten(chain).ToList() : [];
         var classifier = batched.OfType<ConvNetClassificationTransformer>().FirstOrDefault();
         if (input.GetColumnOrNull(ImagePath) is not { Type: TextDataViewType } || loaded is not IEnumerable<ITransformer>)
@@ -93,6 +83,24 @@ internal static class CliModel
                 + "score and evaluate take models saved by 'mlnetconv train'.");
         if (classifier is null) throw new CliException($"model file '{path}' holds no ConvNet classifier.");
         return new LoadedModel(new TransformerChain<ITransformer>([.. batched]), new TransformerChain<ITransformer>([.. batched.Where(t => !IsImageStep(t))]), classifier, path);
+    }
+
+    /// <summary>
+    /// An ML.NET model zip holding a ConvNet, restored as the batched transformer (<see cref="LoadedModels.LoadConvNet(ModelOperationsCatalog, string, out DataViewSchema, IBackend?, int?)"/>);
+    /// a missing, damaged or foreign file is a one-line error.
+    /// </summary>
+    public static (ITransformer Model, DataViewSchema Input) LoadZip(MLContext ml, string path, IBackend? backend = null, int? batchSize = null)
+    {
+        if (!File.Exists(path)) throw new CliException($"model file '{path}' does not exist.");
+        try
+        {
+            var model = ml.Model.LoadConvNet(path, out var input, backend, batchSize);
+            return (model, input);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CliException(char.ToLowerInvariant(e.Message[0]) + e.Message[1..], ExitCodes.BadInput, e);
+        }
     }
 }
 

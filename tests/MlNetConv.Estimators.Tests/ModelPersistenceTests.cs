@@ -3,9 +3,6 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetConv.Estimators.Persistence;
-using MlNetConv.Graphs;
-using MlNetConv.Optimizers;
-using MlNetConv.Preprocessing;
 using static MlNetConv.Tests.Shared.BarImages;
 
 namespace MlNetConv.Estimators.Tests;
@@ -18,15 +15,7 @@ public sealed class ModelPersistenceTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private ITransformer Train() => _ml.Transforms.Conversion.MapValueToKey("Label")
-        .Append(_ml.MulticlassClassification.Trainers.ConvNet(_ml, new ConvNetClassificationOptions
-        {
-            Architecture = new NetworkBuilder().Conv2d(4, 3, padding: 1).ReLU().MaxPool2d(2).Flatten().Dense(3).Build(),
-            Epochs = 4, BatchSize = 16, Seed = 3, Optimizer = new SgdOptions(0.05f, 0.9f),
-            Normalization = new ChannelNormalization([0.2f], [0.5f]),
-        }))
-        .Append(_ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
-        .Fit(_ml.Data.LoadFromEnumerable(Bars(150, 1)));
+    private ITransformer Train() => BarClassifier.Train(_ml);
 
     private IDataView TestData => _ml.Data.LoadFromEnumerable(_testRows);
 

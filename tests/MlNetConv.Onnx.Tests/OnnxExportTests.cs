@@ -2,6 +2,7 @@ using MlNetConv.Geometry;
 using MlNetConv.Graphs;
 using MlNetConv.Layers;
 using MlNetConv.Optimizers;
+using MlNetConv.Preprocessing;
 using MlNetConv.Tensors;
 using MlNetConv.Training;
 using MlNetConv.Zoo;
@@ -117,6 +118,80 @@ public sealed class OnnxExportTests
         var output = Assert.Single(session.OutputMetadata);
         Assert.Equal("output", output.Key);
         Assert.Equal([-1, 10], output.Value.Dimensions);
+    }
+
+    [Fact]
+    public void NormalizationIsTheEnginesArithmeticBitForBit()
+    {
+        // A network that only flattens: ONNX Runtime's output is the normalised input itself.
+        var normalization = new ChannelNormalization([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+        using var network = new Network(new NetworkBuilder().Flatten().Build("identity"), new Shape(3, 4, 5), seed: 1);
+        var (ours, theirs) = OnnxRuntimeOracle.RunBoth(network, batch: 3, seed: 12, new OnnxExportOptions { Normalization = normalization });
+        Assert.Equal(ours[0], theirs[0]);
+    }
+
+    [Fact]
+    public void TrainedResNetWithNormalizationMatchesOnnxRuntime()
+    {
+        using var network = new Network(Architectures.ResNet(18, 10, width: 8), new Shape(3, 32, 32), seed: 2);
+        Train(network, classes: 10);
+        var options = new OnnxExportOptions { Normalization = ChannelNormalization.ImageNet };
+        OnnxRuntimeOracle.AssertMatches(network, batch: 2, options: options);
+
+        // Without the nodes ONNX Runtime computes something else from the same input, so the comparison above could fail.
+        var withNodes = OnnxRuntimeOracle.RunBoth(network, batch: 2, seed: 7, options).Theirs[0];
+        var withoutNodes = OnnxRuntimeOracle.RunBoth(network, batch: 2, seed: 7, options with { Normalization = null }).Theirs[0];
+        Assert.True(withNodes.Zip(withoutNodes).Max(p => Math.Abs(p.First - p.Second)) > 1e-2f);
+    }
+
+    [Fact]
+    public void OneStatisticForEveryChannelAndSoftmaxOverOneDimensionalOutputsMatchOnnxRuntime()
+    {
+        var architecture = new NetworkBuilder().Conv1d(4, 3, padding: 1).ReLU().Conv1d(3, 1).Build("per_position");
+        using var network = new Network(architecture, new Shape(2, 9), seed: 6);
+        var options = new OnnxExportOptions { Normalization = new ChannelNormalization([0.3f], [0.7f]), Softmax = true };
+        OnnxRuntimeOracle.AssertMatches(network, batch: 3, options: options);
+        var probabilities = OnnxRuntimeOracle.RunBoth(network, batch: 3, seed: 7, options).Theirs[0];
+        // (3, classes 3, 9 positions): every position's probabilities over the classes sum to one.
+        for (int n = 0; n < 3; n++)
+            for (int x = 0; x < 9; x++)
+                Assert.Equal(1.0, Enumerable.Range(0, 3).Sum(c => probabilities[(n * 3 + c) * 9 + x]), 5);
+    }
+
+    [Fact]
+    public void SoftmaxOnEveryOutputOfAGraphWithTwoHeadsMatchesOnnxRuntime()
+    {
+        var g = new GraphBuilder();
+        var trunk = g.Add(g.Input, new Conv2d(6, 3, padding: 1, name: "conv"), new ReLU("relu"));
+        var main = g.Add(trunk, new GlobalAvgPool("pool"), new Dense(4, name: "fc"));
+        var auxiliary = g.Add(trunk, new Flatten("flatten"), new Dense(5, name: "aux"));
+        using var network = new Network(g.Build("two_heads", main, auxiliary), new Shape(3, 8, 8), seed: 4);
+        Assert.Equal(2, network.OutputCount);
+        OnnxRuntimeOracle.AssertMatches(network, batch: 2, options: new OnnxExportOptions { Softmax = true, Normalization = ChannelNormalization.ImageNet });
+    }
+
+    [Fact]
+    public void NormalizationInitializersAreOnePerChannelBroadcastOverTheImage()
+    {
+        using var network = new Network(Architectures.LeNet5(), new Shape(1, 28, 28), seed: 1);
+        var model = global::Onnx.ModelProto.Parser.ParseFrom(OnnxExport.ToBytes(network, new OnnxExportOptions { Normalization = ChannelNormalization.Mnist }));
+        var mean = Assert.Single(model.Graph.Initializer, t => t.Name == "normalization.mean");
+        var inverseStd = Assert.Single(model.Graph.Initializer, t => t.Name == "normalization.inverse_std");
+        Assert.Equal([1L, 1, 1, 1], mean.Dims);
+        Assert.Equal([0.1307f], mean.FloatData);
+        Assert.Equal([1f / 0.3081f], inverseStd.FloatData);
+        Assert.Equal(["Sub", "Mul", "Conv"], model.Graph.Node.Take(3).Select(n => n.OpType));
+        Assert.Equal(["input", "normalization.mean"], model.Graph.Node[0].Input);
+        Assert.Equal(model.Graph.Node[1].Output, model.Graph.Node[2].Input.Take(1));
+    }
+
+    [Fact]
+    public void NormalizationOfAnotherChannelCountIsRefused()
+    {
+        using var network = new Network(Architectures.LeNet5(), new Shape(1, 28, 28), seed: 1);
+        var error = Assert.Throws<ArgumentException>(() => OnnxExport.ToBytes(network, new OnnxExportOptions { Normalization = ChannelNormalization.ImageNet }));
+        Assert.Contains("3 channel statistics", error.Message);
+        Assert.Contains("1 channels", error.Message);
     }
 
     /// <summary>Two epochs of SGD with momentum on 16 seeded random samples, batches of 8.</summary>

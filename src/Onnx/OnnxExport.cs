@@ -1,8 +1,13 @@
 using System.Reflection;
+using Google.Protobuf;
 using MlNetConv.Geometry;
 using MlNetConv.Graphs;
 using MlNetConv.Layers;
 using MlNetConv.Persistence;
+using MlNetConv.Preprocessing;
+using MlNetConv.Tensors;
+using Onnx;
+using static MlNetConv.Onnx.OnnxProtos;
 
 namespace MlNetConv.Onnx;
 
@@ -19,6 +24,10 @@ namespace MlNetConv.Onnx;
 /// GlobalAveragePool or GlobalMaxPool then Flatten (the layer's output is (N, C)); Flatten → Flatten; Dense → Gemm; dropout → nothing (the identity in evaluation); Add → Add or Sum; Concat → Concat;
 /// graphs and chains → their nodes, inlined. Any other layer throws <see cref="NotSupportedException"/> naming it.
 /// </para>
+/// <para>
+/// <see cref="OnnxExportOptions"/> adds the model's input normalisation before the network and a softmax after it, so
+/// that the ONNX model takes what the engine's scoring takes and gives what it gives.
+/// </para>
 /// </summary>
 public static class OnnxExport
 {
@@ -26,50 +35,60 @@ public static class OnnxExport
     public const long OpsetVersion = 17;
 
     /// <summary>Writes the model to a file (replaced if it exists) through a temporary file renamed into place.</summary>
-    public static void Save(Network network, string path)
+    /// <inheritdoc cref="Save(Network, Stream, OnnxExportOptions?)" path="/exception"/>
+    public static void Save(Network network, string path, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
+        var model = Build(network, options ?? new OnnxExportOptions());
         using var file = AtomicFile.Create(path);
-        Save(network, file.Stream);
+        model.WriteTo(file.Stream);
         file.Commit();
     }
 
     /// <summary>Writes the model to a stream.</summary>
     /// <exception cref="NotSupportedException">a layer has no ONNX counterpart here; the message names it and its type</exception>
-    public static void Save(Network network, Stream destination)
+    /// <exception cref="ArgumentException">the normalisation has another channel count than the network's input</exception>
+    public static void Save(Network network, Stream destination, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(destination);
-        var graph = Build(network);
-        string version = typeof(OnnxExport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
-        graph.WriteModel(destination, string.IsNullOrEmpty(network.Root.Name) ? "network" : network.Root.Name, IrVersion, OpsetVersion, version);
+        Build(network, options ?? new OnnxExportOptions()).WriteTo(destination);
     }
 
     /// <summary>The model as bytes (what ONNX Runtime's session constructor also takes).</summary>
-    public static byte[] ToBytes(Network network)
+    /// <inheritdoc cref="Save(Network, Stream, OnnxExportOptions?)" path="/exception"/>
+    public static byte[] ToBytes(Network network, OnnxExportOptions? options = null)
     {
-        using var stream = new MemoryStream();
-        Save(network, stream);
-        return stream.ToArray();
+        ArgumentNullException.ThrowIfNull(network);
+        return Build(network, options ?? new OnnxExportOptions()).ToByteArray();
     }
 
-    private static OnnxGraph Build(Network network)
+    private static ModelProto Build(Network network, OnnxExportOptions options)
     {
         var exporter = new Exporter();
         const string input = "input";
         var names = Enumerable.Range(0, network.OutputCount).Select(i => network.OutputCount == 1 ? "output" : $"output{i}").ToArray();
         // Reserved first, so that a layer called "output" gets another value name.
         foreach (string name in names.Prepend(input)) exporter.Reserve(name);
-        var outputs = exporter.Root(network.Root, input);
+        string networkInput = options.Normalization is { } normalization ? exporter.Normalize(normalization, network.SampleShape, input) : input;
+        var outputs = exporter.Root(network.Root, networkInput);
         var graph = exporter.Target;
-        graph.Inputs.Add(new OnnxValueInfo(input, [.. network.SampleShape]));
+        graph.Name = string.IsNullOrEmpty(network.Root.Name) ? "network" : network.Root.Name;
+        graph.Input.Add(BatchedFloatValue(input, network.SampleShape));
         for (int i = 0; i < outputs.Count; i++)
         {
-            string name = names[i];
-            exporter.RenameOutput(outputs[i], name, input);
-            graph.Outputs.Add(new OnnxValueInfo(name, [.. network.OutputShapes[i].Skip(1)]));
+            string name = names[i], output = options.Softmax ? exporter.Softmax(outputs[i]) : outputs[i];
+            exporter.RenameOutput(output, name, input);
+            graph.Output.Add(BatchedFloatValue(name, network.OutputShapes[i].Skip(1)));
         }
-        return graph;
+        return new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = "MlNetConv",
+            ProducerVersion = typeof(OnnxExport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0",
+            Graph = graph,
+            OpsetImport = { new OperatorSetIdProto { Version = OpsetVersion } },
+        };
     }
 
     /// <summary>Walks the layer tree once, emitting nodes and initializers; value names are the layers' dotted paths.</summary>
@@ -77,7 +96,7 @@ public static class OnnxExport
     {
         private readonly HashSet<string> _names = new(StringComparer.Ordinal);
 
-        public OnnxGraph Target { get; } = new();
+        public GraphProto Target { get; } = new();
 
         public void Reserve(string name) => _names.Add(name);
 
@@ -88,22 +107,43 @@ public static class OnnxExport
         public IReadOnlyList<string> Root(ILayer root, string input) =>
             root is Graph g ? EmitGraph(g, input, "") : [Emit(root, input, root.Name)];
 
+        /// <summary>
+        /// (x - mean[c]) · (1 / std[c]) on the graph input, in the order and precision of <see cref="ChannelNormalization.Apply"/>;
+        /// returns the normalised value.
+        /// </summary>
+        public string Normalize(ChannelNormalization normalization, Shape sampleShape, string input)
+        {
+            int channels = normalization.Mean.Count;
+            if (channels != 1 && channels != sampleShape[0])
+                throw new ArgumentException($"ONNX export: the normalisation has {channels} channel statistics but the network's input {sampleShape} has {sampleShape[0]} channels.");
+            long[] dims = [1, channels, .. Enumerable.Repeat(1L, sampleShape.Rank - 1)];
+            string mean = Unique("normalization.mean"), inverseStd = Unique("normalization.inverse_std");
+            Target.Initializer.Add(FloatTensor(mean, dims, normalization.Mean));
+            Target.Initializer.Add(FloatTensor(inverseStd, dims, normalization.Std.Select(s => 1f / s)));
+            return Node("Mul", "normalization", [Node("Sub", "normalization.centered", [input, mean]), inverseStd]);
+        }
+
+        /// <summary>Softmax over the channel axis of an output (opset 13+ normalises that axis alone, whatever the rank).</summary>
+        public string Softmax(string value) => Node("Softmax", value + ".softmax", [value], Attribute("axis", 1L));
+
         /// <summary>Gives an output value its public name; an output that is the graph input itself goes through Identity.</summary>
         public void RenameOutput(string value, string name, string input)
         {
-            if (value == input || !Target.Nodes.Any(n => n.Outputs.Contains(value)))
+            if (value == input || !Target.Node.Any(n => n.Output.Contains(value)))
             {
-                Target.Nodes.Add(new OnnxNode("Identity", name, [value], [name], []));
+                Target.Node.Add(new NodeProto { OpType = "Identity", Name = name, Input = { value }, Output = { name } });
                 return;
             }
-            for (int i = 0; i < Target.Nodes.Count; i++)
+            foreach (var node in Target.Node)
             {
-                var node = Target.Nodes[i];
-                Target.Nodes[i] = node with
-                {
-                    Inputs = node.Inputs.Select(v => v == value ? name : v).ToArray(),
-                    Outputs = node.Outputs.Select(v => v == value ? name : v).ToArray(),
-                };
+                Rename(node.Input);
+                Rename(node.Output);
+            }
+
+            void Rename(IList<string> values)
+            {
+                for (int i = 0; i < values.Count; i++)
+                    if (values[i] == value) values[i] = name;
             }
         }
 
@@ -125,7 +165,7 @@ public static class OnnxExport
         private string EmitMerge(IMergeLayer merge, string[] inputs, string path) => merge switch
         {
             Add => Node(inputs.Length == 2 ? "Add" : "Sum", path, inputs),
-            Concat => Node("Concat", path, inputs, OnnxAttribute.Of("axis", 1L)),
+            Concat => Node("Concat", path, inputs, Attribute("axis", 1L)),
             _ => throw Unsupported(path, merge.TypeName),
         };
 
@@ -135,18 +175,18 @@ public static class OnnxExport
             Convolution conv => EmitConvolution(conv, input, path),
             BatchNorm bn => Node("BatchNormalization", path,
                 [input, Initializer(bn.Weight), Initializer(bn.BiasParameter), Initializer(bn.RunningMean), Initializer(bn.RunningVar)],
-                OnnxAttribute.Of("epsilon", bn.Epsilon)),
+                Attribute("epsilon", bn.Epsilon)),
             ReLU => Node("Relu", path, [input]),
-            LeakyReLU leaky => Node("LeakyRelu", path, [input], OnnxAttribute.Of("alpha", leaky.NegativeSlope)),
+            LeakyReLU leaky => Node("LeakyRelu", path, [input], Attribute("alpha", leaky.NegativeSlope)),
             Tanh => Node("Tanh", path, [input]),
             Sigmoid => Node("Sigmoid", path, [input]),
             GlobalPooling pool => Node("Flatten", path, [Node(pool.IsMax ? "GlobalMaxPool" : "GlobalAveragePool", path + ".pool", [input])],
-                OnnxAttribute.Of("axis", 1L)),
+                Attribute("axis", 1L)),
             Pooling pool => EmitPooling(pool, input, path),
-            Flatten => Node("Flatten", path, [input], OnnxAttribute.Of("axis", 1L)),
+            Flatten => Node("Flatten", path, [input], Attribute("axis", 1L)),
             Dense dense => Node("Gemm", path,
                 dense.Bias is { } bias ? [input, Initializer(dense.Weight), Initializer(bias)] : [input, Initializer(dense.Weight)],
-                OnnxAttribute.Of("transB", 1L)),
+                Attribute("transB", 1L)),
             DropoutBase => input,
             _ => throw Unsupported(path, layer.TypeName),
         };
@@ -158,11 +198,11 @@ public static class OnnxExport
             string weight = g.Table is null ? Initializer(conv.Weight) : DenseTableWeight(conv, g);
             string[] inputs = conv.Bias is { } bias ? [input, weight, Initializer(bias)] : [input, weight];
             return Node("Conv", path, inputs,
-                OnnxAttribute.Of("kernel_shape", g.Kernel.ToArray(rank)),
-                OnnxAttribute.Of("strides", g.Stride.ToArray(rank)),
-                OnnxAttribute.Of("dilations", g.Dilation.ToArray(rank)),
-                OnnxAttribute.Of("pads", [.. g.PadBegin.ToArray(rank), .. g.PadEnd.ToArray(rank)]),
-                OnnxAttribute.Of("group", (long)g.Groups));
+                Attribute("kernel_shape", g.Kernel.ToArray(rank)),
+                Attribute("strides", g.Stride.ToArray(rank)),
+                Attribute("dilations", g.Dilation.ToArray(rank)),
+                Attribute("pads", [.. g.PadBegin.ToArray(rank), .. g.PadEnd.ToArray(rank)]),
+                Attribute("group", (long)g.Groups));
         }
 
         /// <summary>A connection table as an ordinary (Cout, Cin, kernel...) weight: zeros where an output map does not read an input map.</summary>
@@ -174,7 +214,7 @@ public static class OnnxExport
                 for (int j = 0; j < g.InputsOf[o].Length; j++)
                     table.AsSpan((g.FirstConnection[o] + j) * k, k).CopyTo(dense.AsSpan((o * g.InChannels + g.InputsOf[o][j]) * k, k));
             string name = Unique(conv.Weight.Name);
-            Target.Initializers.Add(new OnnxInitializer(name, [g.OutChannels, g.InChannels, .. g.Kernel.ToArray(g.SpatialRank).Select(v => (long)v)], dense));
+            Target.Initializer.Add(FloatTensor(name, [g.OutChannels, g.InChannels, .. g.Kernel.ToArray(g.SpatialRank).Select(v => (long)v)], dense));
             return name;
         }
 
@@ -196,35 +236,35 @@ public static class OnnxExport
             if (countPadding && !end.SequenceEqual(begin))
             {
                 int[] zeros = new int[rank];
-                string pads = Node("Constant", path + ".pads", [], OnnxAttribute.Of("value_ints", [0, 0, .. begin, 0, 0, .. begin]));
+                string pads = Node("Constant", path + ".pads", [], Attribute("value_ints", [0, 0, .. begin, 0, 0, .. begin]));
                 input = Node("Pad", path + ".pad", [input, pads]);
                 end = end.Zip(begin, (e, b) => e - b).ToArray();
                 begin = zeros;
                 countPadding = false;
             }
-            var attributes = new List<OnnxAttribute>
+            var attributes = new List<AttributeProto>
             {
-                OnnxAttribute.Of("kernel_shape", kernel),
-                OnnxAttribute.Of("strides", stride),
-                OnnxAttribute.Of("pads", [.. begin, .. end]),
-                OnnxAttribute.Of("ceil_mode", 0L),
+                Attribute("kernel_shape", kernel),
+                Attribute("strides", stride),
+                Attribute("pads", [.. begin, .. end]),
+                Attribute("ceil_mode", 0L),
             };
-            if (pool.IsMax) attributes.Add(OnnxAttribute.Of("dilations", dilation));
-            else attributes.Add(OnnxAttribute.Of("count_include_pad", countPadding ? 1L : 0L));
+            if (pool.IsMax) attributes.Add(Attribute("dilations", dilation));
+            else attributes.Add(Attribute("count_include_pad", countPadding ? 1L : 0L));
             return Node(pool.IsMax ? "MaxPool" : "AveragePool", path, [input], [.. attributes]);
         }
 
-        private string Node(string opType, string path, string[] inputs, params OnnxAttribute[] attributes)
+        private string Node(string opType, string path, string[] inputs, params AttributeProto[] attributes)
         {
             string output = Unique(path.Length == 0 ? opType.ToLowerInvariant() : path);
-            Target.Nodes.Add(new OnnxNode(opType, output, inputs, [output], attributes));
+            Target.Node.Add(new NodeProto { OpType = opType, Name = output, Input = { inputs }, Output = { output }, Attribute = { attributes } });
             return output;
         }
 
-        private string Initializer(Tensors.Parameter parameter)
+        private string Initializer(Parameter parameter)
         {
             string name = Unique(parameter.Name);
-            Target.Initializers.Add(new OnnxInitializer(name, [.. parameter.Shape.Select(d => (long)d)], parameter.Value.ToArray()));
+            Target.Initializer.Add(FloatTensor(name, parameter.Shape.Select(d => (long)d), parameter.Value.ToArray()));
             return name;
         }
 
