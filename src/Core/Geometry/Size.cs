@@ -30,7 +30,8 @@ public readonly struct Size
     {
         var values = _values ?? [];
         if (values.Length == 1) return Enumerable.Repeat(values[0], rank).ToArray();
-        if (values.Length != rank) throw new ArgumentException($"{layer}: {what} needs 1 or {rank} values, got {values.Length}.");
+        if (values.Length != rank)
+            throw new ArgumentException($"{layer}: {what} needs {(rank == 1 ? "1 value" : $"1 or {rank} values")}, got {values.Length}.");
         return (int[])values.Clone();
     }
 
