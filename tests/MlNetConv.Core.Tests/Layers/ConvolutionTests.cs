@@ -85,26 +85,18 @@ public sealed class ConvolutionTests
     [Theory, MemberData(nameof(Conv3dNames))]
     public void Conv3d_ShapesAndParameters(string name) => Conv3dCases[name].AssertShapes();
 
-    [Fact]
-    public void SamePadding_StrideTwoOddInput_PadsOneBeforeAndTwoAfter()
+    /// <summary>Stride 2 over 7 with a 4-kernel needs 3 zeros: the odd one after (same, SAME_UPPER) or before (same_lower).</summary>
+    [Theory]
+    [InlineData(PaddingMode.Same, 1, 2)]
+    [InlineData(PaddingMode.SameLower, 2, 1)]
+    public void SamePadding_StrideTwoOddInput_PutsTheOddZeroAtOneEnd(PaddingMode mode, int begin, int end)
     {
-        var conv = new Conv2d(3, 4, stride: 2, padding: Padding.Same);
+        var conv = new Conv2d(3, 4, stride: 2, padding: mode == PaddingMode.Same ? Padding.Same : Padding.SameLower);
         // x: (1, 2, 7, 7)
         conv.Build(new CpuBackend(), new Shape(1, 2, 7, 7));
 
-        Assert.Equal(new Int3(0, 1, 1), conv.Geometry.PadBegin);
-        Assert.Equal(new Int3(0, 2, 2), conv.Geometry.PadEnd);
-    }
-
-    [Fact]
-    public void SameLowerPadding_PutsTheOddZeroBefore()
-    {
-        var conv = new Conv2d(3, 4, stride: 2, padding: Padding.SameLower);
-        // x: (1, 2, 7, 7)
-        conv.Build(new CpuBackend(), new Shape(1, 2, 7, 7));
-
-        Assert.Equal(new Int3(0, 2, 2), conv.Geometry.PadBegin);
-        Assert.Equal(new Int3(0, 1, 1), conv.Geometry.PadEnd);
+        Assert.Equal(new Int3(0, begin, begin), conv.Geometry.PadBegin);
+        Assert.Equal(new Int3(0, end, end), conv.Geometry.PadEnd);
     }
 
     /// <summary>A 1x3 kernel is three shifted adds along each row; pads (0, 2, 0, 0) shift the window two to the left.</summary>
