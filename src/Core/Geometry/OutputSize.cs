@@ -27,11 +27,11 @@ public static class OutputSize
 
     /// <summary>
     /// The end padding with which the floor formula gives <paramref name="output"/> windows (the same windows, starting
-    /// at i·s - padBegin): padBegin, or more where ceil mode keeps a last window that reaches past it. Formats without
+    /// at i·s - padBegin): padEnd, or more where ceil mode keeps a last window that reaches past it. Formats without
     /// PyTorch's ceil-mode rule (ONNX) express such a window this way.
     /// </summary>
-    public static int EndPadding(int input, int output, int kernel, int stride, int padBegin, int dilation = 1) =>
-        Math.Max(padBegin, (output - 1) * stride + dilation * (kernel - 1) + 1 - input - padBegin);
+    public static int EndPadding(int input, int output, int kernel, int stride, int padBegin, int padEnd, int dilation) =>
+        Math.Max(padEnd, (output - 1) * stride + dilation * (kernel - 1) + 1 - input - padBegin);
 
     /// <summary>Padding that gives out = ceil(in / s); an odd total puts the extra zero at the end.</summary>
     public static (int Begin, int End) SamePadding(int input, int kernel, int stride, int dilation = 1)
