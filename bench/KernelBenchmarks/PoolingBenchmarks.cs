@@ -19,12 +19,12 @@ public class PoolingBenchmarks : KernelSuite
     {
         CreateBackend();
         var resnet = new Shape(4, 64, 112, 112);
-        _resnet = PoolGeometry.Create(resnet, [3, 3], [2, 2], [1, 1], [1, 1], ceilMode: false, countIncludePad: false, "maxpool");
+        _resnet = PoolGeometry.Create(resnet, [3, 3], [2, 2], 1, [1, 1], ceilMode: false, countIncludePad: false, "maxpool");
         _resnetX = Random(resnet, 1);
         _resnetY = Empty(_resnet.OutputShape(4));
         _resnetIndices = EmptyIndices(_resnet.OutputShape(4));
         var lenet = new Shape(64, 6, 28, 28);
-        _lenet = PoolGeometry.Create(lenet, [2, 2], [2, 2], [0, 0], [1, 1], ceilMode: false, countIncludePad: false, "pool1");
+        _lenet = PoolGeometry.Create(lenet, [2, 2], [2, 2], 0, [1, 1], ceilMode: false, countIncludePad: false, "pool1");
         _lenetX = Random(lenet, 2);
         _lenetY = Empty(_lenet.OutputShape(64));
         _lenetIndices = EmptyIndices(_lenet.OutputShape(64));

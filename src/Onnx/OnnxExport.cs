@@ -229,16 +229,16 @@ public static class OnnxExport
             var g = pool.Geometry;
             int rank = g.SpatialRank;
             int[] inputSize = g.Input.ToArray(rank), output = g.Output.ToArray(rank), kernel = g.Kernel.ToArray(rank),
-                stride = g.Stride.ToArray(rank), dilation = g.Dilation.ToArray(rank), begin = g.PadBegin.ToArray(rank);
+                stride = g.Stride.ToArray(rank), dilation = g.Dilation.ToArray(rank), begin = g.PadBegin.ToArray(rank), padEnd = g.PadEnd.ToArray(rank);
             int[] end = Enumerable.Range(0, rank)
-                .Select(i => OutputSize.EndPadding(inputSize[i], output[i], kernel[i], stride[i], begin[i], dilation[i])).ToArray();
+                .Select(i => OutputSize.EndPadding(inputSize[i], output[i], kernel[i], stride[i], begin[i], padEnd[i], dilation[i])).ToArray();
             bool countPadding = !pool.IsMax && g.CountIncludePad;
-            if (countPadding && !end.SequenceEqual(begin))
+            if (countPadding && !end.SequenceEqual(padEnd))
             {
                 int[] zeros = new int[rank];
-                string pads = Node("Constant", path + ".pads", [], Attribute("value_ints", [0, 0, .. begin, 0, 0, .. begin]));
+                string pads = Node("Constant", path + ".pads", [], Attribute("value_ints", [0, 0, .. begin, 0, 0, .. padEnd]));
                 input = Node("Pad", path + ".pad", [input, pads]);
-                end = end.Zip(begin, (e, b) => e - b).ToArray();
+                end = end.Zip(padEnd, (e, p) => e - p).ToArray();
                 begin = zeros;
                 countPadding = false;
             }

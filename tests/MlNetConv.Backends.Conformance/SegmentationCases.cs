@@ -47,11 +47,14 @@ internal static class SegmentationCases
             b.Elementwise.AccumulateChannelSums(flat, flatSums);
             r.Add("sums of (N, C)", flatSums);
         }),
-        .. Unpool("max_unpool_2d_2x2", new Shape(2, 3, 6, 7), [2, 2], [2, 2], [0, 0], ceil: true),
-        .. Unpool("max_unpool_2d_3x3_s2_pad1", new Shape(1, 2, 7, 5), [3, 3], [2, 2], [1, 1], ceil: false),
-        .. Lp("lp_p2_2d", 2f, new Shape(2, 3, 6, 5), [2, 2], [2, 2], ceil: false),
-        .. Lp("lp_p3_1d_k3_s2_ceil", 3f, new Shape(2, 2, 9), [3], [2], ceil: true),
-        .. Lp("lp_p1_5_2d_overlap", 1.5f, new Shape(1, 2, 5, 6), [3, 2], [1, 2], ceil: false),
+        .. Unpool("max_unpool_2d_2x2", new Shape(2, 3, 6, 7), [2, 2], [2, 2], 0, ceil: true),
+        .. Unpool("max_unpool_2d_3x3_s2_pad1", new Shape(1, 2, 7, 5), [3, 3], [2, 2], 1, ceil: false),
+        .. Unpool("max_unpool_2d_3x2_pads_1_0_0_1", new Shape(2, 2, 8, 7), [3, 2], [2, 1], Padding.FromPads(1, 0, 0, 1), ceil: false),
+        .. Lp("lp_p2_2d", 2f, new Shape(2, 3, 6, 5), [2, 2], [2, 2], 0, [1, 1], ceil: false),
+        .. Lp("lp_p3_1d_k3_s2_ceil", 3f, new Shape(2, 2, 9), [3], [2], 0, [1], ceil: true),
+        .. Lp("lp_p1_5_2d_overlap", 1.5f, new Shape(1, 2, 5, 6), [3, 2], [1, 2], 0, [1, 1], ceil: false),
+        .. Lp("lp_p2_2d_1x3_pads_0_2_1_1_dilated", 2f, new Shape(2, 2, 6, 9), [2, 3], [1, 2], Padding.FromPads(0, 2, 1, 1), [2, 1], ceil: false),
+        .. Lp("lp_p3_3d_322_same", 3f, new Shape(1, 2, 5, 4, 5), [3, 2, 2], [2, 1, 2], Padding.Same, [1, 1, 1], ceil: false),
         new(Segmentation, "maxout", r =>
         {
             var b = r.Backend;
@@ -80,9 +83,10 @@ internal static class SegmentationCases
         .. LocallyConnected("locally_connected_2d_pad1_stride2_bias", new Shape(2, 3, 6, 5), 4, [3, 3], [2, 2], Padding.Explicit(1, 1), [1, 1], bias: true),
         .. LocallyConnected("locally_connected_2d_dilation2_no_bias", new Shape(3, 2, 7, 6), 3, [2, 3], [1, 1], Padding.Explicit(0, 1), [2, 2], bias: false),
         .. LocallyConnected("locally_connected_1d_batch1", new Shape(1, 3, 8), 2, [3], [1], Padding.Explicit(1), [1], bias: true),
+        .. LocallyConnected("locally_connected_2d_1x3_pads_2_1_0_1", new Shape(2, 2, 5, 6), 3, [1, 3], [2, 1], Padding.FromPads(2, 1, 0, 1), [1, 2], bias: true),
     ];
 
-    private static IEnumerable<ConformanceCase> Unpool(string name, Shape input, int[] kernel, int[] stride, int[] padding, bool ceil)
+    private static IEnumerable<ConformanceCase> Unpool(string name, Shape input, int[] kernel, int[] stride, Padding padding, bool ceil)
     {
         yield return new(Segmentation, name, r =>
         {
@@ -105,12 +109,13 @@ internal static class SegmentationCases
         });
     }
 
-    private static IEnumerable<ConformanceCase> Lp(string name, float p, Shape input, int[] kernel, int[] stride, bool ceil)
+    private static IEnumerable<ConformanceCase> Lp(string name, float p, Shape input, int[] kernel, int[] stride, Padding padding, int[] dilation,
+        bool ceil)
     {
         yield return new(Segmentation, name, r =>
         {
             var b = r.Backend;
-            var g = PoolGeometry.Create(input, kernel, stride, [.. kernel.Select(_ => 0)], [.. kernel.Select(_ => 1)], ceil, true, name);
+            var g = PoolGeometry.Create(input, kernel, stride, padding, dilation, ceil, true, name);
             var outShape = g.OutputShape(input.N);
             var values = Random(input, name + " x");
             values[0] = values[1] = 0f;

@@ -76,6 +76,32 @@ public sealed class OnnxExportTests
     }
 
     [Fact]
+    public void PerAxisWindowsWithBeginAndEndPaddingMatchOnnxRuntime()
+    {
+        // CNTK's ResNet-18 stem and pool pads, Inception's 1x7 and 7x1, same_lower with a dilation along one axis, averages
+        // counting padding up to the padded end, and a ceil-mode window past the end padding (explicit zeros then).
+        var plane = new NetworkBuilder()
+            .Conv2d(4, 7, 2, Padding.FromPads(3, 3, 2, 2)).ReLU()                                  // (N, 4, 12, 10)
+            .MaxPool2d(3, 2, Padding.FromPads(1, 1, 0, 0))                                         // (N, 4, 6, 5)
+            .Conv2d(4, (1, 7), padding: (0, 3)).Conv2d(4, (7, 1), (2, 1), Padding.FromPads(3, 0, 2, 0)) // (N, 4, 3, 5)
+            .Conv2d(4, (3, 2), padding: Padding.SameLower, dilation: (2, 1))                       // (N, 4, 3, 5)
+            .AvgPool2d((3, 2), (1, 2), Padding.FromPads(1, 0, 2, 1))                               // (N, 4, 4, 3)
+            .AvgPool2d((2, 3), (1, 2), Padding.FromPads(0, 1, 1, 0), ceilMode: true)               // (N, 4, 4, 2)
+            .Flatten().Dense(3)
+            .Build("axes");
+        using (var network = new Network(plane, new Shape(3, 24, 21), seed: 10))
+            OnnxRuntimeOracle.AssertMatches(network, batch: 2);
+
+        var volume = new NetworkBuilder()
+            .Conv3d(2, (3, 2, 2), (2, 1, 2), Padding.FromPads(1, 0, 1, 2, 1, 0), (1, 2, 1))        // (N, 2, 3, 5, 4)
+            .MaxPool3d((2, 2, 1), (1, 2, 1), Padding.FromPads(1, 0, 0, 0, 1, 0))                   // (N, 2, 3, 3, 4)
+            .Flatten().Dense(2)
+            .Build("volume");
+        using (var network = new Network(volume, new Shape(2, 5, 6, 7), seed: 11))
+            OnnxRuntimeOracle.AssertMatches(network, batch: 2);
+    }
+
+    [Fact]
     public void ConnectionTableAndOneDimensionalLayersMatchOnnxRuntime()
     {
         var table = new NetworkBuilder()

@@ -24,6 +24,9 @@ public sealed class ConvGeometry
     public Int3 PadEnd { get; private init; }
     public ConnectionTable? Table { get; private init; }
 
+    /// <summary>The input extent one window spans, d(k-1) + 1 along every dimension.</summary>
+    public Int3 WindowExtent => OutputSize.WindowExtent(Kernel, Dilation);
+
     /// <summary>For every output channel the input channels it reads.</summary>
     public int[][] InputsOf { get; private init; } = [];
 

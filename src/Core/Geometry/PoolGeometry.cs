@@ -3,8 +3,9 @@ using MlNetConv.Tensors;
 namespace MlNetConv.Geometry;
 
 /// <summary>
-/// A pooling window over 1..3 spatial dimensions: kernel, stride, padding, dilation and ceil mode, resolved against
-/// one input extent. Global pooling is a window as large as the input.
+/// A pooling window over 1..3 spatial dimensions: kernel, stride, padding (begin and end apart), dilation and ceil mode,
+/// resolved against one input extent. Global pooling is a window as large as the input. Windows start at
+/// o·s - padBegin; taps in the padding are skipped (max, Lp) or counted as zeros (average with count_include_pad).
 /// </summary>
 public sealed class PoolGeometry
 {
@@ -18,15 +19,24 @@ public sealed class PoolGeometry
     public Int3 Stride { get; private init; }
     public Int3 Dilation { get; private init; }
     public Int3 PadBegin { get; private init; }
+    public Int3 PadEnd { get; private init; }
     public bool CeilMode { get; private init; }
 
-    /// <summary>Average pooling divides by the whole window including padding (PyTorch's default) or only by the taps inside the input.</summary>
+    /// <summary>The input extent one window spans, d(k-1) + 1 along every dimension.</summary>
+    public Int3 WindowExtent => OutputSize.WindowExtent(Kernel, Dilation);
+
+    /// <summary>
+    /// Average pooling divides by the window clipped to the padded input, [-padBegin, in + padEnd) along every dimension
+    /// (PyTorch's default; ONNX's count_include_pad = 1, as onnxruntime computes it), or only by the taps inside the input.
+    /// </summary>
     public bool CountIncludePad { get; private init; }
 
     public Shape OutputShape(int batch) => new([batch, Channels, .. Output.ToArray(SpatialRank)]);
 
     /// <param name="input">(N, C, spatial...)</param>
-    public static PoolGeometry Create(Shape input, int[] kernel, int[] stride, int[] padding, int[] dilation, bool ceilMode,
+    /// <param name="padding">symmetric explicit padding may be at most half the kernel (PyTorch's limit); begin and end
+    /// given apart, or same padding, must each be smaller than the kernel (ONNX's limit)</param>
+    public static PoolGeometry Create(Shape input, int[] kernel, int[] stride, Padding padding, int[] dilation, bool ceilMode,
         bool countIncludePad, string layer)
     {
         int rank = kernel.Length;
@@ -35,27 +45,32 @@ public sealed class PoolGeometry
         ConvGeometry.CheckPositive(kernel, "kernel_size", layer);
         ConvGeometry.CheckPositive(stride, "stride", layer);
         ConvGeometry.CheckPositive(dilation, "dilation", layer);
-        if (stride.Length != rank || padding.Length != rank || dilation.Length != rank)
-            throw new ArgumentException($"{layer}: kernel, stride, padding and dilation need {rank} values each.");
-        for (int i = 0; i < rank; i++)
-            if (padding[i] < 0 || padding[i] > kernel[i] / 2)
-                throw new ArgumentException($"{layer}: padding must be between 0 and half the kernel size, got padding {padding[i]} for kernel {kernel[i]}.");
+        if (stride.Length != rank || dilation.Length != rank)
+            throw new ArgumentException($"{layer}: kernel, stride and dilation need {rank} values each.");
 
         var inExtent = Int3.FromSpatial(input.Skip(2).ToArray());
         var k = Int3.FromSpatial(kernel);
         var s = Int3.FromSpatial(stride);
         var d = Int3.FromSpatial(dilation);
-        var p = Int3.FromSpatial(padding, fill: 0);
+        var (begin, end) = padding.Resolve(rank, inExtent, k, s, d, layer);
+        int[] kernels = k.ToArray(rank), begins = begin.ToArray(rank), ends = end.ToArray(rank);
+        for (int i = 0; i < rank; i++)
+        {
+            if (padding.IsSymmetric && begins[i] > kernels[i] / 2)
+                throw new ArgumentException($"{layer}: padding must be between 0 and half the kernel size, got padding {begins[i]} for kernel {kernels[i]}.");
+            if (begins[i] >= kernels[i] || ends[i] >= kernels[i])
+                throw new ArgumentException($"{layer}: padding must be smaller than the kernel, got padding ({begins[i]}, {ends[i]}) for kernel {kernels[i]}.");
+        }
         var output = new Int3(
-            OutputSize.Compute(inExtent.D, k.D, s.D, p.D, p.D, d.D, ceilMode),
-            OutputSize.Compute(inExtent.H, k.H, s.H, p.H, p.H, d.H, ceilMode),
-            OutputSize.Compute(inExtent.W, k.W, s.W, p.W, p.W, d.W, ceilMode));
+            OutputSize.Compute(inExtent.D, k.D, s.D, begin.D, end.D, d.D, ceilMode),
+            OutputSize.Compute(inExtent.H, k.H, s.H, begin.H, end.H, d.H, ceilMode),
+            OutputSize.Compute(inExtent.W, k.W, s.W, begin.W, end.W, d.W, ceilMode));
         if (output.Volume <= 0)
             throw new ArgumentException($"{layer}: input {input} is too small for pooling window {string.Join("x", kernel)}: the output would be empty.");
         return new PoolGeometry
         {
             SpatialRank = rank, Channels = input.C, Input = inExtent, Output = output, Kernel = k, Stride = s,
-            Dilation = d, PadBegin = p, CeilMode = ceilMode, CountIncludePad = countIncludePad,
+            Dilation = d, PadBegin = begin, PadEnd = end, CeilMode = ceilMode, CountIncludePad = countIncludePad,
         };
     }
 
@@ -65,6 +80,6 @@ public sealed class PoolGeometry
         if (input.Rank < 3) throw new ArgumentException($"{layer}: global pooling needs spatial dimensions, got shape {input}.");
         var spatial = input.Skip(2).ToArray();
         var ones = Enumerable.Repeat(1, spatial.Length).ToArray();
-        return Create(input, spatial, ones, new int[spatial.Length], ones, false, true, layer);
+        return Create(input, spatial, ones, Padding.Valid, ones, false, true, layer);
     }
 }

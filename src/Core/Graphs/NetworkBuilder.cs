@@ -18,32 +18,36 @@ public sealed class NetworkBuilder
         return this;
     }
 
-    public NetworkBuilder Conv1d(int outChannels, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1, int groups = 1,
-        bool bias = true, string? name = null) => Add(new Layers.Conv1d(outChannels, kernelSize, stride, padding, dilation, groups, bias, null, name));
+    // Kernel, stride and dilation: an int for every axis or one per axis ((1, 7)); padding: an int, one per axis, begin and
+    // end apart (Padding.Explicit(begin, end), Padding.FromPads) or same. As the layers' constructors take them.
+    public NetworkBuilder Conv1d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null, int groups = 1,
+        bool bias = true, ConnectionTable? connections = null, string? name = null) =>
+        Add(new Layers.Conv1d(outChannels, kernelSize, stride, padding, dilation, groups, bias, connections, name));
 
-    public NetworkBuilder Conv2d(int outChannels, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1, int groups = 1,
+    public NetworkBuilder Conv2d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null, int groups = 1,
         bool bias = true, ConnectionTable? connections = null, string? name = null) =>
         Add(new Layers.Conv2d(outChannels, kernelSize, stride, padding, dilation, groups, bias, connections, name));
 
-    public NetworkBuilder Conv3d(int outChannels, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1, int groups = 1,
-        bool bias = true, string? name = null) => Add(new Layers.Conv3d(outChannels, kernelSize, stride, padding, dilation, groups, bias, null, name));
+    public NetworkBuilder Conv3d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null, int groups = 1,
+        bool bias = true, ConnectionTable? connections = null, string? name = null) =>
+        Add(new Layers.Conv3d(outChannels, kernelSize, stride, padding, dilation, groups, bias, connections, name));
 
     public NetworkBuilder Dense(int outFeatures, bool bias = true, string? name = null) => Add(new Layers.Dense(outFeatures, bias, name));
 
-    public NetworkBuilder ConvTranspose1d(int outChannels, int kernelSize, int stride = 1, int padding = 0, int outputPadding = 0, int dilation = 1,
-        int groups = 1, bool bias = true, string? name = null) =>
+    public NetworkBuilder ConvTranspose1d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? outputPadding = null,
+        Size? dilation = null, int groups = 1, bool bias = true, string? name = null) =>
         Add(new Layers.ConvTranspose1d(outChannels, kernelSize, stride, padding, outputPadding, dilation, groups, bias, name));
 
-    public NetworkBuilder ConvTranspose2d(int outChannels, int kernelSize, int stride = 1, int padding = 0, int outputPadding = 0, int dilation = 1,
-        int groups = 1, bool bias = true, string? name = null) =>
+    public NetworkBuilder ConvTranspose2d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? outputPadding = null,
+        Size? dilation = null, int groups = 1, bool bias = true, string? name = null) =>
         Add(new Layers.ConvTranspose2d(outChannels, kernelSize, stride, padding, outputPadding, dilation, groups, bias, name));
 
-    public NetworkBuilder ConvTranspose3d(int outChannels, int kernelSize, int stride = 1, int padding = 0, int outputPadding = 0, int dilation = 1,
-        int groups = 1, bool bias = true, string? name = null) =>
+    public NetworkBuilder ConvTranspose3d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? outputPadding = null,
+        Size? dilation = null, int groups = 1, bool bias = true, string? name = null) =>
         Add(new Layers.ConvTranspose3d(outChannels, kernelSize, stride, padding, outputPadding, dilation, groups, bias, name));
 
-    public NetworkBuilder LocallyConnected2d(int outChannels, int kernelSize, int stride = 1, int padding = 0, bool bias = true, string? name = null) =>
-        Add(new Layers.LocallyConnected2d(outChannels, kernelSize, stride, padding, bias, name));
+    public NetworkBuilder LocallyConnected2d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null,
+        bool bias = true, string? name = null) => Add(new Layers.LocallyConnected2d(outChannels, kernelSize, stride, padding, dilation, bias, name));
 
     public NetworkBuilder Flatten(string? name = null) => Add(new Layers.Flatten(name));
     public NetworkBuilder ReLU(string? name = null) => Add(new Layers.ReLU(name));
@@ -52,29 +56,29 @@ public sealed class NetworkBuilder
     public NetworkBuilder ScaledTanh(string? name = null) => Add(new Layers.ScaledTanh(name));
     public NetworkBuilder Sigmoid(string? name = null) => Add(new Layers.Sigmoid(name));
 
-    public NetworkBuilder MaxPool1d(int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, string? name = null) =>
-        Add(new Layers.MaxPool1d(kernelSize, stride, padding, 1, ceilMode, name));
-    public NetworkBuilder MaxPool2d(int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, string? name = null) =>
-        Add(new Layers.MaxPool2d(kernelSize, stride, padding, 1, ceilMode, name));
-    public NetworkBuilder MaxPool3d(int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, string? name = null) =>
-        Add(new Layers.MaxPool3d(kernelSize, stride, padding, 1, ceilMode, name));
-    public NetworkBuilder AvgPool1d(int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, string? name = null) =>
-        Add(new Layers.AvgPool1d(kernelSize, stride, padding, ceilMode, true, name));
-    public NetworkBuilder AvgPool2d(int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, string? name = null) =>
-        Add(new Layers.AvgPool2d(kernelSize, stride, padding, ceilMode, true, name));
-    public NetworkBuilder AvgPool3d(int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, string? name = null) =>
-        Add(new Layers.AvgPool3d(kernelSize, stride, padding, ceilMode, true, name));
+    public NetworkBuilder MaxPool1d(Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null, bool ceilMode = false,
+        string? name = null) => Add(new Layers.MaxPool1d(kernelSize, stride, padding, dilation, ceilMode, name));
+    public NetworkBuilder MaxPool2d(Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null, bool ceilMode = false,
+        string? name = null) => Add(new Layers.MaxPool2d(kernelSize, stride, padding, dilation, ceilMode, name));
+    public NetworkBuilder MaxPool3d(Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null, bool ceilMode = false,
+        string? name = null) => Add(new Layers.MaxPool3d(kernelSize, stride, padding, dilation, ceilMode, name));
+    public NetworkBuilder AvgPool1d(Size kernelSize, Size? stride = null, Padding? padding = null, bool ceilMode = false, bool countIncludePad = true,
+        string? name = null) => Add(new Layers.AvgPool1d(kernelSize, stride, padding, ceilMode, countIncludePad, name));
+    public NetworkBuilder AvgPool2d(Size kernelSize, Size? stride = null, Padding? padding = null, bool ceilMode = false, bool countIncludePad = true,
+        string? name = null) => Add(new Layers.AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad, name));
+    public NetworkBuilder AvgPool3d(Size kernelSize, Size? stride = null, Padding? padding = null, bool ceilMode = false, bool countIncludePad = true,
+        string? name = null) => Add(new Layers.AvgPool3d(kernelSize, stride, padding, ceilMode, countIncludePad, name));
 
     /// <summary>Max unpooling with the indices of the max-pooling layer at dotted path <paramref name="pooling"/> (see <see cref="ILayerLink"/>).</summary>
     public NetworkBuilder MaxUnpool1d(string pooling, string? name = null) => Add(new Layers.MaxUnpool1d(pooling, name));
     public NetworkBuilder MaxUnpool2d(string pooling, string? name = null) => Add(new Layers.MaxUnpool2d(pooling, name));
     public NetworkBuilder MaxUnpool3d(string pooling, string? name = null) => Add(new Layers.MaxUnpool3d(pooling, name));
-    public NetworkBuilder LPPool1d(float normType, int kernelSize, int? stride = null, bool ceilMode = false, string? name = null) =>
-        Add(new Layers.LPPool1d(normType, kernelSize, stride, ceilMode, name));
-    public NetworkBuilder LPPool2d(float normType, int kernelSize, int? stride = null, bool ceilMode = false, string? name = null) =>
-        Add(new Layers.LPPool2d(normType, kernelSize, stride, ceilMode, name));
-    public NetworkBuilder LPPool3d(float normType, int kernelSize, int? stride = null, bool ceilMode = false, string? name = null) =>
-        Add(new Layers.LPPool3d(normType, kernelSize, stride, ceilMode, name));
+    public NetworkBuilder LPPool1d(float normType, Size kernelSize, Size? stride = null, bool ceilMode = false, Padding? padding = null,
+        Size? dilation = null, string? name = null) => Add(new Layers.LPPool1d(normType, kernelSize, stride, ceilMode, padding, dilation, name));
+    public NetworkBuilder LPPool2d(float normType, Size kernelSize, Size? stride = null, bool ceilMode = false, Padding? padding = null,
+        Size? dilation = null, string? name = null) => Add(new Layers.LPPool2d(normType, kernelSize, stride, ceilMode, padding, dilation, name));
+    public NetworkBuilder LPPool3d(float normType, Size kernelSize, Size? stride = null, bool ceilMode = false, Padding? padding = null,
+        Size? dilation = null, string? name = null) => Add(new Layers.LPPool3d(normType, kernelSize, stride, ceilMode, padding, dilation, name));
     public NetworkBuilder Maxout(int poolSize, string? name = null) => Add(new Layers.Maxout(poolSize, name));
     public NetworkBuilder Upsample(double scaleFactor, UpsampleMode mode = UpsampleMode.Nearest, bool alignCorners = false, string? name = null) =>
         Add(new Layers.Upsample(scaleFactor, mode, alignCorners, name));

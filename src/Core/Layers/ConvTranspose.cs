@@ -11,9 +11,11 @@ namespace MlNetConv.Layers;
 /// adjoint of the convolution with the same kernel, stride, padding, dilation and groups that maps the output extent
 /// back onto the input. Each input pixel adds its kernel, scaled by its value, into the output at stride s.
 /// Input (N, Cin, spatial...), output (N, Cout, outSpatial...) with
-/// out = (in - 1)s - 2p + d(k - 1) + outputPadding + 1 (<see cref="OutputSize.Transposed"/>); weight (Cin, Cout/groups, k...)
-/// as in PyTorch. outputPadding (less than the stride) adds rows at the end to choose among the sizes that all
-/// convolve back to the input size.
+/// out = (in - 1)s - padBegin - padEnd + d(k - 1) + outputPadding + 1 (<see cref="OutputSize.Transposed"/>); weight
+/// (Cin, Cout/groups, k...) as in PyTorch. Kernel, stride, dilation and output padding may differ per axis; the padding
+/// (rows cropped from the output) is the same at both ends (PyTorch), begin and end apart (ONNX's pads), or same
+/// (out = in · s, ONNX's auto_pad). outputPadding (less than the stride) adds rows at the end to choose among the sizes
+/// that all convolve back to the input size.
 /// <para>
 /// It runs on the convolution kernels with roles swapped, for the convolution c from (N, Cout, out...) to
 /// (N, Cin, in...): forward is c's input gradient, the input gradient is c's forward, and the weight gradient is c's
@@ -26,31 +28,33 @@ public abstract class ConvTranspose : Layer, IInitializedLayer
     private Parameter? _weight, _bias;
     private Tensor? _input, _output, _inputGrad;
 
-    protected ConvTranspose(int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] outputPadding, int[] dilation, int groups,
-        bool bias, string? name) : base(name)
+    /// <param name="stride">null: 1</param>
+    /// <param name="outputPadding">null: 0</param>
+    /// <param name="dilation">null: 1</param>
+    protected ConvTranspose(int outChannels, int rank, Size kernelSize, Size? stride, Padding? padding, Size? outputPadding, Size? dilation,
+        int groups, bool bias, string? name) : base(name)
     {
         string type = GetType().Name;
         if (outChannels <= 0) throw new ArgumentException($"{type}: out_channels must be positive, got {outChannels}.");
         if (groups <= 0) throw new ArgumentException($"{type}: groups must be positive, got {groups}.");
         if (outChannels % groups != 0) throw new ArgumentException($"{type}: out_channels must be divisible by groups ({outChannels} % {groups} != 0).");
-        if (padding.Any(p => p < 0)) throw new ArgumentException($"{type}: padding must be >= 0, got ({string.Join(", ", padding)}).");
-        for (int i = 0; i < stride.Length; i++)
-            if (outputPadding[i] < 0 || outputPadding[i] >= stride[i])
-                throw new ArgumentException($"{type}: output_padding must be >= 0 and smaller than the stride, got output_padding {outputPadding[i]} for stride {stride[i]}.");
         OutChannels = outChannels;
-        KernelSize = kernelSize;
-        Stride = stride;
-        PaddingSize = padding;
-        OutputPadding = outputPadding;
-        Dilation = dilation;
+        KernelSize = kernelSize.ForRank(rank, "kernel_size", type);
+        Stride = stride?.ForRank(rank, "stride", type) ?? Repeat(1, rank);
+        Padding = padding ?? 0;
+        OutputPadding = outputPadding?.ForRank(rank, "output_padding", type) ?? new int[rank];
+        Dilation = dilation?.ForRank(rank, "dilation", type) ?? Repeat(1, rank);
         Groups = groups;
         HasBias = bias;
+        for (int i = 0; i < rank; i++)
+            if (OutputPadding[i] < 0 || OutputPadding[i] >= Stride[i])
+                throw new ArgumentException($"{type}: output_padding must be >= 0 and smaller than the stride, got output_padding {OutputPadding[i]} for stride {Stride[i]}.");
     }
 
     public int OutChannels { get; }
     public int[] KernelSize { get; }
     public int[] Stride { get; }
-    public int[] PaddingSize { get; }
+    public Padding Padding { get; }
     public int[] OutputPadding { get; }
     public int[] Dilation { get; }
     public int Groups { get; }
@@ -77,14 +81,17 @@ public abstract class ConvTranspose : Layer, IInitializedLayer
         ConvGeometry.CheckPositive(KernelSize, "kernel_size", layer);
         ConvGeometry.CheckPositive(Stride, "stride", layer);
         ConvGeometry.CheckPositive(Dilation, "dilation", layer);
+        var (begin, end) = Padding.ResolveTransposed(rank, Int3.FromSpatial(KernelSize), Int3.FromSpatial(Stride), Int3.FromSpatial(Dilation),
+            Int3.FromSpatial(OutputPadding, fill: 0), layer);
+        int[] begins = begin.ToArray(rank), ends = end.ToArray(rank);
         var outExtent = new int[rank];
         for (int i = 0; i < rank; i++)
-            outExtent[i] = OutputSize.Transposed(input[2 + i], KernelSize[i], Stride[i], PaddingSize[i], Dilation[i], OutputPadding[i]);
+            outExtent[i] = OutputSize.Transposed(input[2 + i], KernelSize[i], Stride[i], begins[i], ends[i], Dilation[i], OutputPadding[i]);
         if (outExtent.Any(e => e <= 0))
-            throw new ArgumentException($"{layer}: input {input} with kernel {Json.Text(KernelSize)} and padding {Json.Text(PaddingSize)} gives an empty output.");
+            throw new ArgumentException($"{layer}: input {input} with kernel {Json.Text(KernelSize)} and padding {Padding} gives an empty output.");
         // The convolution from the output back to the input; its output extent is the input's since outputPadding < stride.
         _adjoint = ConvGeometry.Create(new Shape([input.N, OutChannels, .. outExtent]), input.C, KernelSize, Stride, Dilation,
-            Padding.Explicit(PaddingSize), Groups, null, layer);
+            Padding.Explicit(begins, ends), Groups, null, layer);
         var g = _adjoint;
         Debug.Assert(g.Output.ToArray(rank).SequenceEqual(input.Skip(2)), "outputPadding < stride makes the adjoint convolution return to the input extent.");
         int kv = g.KernelVolume;
@@ -100,8 +107,7 @@ public abstract class ConvTranspose : Layer, IInitializedLayer
             var g = Adjoint;
             long macs = (long)g.Output.Volume * g.OutChannels * (g.InChannels / g.Groups) * g.KernelVolume;
             long connections = macs + (HasBias ? (long)g.Input.Volume * OutChannels : 0);
-            var extent = new Int3(g.Dilation.D * (g.Kernel.D - 1) + 1, g.Dilation.H * (g.Kernel.H - 1) + 1, g.Dilation.W * (g.Kernel.W - 1) + 1);
-            return new LayerStats(connections, macs, extent, Int3.One) { Upsampling = g.Stride };
+            return new LayerStats(connections, macs, g.WindowExtent, Int3.One) { Upsampling = g.Stride };
         }
     }
 
@@ -131,7 +137,7 @@ public abstract class ConvTranspose : Layer, IInitializedLayer
         config["outChannels"] = OutChannels;
         config["kernelSize"] = Json.Ints(KernelSize);
         config["stride"] = Json.Ints(Stride);
-        config["padding"] = Json.Ints(PaddingSize);
+        config["padding"] = Json.Padding(Padding);
         config["outputPadding"] = Json.Ints(OutputPadding);
         config["dilation"] = Json.Ints(Dilation);
         config["groups"] = Groups;
@@ -142,7 +148,7 @@ public abstract class ConvTranspose : Layer, IInitializedLayer
     {
         var parts = new List<string> { IsBuilt ? $"{Adjoint.OutChannels}, {OutChannels}" : $"{OutChannels}", $"kernel_size={Json.Text(KernelSize)}" };
         if (Stride.Any(s => s != 1)) parts.Add($"stride={Json.Text(Stride)}");
-        if (PaddingSize.Any(p => p != 0)) parts.Add($"padding={Json.Text(PaddingSize)}");
+        if (!Padding.IsZero) parts.Add($"padding={Padding}");
         if (OutputPadding.Any(p => p != 0)) parts.Add($"output_padding={Json.Text(OutputPadding)}");
         if (Dilation.Any(d => d != 1)) parts.Add($"dilation={Json.Text(Dilation)}");
         if (Groups != 1) parts.Add($"groups={Groups}");
@@ -152,27 +158,16 @@ public abstract class ConvTranspose : Layer, IInitializedLayer
 }
 
 /// <summary>1D transposed convolution over (N, C, L).</summary>
-public sealed class ConvTranspose1d(int outChannels, int kernelSize, int stride = 1, int padding = 0, int outputPadding = 0, int dilation = 1,
-    int groups = 1, bool bias = true, string? name = null)
-    : ConvTranspose(outChannels, [kernelSize], [stride], [padding], [outputPadding], [dilation], groups, bias, name);
+public sealed class ConvTranspose1d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? outputPadding = null,
+    Size? dilation = null, int groups = 1, bool bias = true, string? name = null)
+    : ConvTranspose(outChannels, 1, kernelSize, stride, padding, outputPadding, dilation, groups, bias, name);
 
-/// <summary>2D transposed convolution over (N, C, H, W).</summary>
-public sealed class ConvTranspose2d : ConvTranspose
-{
-    public ConvTranspose2d(int outChannels, int kernelSize, int stride = 1, int padding = 0, int outputPadding = 0, int dilation = 1,
-        int groups = 1, bool bias = true, string? name = null)
-        : base(outChannels, Repeat(kernelSize, 2), Repeat(stride, 2), Repeat(padding, 2), Repeat(outputPadding, 2), Repeat(dilation, 2),
-            groups, bias, name) { }
+/// <summary>2D transposed convolution over (N, C, H, W); kernel, stride, output padding and dilation an int or (H, W).</summary>
+public sealed class ConvTranspose2d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? outputPadding = null,
+    Size? dilation = null, int groups = 1, bool bias = true, string? name = null)
+    : ConvTranspose(outChannels, 2, kernelSize, stride, padding, outputPadding, dilation, groups, bias, name);
 
-    /// <summary>Rectangular kernels, strides, paddings and dilations, (H, W) each.</summary>
-    public ConvTranspose2d(int outChannels, (int H, int W) kernelSize, (int H, int W) stride, (int H, int W) padding = default,
-        (int H, int W) outputPadding = default, (int H, int W)? dilation = null, int groups = 1, bool bias = true, string? name = null)
-        : base(outChannels, [kernelSize.H, kernelSize.W], [stride.H, stride.W], [padding.H, padding.W], [outputPadding.H, outputPadding.W],
-            dilation is { } d ? [d.H, d.W] : [1, 1], groups, bias, name) { }
-}
-
-/// <summary>3D transposed convolution over (N, C, D, H, W).</summary>
-public sealed class ConvTranspose3d(int outChannels, int kernelSize, int stride = 1, int padding = 0, int outputPadding = 0, int dilation = 1,
-    int groups = 1, bool bias = true, string? name = null)
-    : ConvTranspose(outChannels, Repeat(kernelSize, 3), Repeat(stride, 3), Repeat(padding, 3), Repeat(outputPadding, 3), Repeat(dilation, 3),
-        groups, bias, name);
+/// <summary>3D transposed convolution over (N, C, D, H, W); kernel, stride, output padding and dilation an int or (D, H, W).</summary>
+public sealed class ConvTranspose3d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? outputPadding = null,
+    Size? dilation = null, int groups = 1, bool bias = true, string? name = null)
+    : ConvTranspose(outChannels, 3, kernelSize, stride, padding, outputPadding, dilation, groups, bias, name);

@@ -8,8 +8,9 @@ namespace MlNetConv.Layers;
 
 /// <summary>
 /// Convolution over 1..3 spatial dimensions (cross-correlation, as in PyTorch):
-/// out[n, o] = bias[o] + Σ_{i ∈ inputs(o)} Σ_k weight[o, i, k] · in[n, i, s·p - pad + d·k], where inputs(o) is the
-/// group of o, or the row of a connection table. Output extent: <see cref="OutputSize.Compute"/>.
+/// out[n, o] = bias[o] + Σ_{i ∈ inputs(o)} Σ_k weight[o, i, k] · in[n, i, s·p - padBegin + d·k], where inputs(o) is the
+/// group of o, or the row of a connection table. Kernel, stride and dilation may differ per axis, the padding before
+/// and after (<see cref="Geometry.Padding"/>). Output extent: <see cref="OutputSize.Compute"/>.
 /// Input (N, Cin, spatial...), output (N, Cout, outSpatial...); Cin is inferred at build time.
 /// </summary>
 public abstract class Convolution : Layer, IInitializedLayer
@@ -18,18 +19,21 @@ public abstract class Convolution : Layer, IInitializedLayer
     private Parameter? _weight, _bias;
     private Tensor? _input, _output, _inputGrad;
 
-    protected Convolution(int outChannels, int[] kernelSize, int[] stride, Padding padding, int[] dilation, int groups, bool bias,
+    /// <param name="stride">null: 1</param>
+    /// <param name="dilation">null: 1</param>
+    protected Convolution(int outChannels, int rank, Size kernelSize, Size? stride, Padding? padding, Size? dilation, int groups, bool bias,
         ConnectionTable? connections, string? name) : base(name)
     {
+        string type = GetType().Name;
+        if (outChannels <= 0) throw new ArgumentException($"{type}: out_channels must be positive, got {outChannels}.");
         OutChannels = outChannels;
-        KernelSize = kernelSize;
-        Stride = stride;
-        Padding = padding;
-        Dilation = dilation;
+        KernelSize = kernelSize.ForRank(rank, "kernel_size", type);
+        Stride = stride?.ForRank(rank, "stride", type) ?? Repeat(1, rank);
+        Padding = padding ?? 0;
+        Dilation = dilation?.ForRank(rank, "dilation", type) ?? Repeat(1, rank);
         Groups = groups;
         HasBias = bias;
         Connections = connections;
-        if (outChannels <= 0) throw new ArgumentException($"{GetType().Name}: out_channels must be positive, got {outChannels}.");
     }
 
     public int OutChannels { get; }
@@ -73,8 +77,7 @@ public abstract class Convolution : Layer, IInitializedLayer
                 macs += outPlane * taps;
                 connections += outPlane * (taps + (HasBias ? 1 : 0));
             }
-            var extent = new Int3(g.Dilation.D * (g.Kernel.D - 1) + 1, g.Dilation.H * (g.Kernel.H - 1) + 1, g.Dilation.W * (g.Kernel.W - 1) + 1);
-            return new LayerStats(connections, macs, extent, g.Stride);
+            return new LayerStats(connections, macs, g.WindowExtent, g.Stride);
         }
     }
 
@@ -130,7 +133,7 @@ public abstract class Convolution : Layer, IInitializedLayer
     {
         var parts = new List<string> { IsBuilt ? $"{Geometry.InChannels}, {OutChannels}" : $"{OutChannels}", $"kernel_size={Json.Text(KernelSize)}" };
         if (Stride.Any(s => s != 1)) parts.Add($"stride={Json.Text(Stride)}");
-        if (Padding.Mode != PaddingMode.Explicit || Padding.Values.Any(v => v != 0)) parts.Add($"padding={Padding}");
+        if (!Padding.IsZero) parts.Add($"padding={Padding}");
         if (Dilation.Any(d => d != 1)) parts.Add($"dilation={Json.Text(Dilation)}");
         if (Groups != 1) parts.Add($"groups={Groups}");
         if (!HasBias) parts.Add("bias=False");
@@ -140,25 +143,16 @@ public abstract class Convolution : Layer, IInitializedLayer
 }
 
 /// <summary>1D convolution over (N, C, L).</summary>
-public sealed class Conv1d(int outChannels, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1, int groups = 1,
+public sealed class Conv1d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null, int groups = 1,
     bool bias = true, ConnectionTable? connections = null, string? name = null)
-    : Convolution(outChannels, [kernelSize], [stride], padding ?? 0, [dilation], groups, bias, connections, name);
+    : Convolution(outChannels, 1, kernelSize, stride, padding, dilation, groups, bias, connections, name);
 
-/// <summary>2D convolution over (N, C, H, W).</summary>
-public sealed class Conv2d : Convolution
-{
-    public Conv2d(int outChannels, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1, int groups = 1,
-        bool bias = true, ConnectionTable? connections = null, string? name = null)
-        : base(outChannels, Repeat(kernelSize, 2), Repeat(stride, 2), padding ?? 0, Repeat(dilation, 2), groups, bias, connections, name) { }
-
-    /// <summary>Rectangular kernels, strides and dilations, (H, W) each.</summary>
-    public Conv2d(int outChannels, (int H, int W) kernelSize, (int H, int W) stride, Padding? padding = null, (int H, int W)? dilation = null,
-        int groups = 1, bool bias = true, ConnectionTable? connections = null, string? name = null)
-        : base(outChannels, [kernelSize.H, kernelSize.W], [stride.H, stride.W], padding ?? 0,
-            dilation is { } d ? [d.H, d.W] : [1, 1], groups, bias, connections, name) { }
-}
-
-/// <summary>3D convolution over (N, C, D, H, W).</summary>
-public sealed class Conv3d(int outChannels, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1, int groups = 1,
+/// <summary>2D convolution over (N, C, H, W); kernel, stride and dilation an int or (H, W) (Inception's (1, 7)).</summary>
+public sealed class Conv2d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null, int groups = 1,
     bool bias = true, ConnectionTable? connections = null, string? name = null)
-    : Convolution(outChannels, Repeat(kernelSize, 3), Repeat(stride, 3), padding ?? 0, Repeat(dilation, 3), groups, bias, connections, name);
+    : Convolution(outChannels, 2, kernelSize, stride, padding, dilation, groups, bias, connections, name);
+
+/// <summary>3D convolution over (N, C, D, H, W); kernel, stride and dilation an int or (D, H, W).</summary>
+public sealed class Conv3d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null, int groups = 1,
+    bool bias = true, ConnectionTable? connections = null, string? name = null)
+    : Convolution(outChannels, 3, kernelSize, stride, padding, dilation, groups, bias, connections, name);

@@ -8,7 +8,7 @@ namespace MlNetConv.Layers;
 /// Global average or max pooling: (N, C, spatial...) -> (N, C), one window over the whole map. Replaces a large
 /// dense layer with no weights at all (Network in Network, GoogLeNet, ResNet).
 /// </summary>
-public abstract class GlobalPooling(bool isMax, string? name) : Pooling(isMax, [], null, null, null, false, true, name)
+public abstract class GlobalPooling(bool isMax, string? name) : Pooling(isMax, 0, default, null, null, null, false, true, name)
 {
     protected override PoolGeometry CreateGeometry(Shape input, string layer) => PoolGeometry.Global(input, layer);
 

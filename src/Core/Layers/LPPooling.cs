@@ -9,22 +9,28 @@ namespace MlNetConv.Layers;
 /// Power-average (Lp) pooling as PyTorch's LPPool: every window becomes its p-norm, y = (Σ_window |x|^p)^(1/p) — a sum
 /// over the window, not a mean (p = 2: the root of the sum of squares; p → ∞ approaches max pooling, p = 1 is sum
 /// pooling of |x|). For even p this is exactly PyTorch's value, which raises x itself to the power p; for odd p it
-/// takes |x| where PyTorch would keep signs. Windows are unpadded; in ceil mode a clipped last window sums the taps
-/// inside the input (PyTorch rescales them by the full window size). Output extent: <see cref="OutputSize.Compute"/>.
+/// takes |x| where PyTorch would keep signs. PyTorch's windows are unpadded and undilated; padding (as ONNX's LpPool pads:
+/// zeros, which add nothing to the sum) and dilation are there for ONNX models. In ceil mode a clipped last window sums
+/// the taps inside the input (PyTorch rescales them by the full window size). Output extent: <see cref="OutputSize.Compute"/>.
 /// </summary>
 public abstract class LPPooling : Layer
 {
     private PoolGeometry? _geometry;
     private Tensor? _input, _output, _inputGrad;
 
-    protected LPPooling(float normType, int[] kernelSize, int[]? stride, bool ceilMode, string? name) : base(name)
+    /// <param name="stride">null: the kernel size</param>
+    protected LPPooling(float normType, int rank, Size kernelSize, Size? stride, bool ceilMode, Padding? padding, Size? dilation, string? name)
+        : base(name)
     {
+        string type = GetType().Name;
         if (!(normType >= 1f) || float.IsInfinity(normType))
-            throw new ArgumentException($"{GetType().Name}: norm_type must be a finite p >= 1, got {normType}.");
+            throw new ArgumentException($"{type}: norm_type must be a finite p >= 1, got {normType}.");
         NormType = normType;
-        KernelSize = kernelSize;
-        Stride = stride ?? kernelSize;
+        KernelSize = kernelSize.ForRank(rank, "kernel_size", type);
+        Stride = stride?.ForRank(rank, "stride", type) ?? KernelSize;
         CeilMode = ceilMode;
+        Padding = padding ?? 0;
+        Dilation = dilation?.ForRank(rank, "dilation", type) ?? Repeat(1, rank);
     }
 
     /// <summary>The p of the p-norm.</summary>
@@ -32,16 +38,17 @@ public abstract class LPPooling : Layer
     public int[] KernelSize { get; }
     public int[] Stride { get; }
     public bool CeilMode { get; }
+    public Padding Padding { get; }
+    public int[] Dilation { get; }
     public PoolGeometry Geometry => _geometry ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
 
     protected override Shape OnBuild(Shape input)
     {
-        int rank = KernelSize.Length;
-        _geometry = PoolGeometry.Create(input, KernelSize, Stride, new int[rank], Repeat(1, rank), CeilMode, true, $"Layer '{Name}' ({TypeName})");
+        _geometry = PoolGeometry.Create(input, KernelSize, Stride, Padding, Dilation, CeilMode, true, $"Layer '{Name}' ({TypeName})");
         return _geometry.OutputShape(input.N);
     }
 
-    public override LayerStats Stats => new(OutputShape.Size * (long)Geometry.Kernel.Volume, 0, Geometry.Kernel, Geometry.Stride);
+    public override LayerStats Stats => new(OutputShape.Size * (long)Geometry.Kernel.Volume, 0, Geometry.WindowExtent, Geometry.Stride);
 
     public override Tensor Forward(Tensor input, bool training)
     {
@@ -67,6 +74,8 @@ public abstract class LPPooling : Layer
         config["kernelSize"] = Json.Ints(KernelSize);
         config["stride"] = Json.Ints(Stride);
         config["ceilMode"] = CeilMode;
+        config["padding"] = Json.Padding(Padding);
+        config["dilation"] = Json.Ints(Dilation);
     }
 
     public override string ToString()
@@ -74,15 +83,20 @@ public abstract class LPPooling : Layer
         var parts = new List<string> { NormType.ToString(CultureInfo.InvariantCulture), $"kernel_size={Json.Text(KernelSize)}" };
         if (!Stride.SequenceEqual(KernelSize)) parts.Add($"stride={Json.Text(Stride)}");
         if (CeilMode) parts.Add("ceil_mode=True");
+        if (!Padding.IsZero) parts.Add($"padding={Padding}");
+        if (Dilation.Any(d => d != 1)) parts.Add($"dilation={Json.Text(Dilation)}");
         return $"{TypeName}({string.Join(", ", parts)})";
     }
 }
 
-public sealed class LPPool1d(float normType, int kernelSize, int? stride = null, bool ceilMode = false, string? name = null)
-    : LPPooling(normType, [kernelSize], Repeat(stride, 1), ceilMode, name);
+/// <summary>Lp pooling over (N, C, L).</summary>
+public sealed class LPPool1d(float normType, Size kernelSize, Size? stride = null, bool ceilMode = false, Padding? padding = null,
+    Size? dilation = null, string? name = null) : LPPooling(normType, 1, kernelSize, stride, ceilMode, padding, dilation, name);
 
-public sealed class LPPool2d(float normType, int kernelSize, int? stride = null, bool ceilMode = false, string? name = null)
-    : LPPooling(normType, Repeat(kernelSize, 2), Repeat(stride, 2), ceilMode, name);
+/// <summary>Lp pooling over (N, C, H, W); kernel, stride and dilation an int or (H, W).</summary>
+public sealed class LPPool2d(float normType, Size kernelSize, Size? stride = null, bool ceilMode = false, Padding? padding = null,
+    Size? dilation = null, string? name = null) : LPPooling(normType, 2, kernelSize, stride, ceilMode, padding, dilation, name);
 
-public sealed class LPPool3d(float normType, int kernelSize, int? stride = null, bool ceilMode = false, string? name = null)
-    : LPPooling(normType, Repeat(kernelSize, 3), Repeat(stride, 3), ceilMode, name);
+/// <summary>Lp pooling over (N, C, D, H, W); kernel, stride and dilation an int or (D, H, W).</summary>
+public sealed class LPPool3d(float normType, Size kernelSize, Size? stride = null, bool ceilMode = false, Padding? padding = null,
+    Size? dilation = null, string? name = null) : LPPooling(normType, 3, kernelSize, stride, ceilMode, padding, dilation, name);

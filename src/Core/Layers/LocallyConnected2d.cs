@@ -10,7 +10,8 @@ namespace MlNetConv.Layers;
 /// output position has its own filter bank and its own biases. Input (N, Cin, H, W), output (N, Cout, OutH, OutW) with
 /// the convolution's extent (<see cref="OutputSize.Compute"/>); weight (OutH·OutW, Cout, Cin·kh·kw), the taps of one
 /// input channel contiguous in (kh, kw) order; bias (Cout, OutH, OutW). So OutH·OutW times the weights of the
-/// convolution with the same window, and as many multiply-accumulates.
+/// convolution with the same window, and as many multiply-accumulates. Kernel, stride and dilation are an int or (H, W);
+/// padding as a convolution's (<see cref="Geometry.Padding"/>).
 /// </summary>
 public sealed class LocallyConnected2d : Layer, IInitializedLayer
 {
@@ -18,20 +19,25 @@ public sealed class LocallyConnected2d : Layer, IInitializedLayer
     private Parameter? _weight, _bias;
     private Tensor? _input, _output, _inputGrad;
 
-    public LocallyConnected2d(int outChannels, int kernelSize, int stride = 1, int padding = 0, bool bias = true, string? name = null) : base(name)
+    /// <param name="stride">null: 1</param>
+    /// <param name="dilation">null: 1</param>
+    public LocallyConnected2d(int outChannels, Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null, bool bias = true,
+        string? name = null) : base(name)
     {
         if (outChannels <= 0) throw new ArgumentException($"LocallyConnected2d: out_channels must be positive, got {outChannels}.");
         OutChannels = outChannels;
-        KernelSize = kernelSize;
-        Stride = stride;
-        PaddingSize = padding;
+        KernelSize = kernelSize.ForRank(2, "kernel_size", "LocallyConnected2d");
+        Stride = stride?.ForRank(2, "stride", "LocallyConnected2d") ?? [1, 1];
+        Padding = padding ?? 0;
+        Dilation = dilation?.ForRank(2, "dilation", "LocallyConnected2d") ?? [1, 1];
         HasBias = bias;
     }
 
     public int OutChannels { get; }
-    public int KernelSize { get; }
-    public int Stride { get; }
-    public int PaddingSize { get; }
+    public int[] KernelSize { get; }
+    public int[] Stride { get; }
+    public Padding Padding { get; }
+    public int[] Dilation { get; }
     public bool HasBias { get; }
     public IInitializer WeightInit { get; set; } = Initializers.PyTorchDefault();
     public IInitializer BiasInit { get; set; } = Initializers.PyTorchDefault();
@@ -41,7 +47,7 @@ public sealed class LocallyConnected2d : Layer, IInitializedLayer
 
     protected override Shape OnBuild(Shape input)
     {
-        var g = ConvGeometry.Create(input, OutChannels, [KernelSize, KernelSize], [Stride, Stride], [1, 1], PaddingSize, 1, null,
+        var g = ConvGeometry.Create(input, OutChannels, KernelSize, Stride, Dilation, Padding, 1, null,
             $"Layer '{Name}' (LocallyConnected2d)");
         _geometry = g;
         int fanIn = g.InChannels * g.KernelVolume, fanOut = OutChannels * g.KernelVolume;
@@ -56,7 +62,7 @@ public sealed class LocallyConnected2d : Layer, IInitializedLayer
         {
             var g = Geometry;
             long macs = (long)g.Output.Volume * OutChannels * g.InChannels * g.KernelVolume;
-            return new LayerStats(macs + (HasBias ? (long)g.Output.Volume * OutChannels : 0), macs, g.Kernel, g.Stride);
+            return new LayerStats(macs + (HasBias ? (long)g.Output.Volume * OutChannels : 0), macs, g.WindowExtent, g.Stride);
         }
     }
 
@@ -82,17 +88,19 @@ public sealed class LocallyConnected2d : Layer, IInitializedLayer
     public override void WriteConfig(JsonObject config)
     {
         config["outChannels"] = OutChannels;
-        config["kernelSize"] = KernelSize;
-        config["stride"] = Stride;
-        config["padding"] = PaddingSize;
+        config["kernelSize"] = Json.Ints(KernelSize);
+        config["stride"] = Json.Ints(Stride);
+        config["padding"] = Json.Padding(Padding);
+        config["dilation"] = Json.Ints(Dilation);
         config["bias"] = HasBias;
     }
 
     public override string ToString()
     {
-        var parts = new List<string> { IsBuilt ? $"{Geometry.InChannels}, {OutChannels}" : $"{OutChannels}", $"kernel_size={KernelSize}" };
-        if (Stride != 1) parts.Add($"stride={Stride}");
-        if (PaddingSize != 0) parts.Add($"padding={PaddingSize}");
+        var parts = new List<string> { IsBuilt ? $"{Geometry.InChannels}, {OutChannels}" : $"{OutChannels}", $"kernel_size={Json.Text(KernelSize)}" };
+        if (Stride.Any(s => s != 1)) parts.Add($"stride={Json.Text(Stride)}");
+        if (!Padding.IsZero) parts.Add($"padding={Padding}");
+        if (Dilation.Any(d => d != 1)) parts.Add($"dilation={Json.Text(Dilation)}");
         if (!HasBias) parts.Add("bias=False");
         return $"LocallyConnected2d({string.Join(", ", parts)})";
     }

@@ -6,8 +6,10 @@ using MlNetConv.Tensors;
 namespace MlNetConv.Layers;
 
 /// <summary>
-/// Max or average pooling over 1..3 spatial dimensions. The window may overlap (kernel > stride, AlexNet's 3x3/2),
-/// be padded, dilated (max only) and rounded up (ceil mode). Output extent: <see cref="OutputSize.Compute"/>.
+/// Max or average pooling over 1..3 spatial dimensions. The window may overlap (kernel > stride, AlexNet's 3x3/2), differ
+/// per axis ((3, 2, 2)), be padded (the same before and after, begin and end apart as ONNX's pads, or same), dilated (max
+/// only) and rounded up (ceil mode). Output extent: <see cref="OutputSize.Compute"/>; the average's divisor:
+/// <see cref="PoolGeometry.CountIncludePad"/>.
 /// </summary>
 public abstract class Pooling : Layer
 {
@@ -16,23 +18,26 @@ public abstract class Pooling : Layer
     private IndexTensor? _indices;
     private Shape _inputShape;
 
-    protected Pooling(bool isMax, int[] kernelSize, int[]? stride, int[]? padding, int[]? dilation, bool ceilMode, bool countIncludePad, string? name)
-        : base(name)
+    /// <param name="rank">spatial dimensions; 0 for global pooling, whose window is the input</param>
+    /// <param name="stride">null: the kernel size</param>
+    protected Pooling(bool isMax, int rank, Size kernelSize, Size? stride, Padding? padding, Size? dilation, bool ceilMode, bool countIncludePad,
+        string? name) : base(name)
     {
+        string type = GetType().Name;
         IsMax = isMax;
-        KernelSize = kernelSize;
-        Stride = stride ?? kernelSize;
-        PaddingSize = padding ?? new int[kernelSize.Length];
-        Dilation = dilation ?? Repeat(1, kernelSize.Length);
+        KernelSize = rank == 0 ? [] : kernelSize.ForRank(rank, "kernel_size", type);
+        Stride = stride?.ForRank(rank, "stride", type) ?? KernelSize;
+        Padding = padding ?? 0;
+        Dilation = dilation?.ForRank(rank, "dilation", type) ?? Repeat(1, rank);
         CeilMode = ceilMode;
         CountIncludePad = countIncludePad;
-        if (!isMax && Dilation.Any(d => d != 1)) throw new ArgumentException($"{GetType().Name}: average pooling has no dilation.");
+        if (!isMax && Dilation.Any(d => d != 1)) throw new ArgumentException($"{type}: average pooling has no dilation.");
     }
 
     public bool IsMax { get; }
     public int[] KernelSize { get; }
     public int[] Stride { get; }
-    public int[] PaddingSize { get; }
+    public Padding Padding { get; }
     public int[] Dilation { get; }
     public bool CeilMode { get; }
     public bool CountIncludePad { get; }
@@ -43,7 +48,7 @@ public abstract class Pooling : Layer
 
     /// <summary>The window for this input; global pooling overrides it with one window over everything.</summary>
     protected virtual PoolGeometry CreateGeometry(Shape input, string layer) =>
-        PoolGeometry.Create(input, KernelSize, Stride, PaddingSize, Dilation, CeilMode, CountIncludePad, layer);
+        PoolGeometry.Create(input, KernelSize, Stride, Padding, Dilation, CeilMode, CountIncludePad, layer);
 
     /// <summary>The layer's output shape for a pooled (N, C, outSpatial...) result; global pooling drops the spatial ones.</summary>
     protected virtual Shape OutputShapeOf(Shape pooled) => pooled;
@@ -59,8 +64,7 @@ public abstract class Pooling : Layer
         get
         {
             var g = Geometry;
-            var extent = new Int3(g.Dilation.D * (g.Kernel.D - 1) + 1, g.Dilation.H * (g.Kernel.H - 1) + 1, g.Dilation.W * (g.Kernel.W - 1) + 1);
-            return new LayerStats(OutputShape.Size * (long)g.Kernel.Volume, 0, extent, g.Stride);
+            return new LayerStats(OutputShape.Size * (long)g.Kernel.Volume, 0, g.WindowExtent, g.Stride);
         }
     }
 
@@ -91,7 +95,7 @@ public abstract class Pooling : Layer
     {
         config["kernelSize"] = Json.Ints(KernelSize);
         config["stride"] = Json.Ints(Stride);
-        config["padding"] = Json.Ints(PaddingSize);
+        config["padding"] = Json.Padding(Padding);
         config["dilation"] = Json.Ints(Dilation);
         config["ceilMode"] = CeilMode;
         config["countIncludePad"] = CountIncludePad;
@@ -101,7 +105,7 @@ public abstract class Pooling : Layer
     {
         var parts = new List<string> { $"kernel_size={Json.Text(KernelSize)}" };
         if (!Stride.SequenceEqual(KernelSize)) parts.Add($"stride={Json.Text(Stride)}");
-        if (PaddingSize.Any(p => p != 0)) parts.Add($"padding={Json.Text(PaddingSize)}");
+        if (!Padding.IsZero) parts.Add($"padding={Padding}");
         if (Dilation.Any(d => d != 1)) parts.Add($"dilation={Json.Text(Dilation)}");
         if (CeilMode) parts.Add("ceil_mode=True");
         if (!IsMax && !CountIncludePad) parts.Add("count_include_pad=False");
@@ -109,20 +113,26 @@ public abstract class Pooling : Layer
     }
 }
 
-public sealed class MaxPool1d(int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false, string? name = null)
-    : Pooling(true, [kernelSize], Repeat(stride, 1), [padding], [dilation], ceilMode, true, name);
+/// <summary>Max pooling over (N, C, L).</summary>
+public sealed class MaxPool1d(Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null, bool ceilMode = false,
+    string? name = null) : Pooling(true, 1, kernelSize, stride, padding, dilation, ceilMode, true, name);
 
-public sealed class MaxPool2d(int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false, string? name = null)
-    : Pooling(true, Repeat(kernelSize, 2), Repeat(stride, 2), Repeat(padding, 2), Repeat(dilation, 2), ceilMode, true, name);
+/// <summary>Max pooling over (N, C, H, W); kernel, stride and dilation an int or (H, W).</summary>
+public sealed class MaxPool2d(Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null, bool ceilMode = false,
+    string? name = null) : Pooling(true, 2, kernelSize, stride, padding, dilation, ceilMode, true, name);
 
-public sealed class MaxPool3d(int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false, string? name = null)
-    : Pooling(true, Repeat(kernelSize, 3), Repeat(stride, 3), Repeat(padding, 3), Repeat(dilation, 3), ceilMode, true, name);
+/// <summary>Max pooling over (N, C, D, H, W); kernel, stride and dilation an int or (D, H, W).</summary>
+public sealed class MaxPool3d(Size kernelSize, Size? stride = null, Padding? padding = null, Size? dilation = null, bool ceilMode = false,
+    string? name = null) : Pooling(true, 3, kernelSize, stride, padding, dilation, ceilMode, true, name);
 
-public sealed class AvgPool1d(int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, bool countIncludePad = true, string? name = null)
-    : Pooling(false, [kernelSize], Repeat(stride, 1), [padding], null, ceilMode, countIncludePad, name);
+/// <summary>Average pooling over (N, C, L).</summary>
+public sealed class AvgPool1d(Size kernelSize, Size? stride = null, Padding? padding = null, bool ceilMode = false, bool countIncludePad = true,
+    string? name = null) : Pooling(false, 1, kernelSize, stride, padding, null, ceilMode, countIncludePad, name);
 
-public sealed class AvgPool2d(int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, bool countIncludePad = true, string? name = null)
-    : Pooling(false, Repeat(kernelSize, 2), Repeat(stride, 2), Repeat(padding, 2), null, ceilMode, countIncludePad, name);
+/// <summary>Average pooling over (N, C, H, W); kernel and stride an int or (H, W).</summary>
+public sealed class AvgPool2d(Size kernelSize, Size? stride = null, Padding? padding = null, bool ceilMode = false, bool countIncludePad = true,
+    string? name = null) : Pooling(false, 2, kernelSize, stride, padding, null, ceilMode, countIncludePad, name);
 
-public sealed class AvgPool3d(int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false, bool countIncludePad = true, string? name = null)
-    : Pooling(false, Repeat(kernelSize, 3), Repeat(stride, 3), Repeat(padding, 3), null, ceilMode, countIncludePad, name);
+/// <summary>Average pooling over (N, C, D, H, W); kernel and stride an int or (D, H, W).</summary>
+public sealed class AvgPool3d(Size kernelSize, Size? stride = null, Padding? padding = null, bool ceilMode = false, bool countIncludePad = true,
+    string? name = null) : Pooling(false, 3, kernelSize, stride, padding, null, ceilMode, countIncludePad, name);

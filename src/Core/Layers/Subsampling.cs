@@ -31,7 +31,7 @@ public sealed class Subsampling2d : Layer, IInitializedLayer
 
     protected override Shape OnBuild(Shape input)
     {
-        _geometry = PoolGeometry.Create(input, [KernelSize, KernelSize], [KernelSize, KernelSize], [0, 0], [1, 1], false, true, $"Layer '{Name}' (Subsampling2d)");
+        _geometry = PoolGeometry.Create(input, [KernelSize, KernelSize], [KernelSize, KernelSize], 0, [1, 1], false, true, $"Layer '{Name}' (Subsampling2d)");
         int fanIn = KernelSize * KernelSize;
         _weight = AddParameter("weight", new Shape(input.C), WeightInit, fanIn, 1);
         _bias = AddParameter("bias", new Shape(input.C), BiasInit, fanIn, 1);

@@ -10,7 +10,13 @@ internal static class Json
 
     public static string Text(int[] values) => values.Distinct().Count() == 1 ? values[0].ToString() : "(" + string.Join(", ", values) + ")";
 
-    public static JsonObject Padding(Padding padding) => new() { ["mode"] = padding.Mode.ToString(), ["values"] = Ints(padding.Values) };
+    /// <summary>{"mode", "values"} and, for begin and end apart, "end".</summary>
+    public static JsonObject Padding(Padding padding)
+    {
+        var json = new JsonObject { ["mode"] = padding.Mode.ToString(), ["values"] = Ints(padding.Values) };
+        if (padding.End is not null) json["end"] = Ints(padding.End);
+        return json;
+    }
 
     public static JsonObject Table(ConnectionTable table) => new()
     {
@@ -28,12 +34,31 @@ internal static class Json
     public static JsonArray Array(JsonObject c, string key) => Required(c, key).AsArray();
     public static JsonObject Object(JsonObject c, string key) => Required(c, key).AsObject();
 
+    /// <summary>
+    /// A padding as <see cref="Padding(Geometry.Padding)"/> writes it, or as models saved before begin and end padding wrote
+    /// pooling, transposed and locally connected layers: one int, or one per dimension, the same before and after.
+    /// </summary>
     public static Padding ReadPadding(JsonObject c, string key)
     {
-        var p = Object(c, key);
-        var mode = Enum.Parse<PaddingMode>(String(p, "mode"));
-        return new Padding(mode, IntArray(p, "values"));
+        switch (Required(c, key))
+        {
+            case JsonObject p:
+                var mode = Enum.Parse<PaddingMode>(String(p, "mode"));
+                var values = IntArray(p, "values");
+                return OptionalIntArray(p, "end") is { } end ? Geometry.Padding.Explicit(values, end) : new Padding(mode, values);
+            case JsonArray a:
+                var symmetric = a.Select(v => v!.GetValue<int>()).ToArray();
+                return symmetric.Length > 0 && symmetric.All(v => v == symmetric[0]) ? Geometry.Padding.Explicit(symmetric[0]) : Geometry.Padding.Explicit(symmetric);
+            case var single:
+                return Geometry.Padding.Explicit(single.GetValue<int>());
+        }
     }
+
+    /// <summary>Per-dimension values, or one int as models saved before per-axis geometry wrote locally connected layers.</summary>
+    public static int[] Sizes(JsonObject c, string key) => Required(c, key) is JsonArray a ? a.Select(v => v!.GetValue<int>()).ToArray() : [Int(c, key)];
+
+    /// <summary>Per-dimension values where given (layers saved before a setting existed lack it), else null.</summary>
+    public static Size? OptionalSizes(JsonObject c, string key) => c[key] is null ? (Size?)null : new Size(Sizes(c, key));
 
     public static ConnectionTable? ReadTable(JsonObject c, string key) =>
         c[key] is JsonObject t

@@ -14,29 +14,20 @@ public static class LayerRegistry
     {
         ["Sequential"] = c => new Sequential(Json.Array(c, "layers").Select(l => ReadLayer(l!.AsObject())).ToArray()),
         ["Graph"] = ReadGraph,
-        ["Conv1d"] = c => new Conv1d(Json.Int(c, "outChannels"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0],
-            Json.ReadPadding(c, "padding"), Json.IntArray(c, "dilation")[0], Json.Int(c, "groups"), Json.Bool(c, "bias"), Table(c)),
-        ["Conv2d"] = c =>
-        {
-            int[] k = Json.IntArray(c, "kernelSize"), s = Json.IntArray(c, "stride"), d = Json.IntArray(c, "dilation");
-            return new Conv2d(Json.Int(c, "outChannels"), (k[0], k[1]), (s[0], s[1]), Json.ReadPadding(c, "padding"), (d[0], d[1]),
-                Json.Int(c, "groups"), Json.Bool(c, "bias"), Table(c));
-        },
-        ["Conv3d"] = c => new Conv3d(Json.Int(c, "outChannels"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0],
-            Json.ReadPadding(c, "padding"), Json.IntArray(c, "dilation")[0], Json.Int(c, "groups"), Json.Bool(c, "bias"), Table(c)),
-        ["ConvTranspose1d"] = c => new ConvTranspose1d(Json.Int(c, "outChannels"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0],
-            Json.IntArray(c, "padding")[0], Json.IntArray(c, "outputPadding")[0], Json.IntArray(c, "dilation")[0], Json.Int(c, "groups"), Json.Bool(c, "bias")),
-        ["ConvTranspose2d"] = c =>
-        {
-            int[] k = Json.IntArray(c, "kernelSize"), s = Json.IntArray(c, "stride"), p = Json.IntArray(c, "padding"),
-                o = Json.IntArray(c, "outputPadding"), d = Json.IntArray(c, "dilation");
-            return new ConvTranspose2d(Json.Int(c, "outChannels"), (k[0], k[1]), (s[0], s[1]), (p[0], p[1]), (o[0], o[1]), (d[0], d[1]),
-                Json.Int(c, "groups"), Json.Bool(c, "bias"));
-        },
-        ["ConvTranspose3d"] = c => new ConvTranspose3d(Json.Int(c, "outChannels"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0],
-            Json.IntArray(c, "padding")[0], Json.IntArray(c, "outputPadding")[0], Json.IntArray(c, "dilation")[0], Json.Int(c, "groups"), Json.Bool(c, "bias")),
-        ["LocallyConnected2d"] = c => new LocallyConnected2d(Json.Int(c, "outChannels"), Json.Int(c, "kernelSize"), Json.Int(c, "stride"),
-            Json.Int(c, "padding"), Json.Bool(c, "bias")),
+        ["Conv1d"] = c => new Conv1d(Json.Int(c, "outChannels"), Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.ReadPadding(c, "padding"),
+            Json.Sizes(c, "dilation"), Json.Int(c, "groups"), Json.Bool(c, "bias"), Table(c)),
+        ["Conv2d"] = c => new Conv2d(Json.Int(c, "outChannels"), Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.ReadPadding(c, "padding"),
+            Json.Sizes(c, "dilation"), Json.Int(c, "groups"), Json.Bool(c, "bias"), Table(c)),
+        ["Conv3d"] = c => new Conv3d(Json.Int(c, "outChannels"), Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.ReadPadding(c, "padding"),
+            Json.Sizes(c, "dilation"), Json.Int(c, "groups"), Json.Bool(c, "bias"), Table(c)),
+        ["ConvTranspose1d"] = c => new ConvTranspose1d(Json.Int(c, "outChannels"), Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"),
+            Json.ReadPadding(c, "padding"), Json.Sizes(c, "outputPadding"), Json.Sizes(c, "dilation"), Json.Int(c, "groups"), Json.Bool(c, "bias")),
+        ["ConvTranspose2d"] = c => new ConvTranspose2d(Json.Int(c, "outChannels"), Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"),
+            Json.ReadPadding(c, "padding"), Json.Sizes(c, "outputPadding"), Json.Sizes(c, "dilation"), Json.Int(c, "groups"), Json.Bool(c, "bias")),
+        ["ConvTranspose3d"] = c => new ConvTranspose3d(Json.Int(c, "outChannels"), Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"),
+            Json.ReadPadding(c, "padding"), Json.Sizes(c, "outputPadding"), Json.Sizes(c, "dilation"), Json.Int(c, "groups"), Json.Bool(c, "bias")),
+        ["LocallyConnected2d"] = c => new LocallyConnected2d(Json.Int(c, "outChannels"), Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"),
+            Json.ReadPadding(c, "padding"), Json.OptionalSizes(c, "dilation"), Json.Bool(c, "bias")),
         ["Dense"] = c => new Dense(Json.Int(c, "outFeatures"), Json.Bool(c, "bias")),
         ["Flatten"] = _ => new Flatten(),
         ["ReLU"] = _ => new ReLU(),
@@ -44,24 +35,27 @@ public static class LayerRegistry
         ["Tanh"] = _ => new Tanh(),
         ["ScaledTanh"] = _ => new ScaledTanh(),
         ["Sigmoid"] = _ => new Sigmoid(),
-        ["MaxPool1d"] = c => new MaxPool1d(Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.IntArray(c, "padding")[0],
-            Json.IntArray(c, "dilation")[0], Json.Bool(c, "ceilMode")),
-        ["MaxPool2d"] = c => new MaxPool2d(Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.IntArray(c, "padding")[0],
-            Json.IntArray(c, "dilation")[0], Json.Bool(c, "ceilMode")),
-        ["MaxPool3d"] = c => new MaxPool3d(Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.IntArray(c, "padding")[0],
-            Json.IntArray(c, "dilation")[0], Json.Bool(c, "ceilMode")),
-        ["AvgPool1d"] = c => new AvgPool1d(Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.IntArray(c, "padding")[0],
+        ["MaxPool1d"] = c => new MaxPool1d(Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.ReadPadding(c, "padding"),
+            Json.Sizes(c, "dilation"), Json.Bool(c, "ceilMode")),
+        ["MaxPool2d"] = c => new MaxPool2d(Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.ReadPadding(c, "padding"),
+            Json.Sizes(c, "dilation"), Json.Bool(c, "ceilMode")),
+        ["MaxPool3d"] = c => new MaxPool3d(Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.ReadPadding(c, "padding"),
+            Json.Sizes(c, "dilation"), Json.Bool(c, "ceilMode")),
+        ["AvgPool1d"] = c => new AvgPool1d(Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.ReadPadding(c, "padding"),
             Json.Bool(c, "ceilMode"), Json.Bool(c, "countIncludePad")),
-        ["AvgPool2d"] = c => new AvgPool2d(Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.IntArray(c, "padding")[0],
+        ["AvgPool2d"] = c => new AvgPool2d(Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.ReadPadding(c, "padding"),
             Json.Bool(c, "ceilMode"), Json.Bool(c, "countIncludePad")),
-        ["AvgPool3d"] = c => new AvgPool3d(Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.IntArray(c, "padding")[0],
+        ["AvgPool3d"] = c => new AvgPool3d(Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.ReadPadding(c, "padding"),
             Json.Bool(c, "ceilMode"), Json.Bool(c, "countIncludePad")),
         ["MaxUnpool1d"] = c => new MaxUnpool1d(Json.String(c, "pooling")),
         ["MaxUnpool2d"] = c => new MaxUnpool2d(Json.String(c, "pooling")),
         ["MaxUnpool3d"] = c => new MaxUnpool3d(Json.String(c, "pooling")),
-        ["LPPool1d"] = c => new LPPool1d(Json.Float(c, "normType"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.Bool(c, "ceilMode")),
-        ["LPPool2d"] = c => new LPPool2d(Json.Float(c, "normType"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.Bool(c, "ceilMode")),
-        ["LPPool3d"] = c => new LPPool3d(Json.Float(c, "normType"), Json.IntArray(c, "kernelSize")[0], Json.IntArray(c, "stride")[0], Json.Bool(c, "ceilMode")),
+        ["LPPool1d"] = c => new LPPool1d(Json.Float(c, "normType"), Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.Bool(c, "ceilMode"),
+            OptionalPadding(c), Json.OptionalSizes(c, "dilation")),
+        ["LPPool2d"] = c => new LPPool2d(Json.Float(c, "normType"), Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.Bool(c, "ceilMode"),
+            OptionalPadding(c), Json.OptionalSizes(c, "dilation")),
+        ["LPPool3d"] = c => new LPPool3d(Json.Float(c, "normType"), Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.Bool(c, "ceilMode"),
+            OptionalPadding(c), Json.OptionalSizes(c, "dilation")),
         ["Maxout"] = c => new Maxout(Json.Int(c, "poolSize")),
         ["Upsample"] = c => new Upsample(Json.OptionalDoubleArray(c, "scaleFactor"), Json.OptionalIntArray(c, "size"),
             Enum.Parse<Geometry.UpsampleMode>(Json.String(c, "mode")), Json.Bool(c, "alignCorners")),
@@ -150,4 +144,7 @@ public static class LayerRegistry
     }
 
     private static Geometry.ConnectionTable? Table(JsonObject c) => Json.ReadTable(c, "connections");
+
+    /// <summary>Lp pooling saved before it had padding: none.</summary>
+    private static Geometry.Padding? OptionalPadding(JsonObject c) => c["padding"] is null ? null : Json.ReadPadding(c, "padding");
 }

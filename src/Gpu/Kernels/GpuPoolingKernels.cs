@@ -115,10 +115,12 @@ internal sealed partial class GpuPoolingKernels : IPoolingKernels
             throw new ArgumentException($"{what}: {channels} channels do not split into groups of {poolSize}.");
     }
 
-    /// <summary>A <see cref="PoolGeometry"/> as kernel arguments.</summary>
-    internal readonly record struct PoolParams(Int3 Input, Int3 Output, Int3 Kernel, Int3 Stride, Int3 Dilation, Int3 Pad, int CountIncludePad)
+    /// <summary>A <see cref="PoolGeometry"/> as kernel arguments: Pad is the begin padding, where windows start.</summary>
+    internal readonly record struct PoolParams(Int3 Input, Int3 Output, Int3 Kernel, Int3 Stride, Int3 Dilation, Int3 Pad, Int3 PadEnd,
+        int CountIncludePad)
     {
-        public static PoolParams Of(PoolGeometry g) => new(g.Input, g.Output, g.Kernel, g.Stride, g.Dilation, g.PadBegin, g.CountIncludePad ? 1 : 0);
+        public static PoolParams Of(PoolGeometry g) =>
+            new(g.Input, g.Output, g.Kernel, g.Stride, g.Dilation, g.PadBegin, g.PadEnd, g.CountIncludePad ? 1 : 0);
     }
 
     // Output o of map m; taps in (kd, kh, kw) order, the first maximum wins, a NaN wins and stops the search.
@@ -385,12 +387,12 @@ internal sealed partial class GpuPoolingKernels : IPoolingKernels
         return count;
     }
 
-    /// <summary>The CPU kernel's divisor: the window clipped to the padded input with count_include_pad, else the taps inside.</summary>
+    /// <summary>The CPU kernel's divisor: the window clipped to the padded input, [-padBegin, in + padEnd), with count_include_pad, else the taps inside.</summary>
     private static float Divisor(PoolParams p, int d0, int h0, int w0, int tapsInside)
     {
         if (p.CountIncludePad == 0) return tapsInside;
-        return (Math.Min(d0 + p.Kernel.D, p.Input.D + p.Pad.D) - d0)
-             * (Math.Min(h0 + p.Kernel.H, p.Input.H + p.Pad.H) - h0)
-             * (Math.Min(w0 + p.Kernel.W, p.Input.W + p.Pad.W) - w0);
+        return (Math.Min(d0 + p.Kernel.D, p.Input.D + p.PadEnd.D) - d0)
+             * (Math.Min(h0 + p.Kernel.H, p.Input.H + p.PadEnd.H) - h0)
+             * (Math.Min(w0 + p.Kernel.W, p.Input.W + p.PadEnd.W) - w0);
     }
 }

@@ -10,7 +10,8 @@ namespace MlNetConv.Tests.Backends;
 
 /// <summary>
 /// The GEMM convolution kernels of the CPU backend against the reference (direct-loop) kernels, on the backend's default
-/// micro-kernel and, for random shapes, on every micro-kernel this machine runs.
+/// micro-kernel and, for random shapes (per-axis kernels, strides, dilations and padding begin and end apart among them),
+/// on every micro-kernel this machine runs.
 /// </summary>
 public sealed class ConvolutionKernelParityTests
 {
@@ -231,6 +232,65 @@ public sealed class ConvolutionKernelParityTests
             var c = new Case($"winograd{trial}", new Shape(random.Between(1, 4), groups * random.Between(1, 24), random.Between(1, 20), random.Between(1, 40)),
                 groups * random.Between(1, 24), [3, 3], [1, 1], [1, 1], pad, groups, Bias: random.NextInt(3) > 0);
             if (c.Input[2] + 2 * pad < 3 || c.Input[3] + 2 * pad < 3) continue; // no output
+            AssertParity(kernels, c, random);
+        }
+    }
+
+    [Theory, MemberData(nameof(Isas))]
+    public void RandomPerAxisShapes_MatchReference(string isa)
+    {
+        // Kernels, strides and dilations that differ per axis, padding begin and end apart (ONNX's pads): the plan's
+        // choice and each forward layout in turn.
+        var layouts = Enum.GetValues<CpuForwardLayout>();
+        var random = new RandomStream(28, "random per-axis convolutions");
+        int checkedCases = 0;
+        for (int trial = 0; trial < 60; trial++)
+        {
+            int rank = 1 + trial % 3, groups = random.Pick(1, 1, 2);
+            int[] kernel = [.. Enumerable.Range(0, rank).Select(_ => random.Between(1, rank == 1 ? 7 : rank == 2 ? 5 : 3))];
+            int[] stride = [.. Enumerable.Range(0, rank).Select(_ => random.Pick(1, 1, 2, 3))];
+            int[] dilation = [.. Enumerable.Range(0, rank).Select(_ => random.Pick(1, 1, 2))];
+            int[] begin = [.. kernel.Select(k => random.Between(0, k))], end = [.. kernel.Select(k => random.Between(0, k))];
+            int[] spatial = [.. Enumerable.Range(0, rank).Select(_ => rank switch { 1 => random.Between(1, 40), 2 => random.Between(1, 14), _ => random.Between(1, 7) })];
+            var c = new Case($"per_axis{trial}_k{string.Join("x", kernel)}_s{string.Join("x", stride)}_d{string.Join("x", dilation)}_pads{string.Join("_", begin.Concat(end))}",
+                new Shape([random.Between(1, 3), groups * random.Between(1, 8), .. spatial]), groups * random.Between(1, 8), kernel, stride, dilation,
+                Padding.Explicit(begin, end), groups, Bias: random.NextInt(3) > 0);
+            try
+            {
+                c.Geometry();
+            }
+            catch (ArgumentException)
+            {
+                continue; // empty output
+            }
+            var layout = trial % 2 == 0 ? (CpuForwardLayout?)null : layouts[trial / 2 % layouts.Length];
+            AssertParity(new CpuConvolutionKernels(Enum.Parse<GemmIsa>(isa), layout), c, random);
+            checkedCases++;
+        }
+        Assert.True(checkedCases >= 40, $"only {checkedCases} geometries were checked");
+    }
+
+    [Fact]
+    public void RandomWinogradShapes_WithBeginAndEndPadding_MatchReference()
+    {
+        // 3x3 stride-1 layers padded differently before and after each axis (CNTK's ResNet-18 pads its stem [3, 3, 2, 2]),
+        // forced onto Winograd; the input gradient takes the plan's other layouts, as Winograd's needs even padding.
+        var random = new RandomStream(29, "random winograd convolutions with pads");
+        var kernels = new CpuConvolutionKernels(GemmBlocking.BestIsa, CpuForwardLayout.Winograd);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            int[] pads = [random.Between(0, 2), random.Between(0, 2), random.Between(0, 2), random.Between(0, 2)];
+            var c = new Case($"winograd_pads{trial}_{string.Join("_", pads)}", new Shape(random.Between(1, 3), random.Between(1, 20), random.Between(2, 15),
+                random.Between(2, 30)), random.Between(1, 20), [3, 3], [1, 1], [1, 1], Padding.FromPads(pads), Bias: random.NextInt(2) > 0);
+            try
+            {
+                c.Geometry();
+            }
+            catch (ArgumentException)
+            {
+                continue;
+            }
+            if (pads[0] != pads[2] || pads[1] != pads[3]) Assert.Null(CpuConvolutionPlan.For(c.Geometry()).InputGradientPlan);
             AssertParity(kernels, c, random);
         }
     }

@@ -7,8 +7,8 @@ namespace MlNetConv.Tests.Backends;
 
 /// <summary>
 /// The CPU backend's fast max pooling and ReLU against the reference kernels: bit-identical values and the same indices
-/// over random 1D/2D/3D geometries (stride, padding, dilation, ceil mode, batch 1, odd sizes) and values with ties,
-/// infinities, NaN and signed zeros.
+/// over random 1D/2D/3D geometries (kernel, stride and dilation per axis, padding symmetric or begin and end apart, ceil
+/// mode, batch 1, odd sizes) and values with ties, infinities, NaN and signed zeros.
 /// </summary>
 public sealed class PoolingActivationKernelParityTests
 {
@@ -27,7 +27,10 @@ public sealed class PoolingActivationKernelParityTests
             int[] kernel = [.. Enumerable.Range(0, rank).Select(_ => random.Between(1, 4))];
             int[] stride = [.. Enumerable.Range(0, rank).Select(_ => random.Pick(1, 2, 2, 3))];
             int[] dilation = [.. Enumerable.Range(0, rank).Select(_ => random.Pick(1, 1, 1, 2))];
-            int[] padding = [.. kernel.Select(k => random.Between(0, k / 2))];
+            int[] begin = [.. kernel.Select(k => random.Between(0, k / 2))];
+            // Half the trials pad the end apart from the begin (ONNX's pads), anywhere below the kernel size.
+            int[]? end = random.NextInt(2) == 0 ? null : [.. kernel.Select(k => random.Between(0, k - 1))];
+            var padding = end is null ? Padding.Explicit(begin) : Padding.Explicit(begin, end);
             var input = new Shape([n, c, .. spatial]);
             PoolGeometry g;
             try
@@ -42,7 +45,7 @@ public sealed class PoolingActivationKernelParityTests
             var values = Values(input.Size, random);
             var (fastY, fastIndex) = MaxForward(Fast, g, input, values);
             var (refY, refIndex) = MaxForward(Reference, g, input, values);
-            string what = $"trial {trial}: input {input}, kernel {string.Join("x", kernel)}, stride {string.Join("x", stride)}, padding {string.Join("x", padding)}, dilation {string.Join("x", dilation)}, ceil {g.CeilMode}";
+            string what = $"trial {trial}: input {input}, kernel {string.Join("x", kernel)}, stride {string.Join("x", stride)}, padding {padding}, dilation {string.Join("x", dilation)}, ceil {g.CeilMode}";
             Assert.True(refIndex.SequenceEqual(fastIndex), $"{what}: indices differ");
             Assert.True(refY.Select(BitConverter.SingleToInt32Bits).SequenceEqual(fastY.Select(BitConverter.SingleToInt32Bits)), $"{what}: values differ");
             checkedCases++;
@@ -56,9 +59,13 @@ public sealed class PoolingActivationKernelParityTests
     [InlineData(new[] { 1, 2, 7, 61 }, new[] { 3, 3 }, new[] { 1, 2 }, new[] { 1, 1 }, new[] { 2, 2 })] // dilated
     [InlineData(new[] { 2, 1, 3, 4, 40 }, new[] { 2, 2, 3 }, new[] { 1, 1, 2 }, new[] { 0, 1, 1 }, new[] { 1, 1, 1 })] // 3D
     [InlineData(new[] { 1, 3, 100 }, new[] { 4 }, new[] { 2 }, new[] { 2 }, new[] { 1 })] // 1D
-    public void MaxPooling_WideRows_MatchReferenceExactly(int[] input, int[] kernel, int[] stride, int[] padding, int[] dilation)
+    [InlineData(new[] { 2, 2, 9, 57 }, new[] { 3, 3 }, new[] { 2, 2 }, new[] { 1, 1, 0, 0 }, new[] { 1, 1 })] // CNTK's ResNet-18 pool: pads [1, 1, 0, 0]
+    [InlineData(new[] { 1, 2, 6, 47 }, new[] { 1, 7 }, new[] { 1, 1 }, new[] { 0, 3, 0, 2 }, new[] { 1, 1 })] // 1x7, end padded less
+    [InlineData(new[] { 1, 2, 5, 6, 37 }, new[] { 3, 2, 2 }, new[] { 2, 1, 2 }, new[] { 2, 0, 1, 0, 1, 1 }, new[] { 1, 2, 1 })] // (3, 2, 2)
+    public void MaxPooling_WideRows_MatchReferenceExactly(int[] input, int[] kernel, int[] stride, int[] pads, int[] dilation)
     {
         var shape = new Shape(input);
+        var padding = pads.Length == kernel.Length ? Padding.Explicit(pads) : Padding.FromPads(pads);
         var g = PoolGeometry.Create(shape, kernel, stride, padding, dilation, ceilMode: false, countIncludePad: false, "pool");
         for (int seed = 0; seed < 4; seed++)
         {

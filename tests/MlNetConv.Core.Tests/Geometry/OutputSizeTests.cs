@@ -55,7 +55,7 @@ public sealed class OutputSizeTests
     public void EndPadding_GivesTheSameWindowsUnderTheFloorFormula(int input, int kernel, int stride, int padding)
     {
         int output = OutputSize.Compute(input, kernel, stride, padding, padding, ceilMode: true);
-        int end = OutputSize.EndPadding(input, output, kernel, stride, padding);
+        int end = OutputSize.EndPadding(input, output, kernel, stride, padding, padding, dilation: 1);
         Assert.True(end >= padding);
         Assert.Equal(output, OutputSize.Compute(input, kernel, stride, padding, end, ceilMode: false));
         Assert.True(end == padding || (output - 1) * stride - padding < input, "the last window starts inside the input");

@@ -1,4 +1,5 @@
 using MlNetConv.Backends.Cpu;
+using MlNetConv.Geometry;
 using MlNetConv.Layers;
 using MlNetConv.Tensors;
 using MlNetConv.Tests.Support;
@@ -25,7 +26,12 @@ public sealed class ChannelAndLpPoolingTests
             Options: new() { Input = Values.AwayFromZero(4 * GradientCheckOptions.DefaultStep, 1) }),
         new("p1.5_1d", () => new LPPool1d(1.5f, 3), new Shape(2, 2, 9), new Shape(2, 2, 3),
             Options: new() { Input = Values.AwayFromZero(4 * GradientCheckOptions.DefaultStep, 1) }),
-        new("p2_3d", () => new LPPool3d(2, 2), new Shape(1, 2, 4, 4, 4), new Shape(1, 2, 2, 2, 2)));
+        new("p2_3d", () => new LPPool3d(2, 2), new Shape(1, 2, 4, 4, 4), new Shape(1, 2, 2, 2, 2)),
+        // ONNX's LpPool: per-axis windows, strides and dilations, begin and end padding apart (zeros add nothing).
+        new("p2_1x3_stride_1x2_dilation_1x2_pads", () => new LPPool2d(2, (1, 3), (1, 2), padding: Padding.FromPads(0, 1, 0, 2), dilation: (1, 2)),
+            new Shape(1, 2, 3, 8), new Shape(1, 2, 3, 4)),
+        new("p3_322_stride_122_same", () => new LPPool3d(3, (3, 2, 2), (1, 2, 2), padding: Padding.Same), new Shape(1, 1, 4, 5, 4), new Shape(1, 1, 4, 3, 2),
+            Options: new() { Input = Values.AwayFromZero(4 * GradientCheckOptions.DefaultStep, 1) }));
 
     public static TheoryData<string> MaxoutNames => MaxoutCases.Names;
     public static TheoryData<string> LpNames => LpCases.Names;
@@ -68,6 +74,22 @@ public sealed class ChannelAndLpPoolingTests
         x.CopyFrom([3, -4, 0, 0]);
 
         Assert.Equal(expected, layer.Forward(x, false).ToArray()[0], 1e-6f);
+    }
+
+    [Fact]
+    public void LPPool2d_PaddedWindowsSumOnlyTheInput()
+    {
+        var backend = new CpuBackend();
+        // x: (1, 1, 1, 3) = [3, 4, 12]; a 1x2 window with pads (0, 1, 0, 0): [0 3] [4 12] -> 3, 12.649
+        var layer = new LPPool2d(2, (1, 2), padding: Padding.FromPads(0, 1, 0, 0));
+        Assert.Equal(new Shape(1, 1, 1, 2), layer.Build(backend, new Shape(1, 1, 1, 3)));
+        using var x = backend.Allocate(new Shape(1, 1, 1, 3));
+        x.CopyFrom([3, 4, 12]);
+
+        var y = layer.Forward(x, false).ToArray();
+        Assert.Equal(3f, y[0], 1e-6f);
+        Assert.Equal(MathF.Sqrt(160), y[1], 1e-5f);
+        Assert.Equal("LPPool2d(2, kernel_size=(1, 2), padding=((0, 0), (1, 0)))", layer.ToString());
     }
 
     [Fact]

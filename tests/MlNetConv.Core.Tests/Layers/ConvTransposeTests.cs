@@ -23,7 +23,9 @@ public sealed class ConvTransposeTests
         // (4 - 1)·2 - 2 + 2 + 1 + 1 = 8: the output padding picks the even size that a stride-2 convolution maps to 4.
         new("stride2_pad1_outpad1", () => new ConvTranspose1d(3, 3, stride: 2, padding: 1, outputPadding: 1), new Shape(2, 2, 4), new Shape(2, 3, 8), 2 * 3 * 3 + 3),
         new("dilation2_stride3_outpad2", () => new ConvTranspose1d(2, 3, stride: 3, padding: 2, outputPadding: 2, dilation: 2), new Shape(1, 3, 4), new Shape(1, 2, 12), 3 * 2 * 3 + 2),
-        new("groups2_nobias", () => new ConvTranspose1d(4, 3, stride: 2, groups: 2, bias: false), new Shape(2, 4, 3), new Shape(2, 4, 7), 4 * 2 * 3));
+        new("groups2_nobias", () => new ConvTranspose1d(4, 3, stride: 2, groups: 2, bias: false), new Shape(2, 4, 3), new Shape(2, 4, 7), 4 * 2 * 3),
+        // Begin and end cropped apart: (4 - 1)·2 - 1 - 2 + 3 + 1 = 7.
+        new("k4_stride2_pads_1_2", () => new ConvTranspose1d(2, 4, 2, Padding.FromPads(1, 2)), new Shape(2, 3, 4), new Shape(2, 2, 7), 3 * 2 * 4 + 2));
 
     // Input (N, Cin, H, W) -> output (N, Cout, Hout, Wout).
     private static readonly LayerCases ConvTranspose2dCases = new(
@@ -37,12 +39,20 @@ public sealed class ConvTransposeTests
         new("dilation2_stride2", () => new ConvTranspose2d(2, 3, stride: 2, padding: 1, dilation: 2), new Shape(1, 3, 3, 3), new Shape(1, 2, 7, 7), 3 * 2 * 9 + 2),
         new("groups2", () => new ConvTranspose2d(4, 3, stride: 2, padding: 1, outputPadding: 1, groups: 2), new Shape(2, 4, 3, 3), new Shape(2, 4, 6, 6), 4 * 2 * 9 + 4),
         new("depthwise", () => new ConvTranspose2d(3, 2, stride: 2, groups: 3), new Shape(2, 3, 3, 3), new Shape(2, 3, 6, 6), 3 * 1 * 4 + 3),
-        new("batch3_1x1_stride2", () => new ConvTranspose2d(2, 1, stride: 2), new Shape(3, 3, 3, 3), new Shape(3, 2, 5, 5), 3 * 2 + 2));
+        new("batch3_1x1_stride2", () => new ConvTranspose2d(2, 1, stride: 2), new Shape(3, 3, 3, 3), new Shape(3, 2, 5, 5), 3 * 2 + 2),
+        // Same: out = in · stride, (3, 4) -> (3, 8); the 1x3 kernel at stride 2 crops one column, at the end.
+        new("1x3_stride_1x2_same", () => new ConvTranspose2d(3, (1, 3), (1, 2), Padding.Same), new Shape(1, 2, 3, 4), new Shape(1, 3, 3, 8), 2 * 3 * 3 + 3),
+        // (3 - 1)·2 - 0 - 1 + 2 + 1 + 1 = 7 rows, (3 - 1)·2 - 1 - 0 + 2 + 1 = 6 columns.
+        new("3x3_stride2_pads_0_1_1_0_outpad_1x0", () => new ConvTranspose2d(2, 3, 2, Padding.FromPads(0, 1, 1, 0), outputPadding: (1, 0)),
+            new Shape(2, 2, 3, 3), new Shape(2, 2, 7, 6), 2 * 2 * 9 + 2),
+        new("2x3_dilation_2x1_stride_1x2_pads", () => new ConvTranspose2d(2, (2, 3), (1, 2), Padding.FromPads(1, 0, 0, 2), dilation: (2, 1)),
+            new Shape(1, 3, 4, 3), new Shape(1, 2, 5, 5), 3 * 2 * 6 + 2));
 
     // Input (N, Cin, D, H, W) -> output (N, Cout, Dout, Hout, Wout).
     private static readonly LayerCases ConvTranspose3dCases = new(
         new("3x3x3_stride2_pad1_outpad1", () => new ConvTranspose3d(2, 3, stride: 2, padding: 1, outputPadding: 1), new Shape(1, 2, 2, 2, 2), new Shape(1, 2, 4, 4, 4), 2 * 2 * 27 + 2),
-        new("2x2x2_stride2_groups2_nobias", () => new ConvTranspose3d(2, 2, stride: 2, groups: 2, bias: false), new Shape(2, 2, 2, 2, 2), new Shape(2, 2, 4, 4, 4), 2 * 1 * 8));
+        new("2x2x2_stride2_groups2_nobias", () => new ConvTranspose3d(2, 2, stride: 2, groups: 2, bias: false), new Shape(2, 2, 2, 2, 2), new Shape(2, 2, 4, 4, 4), 2 * 1 * 8),
+        new("232_stride_212_same_lower", () => new ConvTranspose3d(2, (2, 3, 2), (2, 1, 2), Padding.SameLower), new Shape(1, 2, 2, 3, 2), new Shape(1, 2, 4, 3, 4), 2 * 2 * 12 + 2));
 
     public static TheoryData<string> ConvTranspose1dNames => ConvTranspose1dCases.Names;
     public static TheoryData<string> ConvTranspose2dNames => ConvTranspose2dCases.Names;
@@ -92,14 +102,26 @@ public sealed class ConvTransposeTests
     [InlineData(3, 2, 1, 1, 2, 1)]
     [InlineData(4, 2, 0, 0, 1, 2)]
     [InlineData(3, 3, 2, 2, 2, 2)]
-    public void ConvTranspose2d_IsTheAdjointOfConv2d(int kernel, int stride, int padding, int outputPadding, int dilation, int groups)
+    public void ConvTranspose2d_IsTheAdjointOfConv2d(int kernel, int stride, int padding, int outputPadding, int dilation, int groups) =>
+        // x: (2, 6, 4, 4) -> y: (2, 4, H, W)
+        AssertAdjoint(new ConvTranspose2d(4, kernel, stride, padding, outputPadding, dilation, groups, bias: false),
+            new Conv2d(6, kernel, stride, padding, dilation, groups, bias: false), new Shape(2, 6, 4, 4));
+
+    /// <summary>The adjoint identity with per-axis kernels, strides and dilations and begin and end padding apart.</summary>
+    [Theory]
+    [InlineData(new[] { 3, 3, 2, 2 }, 0, 1)] // CNTK's stem pads
+    [InlineData(new[] { 0, 2, 1, 0 }, 1, 0)]
+    [InlineData(new[] { 1, 0, 0, 1 }, 0, 1)]
+    public void ConvTranspose2d_WithBeginAndEndPadding_IsTheAdjointOfConv2d(int[] pads, int outputPaddingH, int outputPaddingW) =>
+        // x: (2, 4, 4, 3) -> y: (2, 3, H, W)
+        AssertAdjoint(new ConvTranspose2d(3, (5, 3), (2, 3), Padding.FromPads(pads), (outputPaddingH, outputPaddingW), (1, 2), bias: false),
+            new Conv2d(4, (5, 3), (2, 3), Padding.FromPads(pads), (1, 2), bias: false), new Shape(2, 4, 4, 3));
+
+    /// <summary>The convolution maps the transposed layer's output shape back to <paramref name="xShape"/>, and ⟨convT(x), y⟩ = ⟨x, conv(y)⟩.</summary>
+    private static void AssertAdjoint(ConvTranspose2d transposed, Conv2d conv, Shape xShape)
     {
         var backend = new CpuBackend();
-        var transposed = new ConvTranspose2d(4, kernel, stride, padding, outputPadding, dilation, groups, bias: false);
-        // x: (2, 6, 4, 4) -> y: (2, 4, H, W)
-        var xShape = new Shape(2, 6, 4, 4);
         var yShape = transposed.Build(backend, xShape);
-        var conv = new Conv2d(6, kernel, stride, padding, dilation, groups, bias: false);
         Assert.Equal(xShape, conv.Build(backend, yShape));
         Assert.Equal(conv.Weight.Shape, transposed.Weight.Shape);
         conv.Weight.Value.CopyFrom(transposed.Weight.Value.ToArray());
@@ -112,6 +134,25 @@ public sealed class ConvTransposeTests
         double right = Dot(x.ToArray(), conv.Forward(y, false).ToArray());
 
         Assert.Equal(right, left, 1e-4 * Math.Max(1, Math.Abs(right)));
+    }
+
+    [Fact]
+    public void SamePadding_GivesInputTimesStride_OrIsRejectedWhereTheKernelIsShorter()
+    {
+        var backend = new CpuBackend();
+        Assert.Equal(new Shape(1, 2, 10, 12), new ConvTranspose2d(2, (4, 3), (2, 3), Padding.Same).Build(backend, new Shape(1, 3, 5, 4)));
+        var error = Assert.Throws<ArgumentException>(() => new ConvTranspose1d(2, 1, 2, Padding.Same, name: "up").Build(backend, new Shape(1, 3, 5)));
+        Assert.StartsWith("Layer 'up' (ConvTranspose1d): padding 'same' needs", error.Message);
+    }
+
+    [Fact]
+    public void ToString_PrintsPerAxisValuesAndPaddingOnlyWhereNotDefault()
+    {
+        Assert.Equal("ConvTranspose2d(3, kernel_size=4, stride=2, padding=1)", new ConvTranspose2d(3, 4, 2, 1).ToString());
+        Assert.Equal("ConvTranspose2d(3, kernel_size=(1, 3), stride=(1, 2), padding=((0, 0), (1, 2)), output_padding=(0, 1))",
+            new ConvTranspose2d(3, (1, 3), (1, 2), Padding.FromPads(0, 1, 0, 2), (0, 1)).ToString());
+        Assert.Equal("ConvTranspose3d(2, kernel_size=(2, 3, 2), padding=same_lower, dilation=(1, 2, 1))",
+            new ConvTranspose3d(2, (2, 3, 2), padding: Padding.SameLower, dilation: (1, 2, 1)).ToString());
     }
 
     /// <summary>FCN's kernel 2s, stride s, initialised bilinear and cropped by s/2, interpolates as bilinear upsampling away from the border.</summary>

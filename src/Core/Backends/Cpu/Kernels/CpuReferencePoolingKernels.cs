@@ -249,15 +249,15 @@ internal class CpuReferencePoolingKernels : IPoolingKernels
     }
 
     /// <summary>
-    /// The average's divisor: with count_include_pad the window clipped to the padded input (PyTorch's rule), else the
-    /// number of taps inside the input.
+    /// The average's divisor: with count_include_pad the window clipped to the padded input, which ends padEnd past the
+    /// input (PyTorch's rule, and onnxruntime's for ONNX's begin and end pads), else the number of taps inside the input.
     /// </summary>
     private static float Divisor(PoolGeometry g, int output, int tapsInside)
     {
         if (!g.CountIncludePad) return tapsInside;
         var s = WindowStart(g, output);
-        return (Math.Min(s.D + g.Kernel.D, g.Input.D + g.PadBegin.D) - s.D)
-             * (Math.Min(s.H + g.Kernel.H, g.Input.H + g.PadBegin.H) - s.H)
-             * (Math.Min(s.W + g.Kernel.W, g.Input.W + g.PadBegin.W) - s.W);
+        return (Math.Min(s.D + g.Kernel.D, g.Input.D + g.PadEnd.D) - s.D)
+             * (Math.Min(s.H + g.Kernel.H, g.Input.H + g.PadEnd.H) - s.H)
+             * (Math.Min(s.W + g.Kernel.W, g.Input.W + g.PadEnd.W) - s.W);
     }
 }
