@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using MlNetConv.Backends.Meta;
 using MlNetConv.Graphs;
 using MlNetConv.Layers;
@@ -12,7 +13,8 @@ namespace MlNetConv.Persistence;
 /// for gigabytes. The architecture is read and built on the <see cref="MetaBackend"/> (shapes only); every parameter
 /// it declares must then be stored in the file with that exact shape, so the weights a load allocates are bounded by
 /// the file's length. Activations have no such witness in the file: one sample's outputs over all layers may take at
-/// most <see cref="MaxActivationElementsPerSample"/> floats.
+/// most <see cref="MaxActivationElementsPerSample"/> floats. Layer widths are checked before even the shapes are built,
+/// because a convolution's geometry lists the inputs of every output channel.
 /// </summary>
 internal static class ArchitectureCheck
 {
@@ -23,12 +25,46 @@ internal static class ArchitectureCheck
     /// <exception cref="InvalidDataException">the architecture does not parse, does not build for the sample shape, or disagrees with the stored tensors</exception>
     public static ILayer Verify(ModelContents contents)
     {
+        CheckWidths(contents);
         using (var shapes = Malformed(() => new Network(LayerRegistry.ReadLayer(contents.Architecture), contents.SampleShape, MetaBackend.Default)))
         {
             CheckTensors(shapes, contents.Tensors);
             CheckActivations(shapes);
         }
         return Malformed(() => LayerRegistry.ReadLayer(contents.Architecture));
+    }
+
+    /// <summary>The JSON keys of layer widths: output channels of convolutions, output features of dense layers.</summary>
+    private static readonly string[] WidthKeys = ["outChannels", "outFeatures"];
+
+    /// <summary>
+    /// Every declared width is at most the file's values plus its architecture's characters: each output channel or
+    /// feature has at least one stored weight, or a row of its own in a connection table.
+    /// </summary>
+    private static void CheckWidths(ModelContents contents)
+    {
+        long witnesses = contents.Tensors.Sum(t => (long)t.Values.Length) + contents.Architecture.ToJsonString().Length;
+        foreach (var (key, value) in Walk(contents.Architecture))
+            if (WidthKeys.Contains(key) && value is JsonValue v && v.TryGetValue<long>(out long width) && width > witnesses)
+                throw new InvalidDataException($"corrupt architecture: a layer declares {key} = {width:N0}, more than the file's {witnesses:N0} stored values and characters could hold.");
+    }
+
+    private static IEnumerable<(string Key, JsonNode? Value)> Walk(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (key, child) in o)
+                {
+                    yield return (key, child);
+                    foreach (var inner in Walk(child)) yield return inner;
+                }
+                break;
+            case JsonArray a:
+                foreach (var child in a)
+                    foreach (var inner in Walk(child)) yield return inner;
+                break;
+        }
     }
 
     /// <summary>

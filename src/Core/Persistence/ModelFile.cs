@@ -105,7 +105,7 @@ public static class ModelFile
 
         var reader = new Reader(body[headerSize..]);
         var architecture = ParseArchitecture(reader.String());
-        var sampleShape = reader.Shape();
+        var sampleShape = reader.Shape(ofStoredValues: false);
         var tensors = reader.Tensors();
         var extra = reader.Tensors();
         var metadata = new Dictionary<string, string>();
@@ -237,17 +237,21 @@ public static class ModelFile
 
         public string String() => Encoding.UTF8.GetString(Take(Int()));
 
-        public Shape Shape()
+        /// <summary>
+        /// A shape; a stored tensor's values must fit in the bytes that remain (<paramref name="ofStoredValues"/>), the
+        /// sample shape only in a tensor's element count (a network without weights may take large inputs).
+        /// </summary>
+        public Shape Shape(bool ofStoredValues = true)
         {
             int rank = Int();
             if (rank is < 1 or > MlNetConv.Tensors.Shape.MaxRank) throw new InvalidDataException($"corrupt tensor rank {rank}.");
             var dims = new int[rank];
-            long size = 1;
+            long size = 1, limit = ofStoredValues ? (_data.Length - _at) / 4 + 1 : int.MaxValue;
             for (int i = 0; i < rank; i++)
             {
                 dims[i] = Int();
                 size *= dims[i];
-                if (dims[i] < 0 || size > (_data.Length - _at) / 4 + 1) throw new InvalidDataException($"corrupt tensor dimension {dims[i]}.");
+                if (dims[i] < 0 || size > limit) throw new InvalidDataException($"corrupt tensor dimension {dims[i]}.");
             }
             return new Shape(dims);
         }

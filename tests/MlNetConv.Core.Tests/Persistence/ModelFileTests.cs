@@ -96,6 +96,15 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
+    public void ANetworkWithoutWeightsTakingLargeInputsRoundTrips()
+    {
+        // The file holds no values, so the sample shape is not bounded by the bytes that follow it.
+        using var network = new Network(new NetworkBuilder().MaxPool2d(2).Build(), new Shape(3, 64, 64));
+        var (loaded, _) = ModelFile.FromBytes(ModelFile.ToBytes(network));
+        using (loaded) Assert.Equal(new Shape(3, 64, 64), loaded.SampleShape);
+    }
+
+    [Fact]
     public void AMissingFileThrowsFileNotFound()
     {
         string path = Path.Combine(_dir, "nope.mlnc");
