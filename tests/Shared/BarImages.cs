@@ -4,7 +4,7 @@ using MlNetConv.Tensors;
 namespace MlNetConv.Tests.Shared;
 
 /// <summary>A tiny labelled image set for the ML.NET tests of every backend: 6x6 noisy images of a bar.</summary>
-public static class BarImages
+internal static class BarImages
 {
     public sealed class Input
     {

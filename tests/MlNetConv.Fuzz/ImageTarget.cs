@@ -1,0 +1,75 @@
+using MlNetConv.Data;
+using MlNetConv.Estimators;
+using SkiaSharp;
+
+namespace MlNetConv.Fuzz;
+
+/// <summary>
+/// A PNG or JPEG of real MNIST digits (three digits as R, G, B, scaled to 112x112) checked by <see cref="ImageFileCheck"/>:
+/// damaged bytes, and for PNG a header whose size is forged with a valid CRC. An image the check passes is decoded and
+/// compared with the original's pixels.
+/// </summary>
+public sealed class ImageTarget : FuzzTarget
+{
+    private const int Size = 112;
+    private readonly SKEncodedImageFormat _format;
+    private readonly byte[] _pixels;
+
+    public ImageTarget(SKEncodedImageFormat format)
+    {
+        _format = format;
+        var digits = MnistDigits.Load(MnistDigits.FindDefault());
+        using var bitmap = new SKBitmap(Size, Size, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        for (int y = 0; y < Size; y++)
+            for (int x = 0; x < Size; x++)
+            {
+                int at = (y * MnistDigits.Rows / Size) * MnistDigits.Columns + x * MnistDigits.Columns / Size;
+                byte Plane(int digit) => digits.Pixels.Span[digit * MnistDigits.PixelsPerImage + at];
+                bitmap.SetPixel(x, y, new SKColor(Plane(3), Plane(4), Plane(5)));
+            }
+        using var data = bitmap.Encode(format, 90);
+        Original = data.ToArray();
+        _pixels = Decode(Original)!;
+    }
+
+    public override string Name => _format == SKEncodedImageFormat.Png ? "png" : "jpeg";
+    public override byte[] Original { get; }
+
+    public override byte[] Mutate(Random random)
+    {
+        if (_format != SKEncodedImageFormat.Png || random.Next(5) > 0) return Mutations.AnyBytes(Original, random);
+        var bytes = (byte[])Original.Clone();
+        WriteBigEndian(bytes, 16 + 4 * random.Next(2), (uint)random.Next(1, int.MaxValue));
+        WriteBigEndian(bytes, 29, Crc32(bytes.AsSpan(12, 17)));
+        return bytes;
+    }
+
+    public override bool ReadsAsOriginal(byte[] bytes)
+    {
+        if (ImageFileCheck.Problem(new MemoryStream(bytes)) is { } problem) throw new InvalidDataException(problem);
+        return Decode(bytes) is { } pixels && pixels.AsSpan().SequenceEqual(_pixels);
+    }
+
+    private static byte[]? Decode(byte[] bytes)
+    {
+        using var bitmap = SKBitmap.Decode(bytes);
+        return bitmap?.Bytes;
+    }
+
+    private static void WriteBigEndian(byte[] bytes, int at, uint value)
+    {
+        for (int i = 0; i < 4; i++) bytes[at + i] = (byte)(value >> (24 - 8 * i));
+    }
+
+    /// <summary>PNG's chunk CRC (reflected polynomial 0xEDB88320).</summary>
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (byte b in data)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
+        }
+        return ~crc;
+    }
+}
