@@ -110,7 +110,10 @@ public sealed class GpuBackend : IBackend
     }
 
     /// <summary>The CUDA devices ILGPU can use, e.g. "NVIDIA H200 (139 GiB)"; empty without a driver.</summary>
-    public static IReadOnlyList<string> ListCudaDevices()
+    public static IReadOnlyList<string> ListCudaDevices() => ProbeCuda().Devices;
+
+    /// <summary>The CUDA devices ILGPU can use, and when there are none, why (the driver library's error).</summary>
+    public static (IReadOnlyList<string> Devices, string? Problem) ProbeCuda()
     {
         CudaLibraries.InstallDriverResolver();
         try
@@ -118,11 +121,12 @@ public sealed class GpuBackend : IBackend
             using var context = Context.Create(b => b.Cuda());
             var names = new List<string>();
             foreach (var device in context.GetCudaDevices()) names.Add($"{device.Name} ({device.MemorySize >> 30} GiB, {device.Architecture})");
-            return names;
+            return (names, names.Count == 0 ? "no CUDA device is visible (no NVIDIA GPU, or libcuda.so.1 was not found)" : null);
         }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or InvalidOperationException or NotSupportedException or ILGPU.Runtime.Cuda.CudaException)
         {
-            return [];
+            var cause = e.InnerException ?? e;
+            return ([], $"the CUDA driver cannot be used ({cause.GetType().Name}: {cause.Message.TrimEnd('.')})");
         }
     }
 

@@ -5,13 +5,19 @@ using SkiaSharp;
 
 // Mutation fuzzing of everything the engine reads from untrusted files: engine model files (with forgeries re-sealed
 // under a valid checksum), ML.NET model zips and images. Usage:
-//   dotnet run -c Release --project tests/MlNetConv.Fuzz -- [--cases 10000] [--seed 1] [--time-limit-s 30] [--replay N]
+//   dotnet run -c Release --project tests/MlNetConv.Fuzz -- [--cases 10000] [--seed 1] [--time-limit-s 30] [--replay N [--dump FILE]]
 // Prints one line per target (counts of clean errors, identical and changed loads, crashes, hangs; the most one case
 // allocated against its budget: the undamaged read plus four times the input) and the process's peak working set;
 // exits with 1 when any case crashed, hung or went over its memory budget.
 int cases = 10_000, seed = 1, timeLimit = 30, replay = -1;
+string? dump = null;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
+    if (args[i] == "--dump")
+    {
+        dump = args[i + 1];
+        continue;
+    }
     int value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
     switch (args[i])
     {
@@ -26,8 +32,12 @@ for (int i = 0; i + 1 < args.Length; i += 2)
 FuzzTarget[] targets = [new ModelFileTarget(), new ModelZipTarget(), new ImageTarget(SKEncodedImageFormat.Png), new ImageTarget(SKEncodedImageFormat.Jpeg)];
 if (replay >= 0)
 {
-    var (outcome, detail) = FuzzCampaign.Replay(targets, seed, replay, TimeSpan.FromSeconds(timeLimit));
-    Console.WriteLine($"case {replay}: {outcome} {detail}");
+    for (int run = 1; run <= 2; run++)
+    {
+        var (outcome, allocated, detail) = FuzzCampaign.Replay(targets, seed, replay, TimeSpan.FromSeconds(timeLimit));
+        Console.WriteLine($"case {replay}, run {run}: {outcome}, allocated {allocated:N0} bytes {detail}");
+    }
+    if (dump is not null) File.WriteAllBytes(dump, FuzzCampaign.Mutated(targets, seed, replay));
     return 0;
 }
 var clock = Stopwatch.StartNew();

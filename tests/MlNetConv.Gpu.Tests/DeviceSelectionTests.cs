@@ -4,25 +4,41 @@ using MlNetConv.Gpu.Tests.Support;
 
 namespace MlNetConv.Gpu.Tests;
 
-/// <summary>Devices finds the GPU provider by name and says clearly when the GPU asked for is not there.</summary>
+/// <summary>The GPU provider registers itself, and Devices says clearly when the GPU asked for is not there and why.</summary>
 public sealed class DeviceSelectionTests
 {
     [Fact]
-    public void TheProviderIsFoundByNameWithoutRegistration()
+    public void TheProviderRegistersItselfWhenTheAssemblyLoads()
     {
-        Devices.ListGpus();
-        var type = Type.GetType("MlNetConv.Gpu.GpuBackendProvider, MlNetConv.Gpu", throwOnError: true)!;
-        Assert.Equal(typeof(GpuBackendProvider), type);
-        Assert.NotNull(Activator.CreateInstance(type));
+        // No Devices.Register call anywhere: the GPU assembly's module initializer registers it when the assembly is first used.
+        LoadGpuAssembly();
+        var (_, choice) = Devices.Create(Device.Auto);
+        Assert.DoesNotContain("no GPU backend is registered", choice);
     }
+
+    [SkippableFact]
+    public void WithoutAGpu_TheReasonNamesTheDeployedBackendAndWhatItFound()
+    {
+        // The message once said "deploy MlNetConv.Gpu" to applications that had deployed it.
+        LoadGpuAssembly();
+        Skip.If(Devices.ListGpus().Count > 0, "a GPU is present");
+        var error = Assert.Throws<InvalidOperationException>(() => Devices.Create(Device.Gpu(0)));
+        Assert.Contains("ILGPU/CUDA is deployed but", error.Message);
+        Assert.Contains("CUDA", error.Message[error.Message.IndexOf("deployed but", StringComparison.Ordinal)..]);
+        Assert.DoesNotContain("deploy MlNetConv.Gpu", error.Message);
+    }
+
+    /// <summary>What any first use of the GPU assembly does: runs its module initializer.</summary>
+    private static void LoadGpuAssembly() => System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(GpuBackendProvider).Module.ModuleHandle);
 
     [Fact]
     public void AMissingGpu_ThrowsAClearError_OrFallsBackWhenAllowed()
     {
+        LoadGpuAssembly();
         int missing = Devices.ListGpus().Count;
         var error = Assert.Throws<InvalidOperationException>(() => Devices.Create(Device.Gpu(missing)));
         Assert.Contains($"Device gpu:{missing} was asked for", error.Message);
-        Assert.Contains(missing == 0 ? "no GPU backend is available" : $"GPU {missing} does not exist", error.Message);
+        Assert.Contains(missing == 0 ? "is deployed but" : $"GPU {missing} does not exist", error.Message);
 
         var (backend, choice) = Devices.Create(Device.Gpu(missing), fallbackToCpu: true);
         Assert.IsType<CpuBackend>(backend);

@@ -11,18 +11,20 @@ public interface IGpuBackendProvider
     IReadOnlyList<string> ListGpus();
 
     IBackend Create(int id);
+
+    /// <summary>Why <see cref="ListGpus"/> is empty (no driver, a library that cannot be loaded), for the messages that say no GPU is used.</summary>
+    string WhyNoGpu => $"{Name} found no GPU";
 }
 
 /// <summary>
-/// Resolves a <see cref="Device"/> to a backend. GPU backends come from registered providers; the MlNetConv.Gpu
-/// assembly is also found by name when it is deployed with the application, so no registration call is needed.
+/// Resolves a <see cref="Device"/> to a backend. GPU backends come from registered providers: MlNetConv.Gpu registers
+/// its own when it is loaded, and so does MlNetConv.Estimators (which deploys it) for ML.NET applications, so those
+/// need no registration call; a program on the engine alone calls <see cref="Register"/>.
 /// </summary>
 public static class Devices
 {
-    private const string GpuProviderType = "MlNetConv.Gpu.GpuBackendProvider, MlNetConv.Gpu";
     private static readonly List<IGpuBackendProvider> Providers = [];
     private static readonly Lock Gate = new();
-    private static bool _probed;
 
     public static void Register(IGpuBackendProvider provider)
     {
@@ -35,10 +37,7 @@ public static class Devices
     public static IReadOnlyList<(IGpuBackendProvider Provider, int Id, string Description)> ListGpus()
     {
         lock (Gate)
-        {
-            ProbeOnce();
             return [.. Providers.SelectMany(p => p.ListGpus().Select((d, i) => (p, i, d)))];
-        }
     }
 
     /// <summary>The backend for <paramref name="device"/>, and a sentence saying what was chosen and why (for logs).</summary>
@@ -53,26 +52,16 @@ public static class Devices
             var (provider, localId, description) = gpus[id];
             return (provider.Create(localId), $"Device: GPU {id}, {description} ({provider.Name}).");
         }
-        string reason = gpus.Count == 0
-            ? "no GPU backend is available (deploy MlNetConv.Gpu and a GPU driver)"
-            : $"GPU {id} does not exist; the GPUs are {string.Join(", ", gpus.Select((g, i) => $"{i}: {g.Description}"))}";
+        string reason = gpus.Count > 0 ? $"GPU {id} does not exist; the GPUs are {string.Join(", ", gpus.Select((g, i) => $"{i}: {g.Description}"))}"
+            : RegisteredProviders() is { Count: > 0 } providers ? string.Join("; ", providers.Select(p => p.WhyNoGpu))
+            : "no GPU backend is registered (MlNetConv.Estimators brings MlNetConv.Gpu; a program on the engine alone calls Devices.Register(new GpuBackendProvider()))";
         if (device.Kind == DeviceKind.Auto) return (CpuBackend.Default, $"Device: CPU ({reason}).");
         if (fallbackToCpu) return (CpuBackend.Default, $"Device: CPU, falling back because {reason}.");
         throw new InvalidOperationException($"Device {device} was asked for but {reason}. Allow falling back to the CPU (MLContext.FallbackToCpu) or choose Device.Cpu.");
     }
 
-    private static void ProbeOnce()
+    private static List<IGpuBackendProvider> RegisteredProviders()
     {
-        if (_probed) return;
-        _probed = true;
-        try
-        {
-            if (Type.GetType(GpuProviderType, throwOnError: false) is { } type && Activator.CreateInstance(type) is IGpuBackendProvider provider)
-                Register(provider);
-        }
-        catch (Exception e) when (e is IOException or BadImageFormatException or TypeLoadException or System.Reflection.TargetInvocationException)
-        {
-            // A GPU assembly that cannot load is the same as none: Create's message says so.
-        }
+        lock (Gate) return [.. Providers];
     }
 }
