@@ -6,7 +6,8 @@ namespace MlNetConv.Estimators;
 /// A strict look at an image file before ML.NET's <c>LoadImages</c> decodes it. That decoder keeps whatever part of a
 /// damaged file it can read: a PNG cut to 15 % of its bytes becomes a picture whose missing rows are blank, and is
 /// trained on and scored without a word. Here the header's size is checked against a pixel limit first (a
-/// 25,000 x 25,000 PNG would take minutes and gigabytes to decode), then every row the header promises must decode.
+/// 25,000 x 25,000 PNG would take minutes and gigabytes to decode), then every row the header promises must decode,
+/// sixteen rows at a time where the format allows (PNG, JPEG, BMP), so the check holds one strip, not the picture.
 /// </summary>
 public static class ImageFileCheck
 {
@@ -41,15 +42,31 @@ public static class ImageFileCheck
             return $"the image is {header.Width} x {header.Height} = {pixels / 1e6:F1} megapixels, over the limit of {maxPixels / 1e6:F1}";
         // Decode every row into 8-bit RGBA; the codec reports rows the data did not reach as incomplete input.
         var target = new SKImageInfo(header.Width, header.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var pixelBytes = GC.AllocateUninitializedArray<byte>(checked((int)(pixels * 4)));
-        unsafe
-        {
-            fixed (byte* p = pixelBytes)
+        var decoded = DecodeByRows(codec, target) ?? DecodeWhole(codec, target);
+        return decoded == SKCodecResult.Success ? null : $"{Describe(decoded)} ({header.Width} x {header.Height} declared)";
+    }
+
+    /// <summary>Rows at a time into one small buffer (PNG, JPEG, BMP); null where the format decodes only whole (GIF, WebP, interlaced PNG).</summary>
+    private static unsafe SKCodecResult? DecodeByRows(SKCodec codec, SKImageInfo target)
+    {
+        if (codec.StartScanlineDecode(target) != SKCodecResult.Success) return null;
+        const int RowsAtOnce = 16;
+        var rows = GC.AllocateUninitializedArray<byte>(target.RowBytes * RowsAtOnce);
+        fixed (byte* p = rows)
+            for (int row = 0; row < target.Height; row += RowsAtOnce)
             {
-                var decoded = codec.GetPixels(target, (IntPtr)p);
-                return decoded == SKCodecResult.Success ? null : $"{Describe(decoded)} ({header.Width} x {header.Height} declared)";
+                int count = Math.Min(RowsAtOnce, target.Height - row);
+                if (codec.GetScanlines((IntPtr)p, count, target.RowBytes) < count) return SKCodecResult.IncompleteInput;
             }
-        }
+        return SKCodecResult.Success;
+    }
+
+    /// <summary>The whole picture at once: a buffer of the declared size, which the pixel limit bounds.</summary>
+    private static unsafe SKCodecResult DecodeWhole(SKCodec codec, SKImageInfo target)
+    {
+        var pixels = GC.AllocateUninitializedArray<byte>(checked((int)target.BytesSize64));
+        fixed (byte* p = pixels)
+            return codec.GetPixels(target, (IntPtr)p);
     }
 
     private static string Describe(SKCodecResult result) => result switch

@@ -99,7 +99,7 @@ public static class FuzzCampaign
 
     /// <summary>The damaged bytes of case <paramref name="index"/>.</summary>
     public static byte[] Mutated(IReadOnlyList<FuzzTarget> targets, int seed, int index) =>
-        targets[index % targets.Count].Mutate(new Random(HashCode.Combine(seed, index)));
+        targets[index % targets.Count].Mutate(new Random(unchecked(seed * 1_000_003 + index)));
 
     /// <summary>Replays one case: what <see cref="Run"/> would give for case <paramref name="index"/>.</summary>
     public static (Outcome Outcome, long Allocated, string? Detail) Replay(IReadOnlyList<FuzzTarget> targets, int seed, int index, TimeSpan timeLimit) =>

@@ -119,7 +119,9 @@ public static class ModelFile
     {
         try
         {
-            return JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("corrupt architecture: not a JSON object.");
+            // Duplicate keys are refused here: a JsonObject accepts them and throws only when first enumerated.
+            return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw new InvalidDataException("corrupt architecture: not a JSON object.");
         }
         catch (JsonException e)
         {

@@ -104,6 +104,7 @@ public sealed class ForgedModelFileTests : IDisposable
         { "negative size", "{\"type\": \"Dense\", \"name\": \"fc\", \"config\": {\"outFeatures\": -3, \"bias\": true}}" },
         { "empty kernel", "{\"type\": \"MaxPool2d\", \"name\": \"p\", \"config\": {\"kernelSize\": [], \"stride\": [], \"padding\": [], \"dilation\": [], \"ceilMode\": false}}" },
         { "deep nesting", new string('[', 5000) + new string(']', 5000) },
+        { "duplicate key", "{\"type\": \"Sequential\", \"name\": \"x\", \"config\": {\"layers\": [], \"layers\": []}}" },
     };
 
     [Theory, MemberData(nameof(MalformedArchitectures))]
