@@ -20,14 +20,15 @@ public static class BackendConformance
 {
     public const string Convolution = "Convolution", Pooling = "Pooling", Dense = "Dense", Activation = "Activation",
         Normalization = "Normalization", Elementwise = "Elementwise", Loss = "Loss", Optimizer = "Optimizer", Training = "Training",
-        Segmentation = "Segmentation";
+        Segmentation = "Segmentation", Arguments = "Arguments";
 
-    public static IReadOnlyList<string> Families { get; } = [Convolution, Pooling, Dense, Activation, Normalization, Elementwise, Loss, Optimizer, Training, Segmentation];
+    public static IReadOnlyList<string> Families { get; } =
+        [Convolution, Pooling, Dense, Activation, Normalization, Elementwise, Loss, Optimizer, Training, Segmentation, Arguments];
 
     public static IReadOnlyList<ConformanceCase> Cases { get; } =
     [
         .. ConvolutionCases.All, .. PoolingCases.All, .. DenseCases.All, .. ActivationCases.All, .. NormalizationCases.All,
-        .. ElementwiseCases.All, .. LossCases.All, .. OptimizerCases.All, .. TrainingCases.All, .. SegmentationCases.All,
+        .. ElementwiseCases.All, .. LossCases.All, .. OptimizerCases.All, .. TrainingCases.All, .. SegmentationCases.All, .. ArgumentCases.All,
     ];
 
     public static IEnumerable<string> Names(string family) => Cases.Where(c => c.Family == family).Select(c => c.Name);
@@ -35,11 +36,14 @@ public static class BackendConformance
     public static ConformanceCase Get(string family, string name) =>
         Cases.Single(c => c.Family == family && c.Name == name);
 
-    /// <summary>Runs a case on the reference (a fresh CPU backend unless given) and on the subject, and compares.</summary>
+    /// <summary>
+    /// Runs a case on the reference (unless given, a CPU backend with the plain reference kernels, the oracle of every
+    /// fast one) and on the subject, and compares.
+    /// </summary>
     /// <exception cref="ParityException">the results differ</exception>
     public static void Run(ConformanceCase @case, IBackend subject, IBackend? reference = null)
     {
-        var expected = new Results(reference ?? new CpuBackend());
+        var expected = new Results(reference ?? new CpuBackend(new CpuBackendOptions { ReferenceKernels = true }));
         @case.Body(expected);
         var actual = new Results(subject);
         @case.Body(actual);

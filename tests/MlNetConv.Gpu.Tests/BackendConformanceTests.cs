@@ -23,6 +23,7 @@ public abstract class BackendConformanceTests
     public static TheoryData<string> OptimizerCases => Names(BackendConformance.Optimizer);
     public static TheoryData<string> TrainingCases => Names(BackendConformance.Training);
     public static TheoryData<string> SegmentationCases => Names(BackendConformance.Segmentation);
+    public static TheoryData<string> ArgumentCases => Names(BackendConformance.Arguments);
 
     [SkippableTheory, MemberData(nameof(ConvolutionCases))]
     public void Convolution(string name) => Run(BackendConformance.Convolution, name);
@@ -55,6 +56,10 @@ public abstract class BackendConformanceTests
     /// <summary>The kernels of the segmentation layers: regions, channel bias, unpooling, Lp and maxout pooling, upsampling, locally connected.</summary>
     [SkippableTheory, MemberData(nameof(SegmentationCases))]
     public void Segmentation(string name) => Run(BackendConformance.Segmentation, name);
+
+    /// <summary>Tensors that do not fit the geometry or each other are refused with the reference's exception and message.</summary>
+    [SkippableTheory, MemberData(nameof(ArgumentCases))]
+    public void Arguments(string name) => Run(BackendConformance.Arguments, name);
 
     private void Run(string family, string name) => BackendConformance.Run(BackendConformance.Get(family, name), Subject);
 

@@ -49,6 +49,24 @@ public sealed class ConvGeometry
     /// <summary>Input shape for a batch of <paramref name="batch"/>.</summary>
     public Shape InputShape(int batch) => new([batch, InChannels, .. Input.ToArray(SpatialRank)]);
 
+    /// <summary>
+    /// The one check of a convolution kernel's arguments, made on entry by every backend (their loops, some behind raw
+    /// pointers, trust the shapes): the tensors are this geometry's for the input's batch size.
+    /// </summary>
+    /// <param name="operation">what was called, for the message ("forward", "backward (data)", ...)</param>
+    /// <param name="input">(N, Cin, spatial...)</param>
+    /// <param name="weight"><see cref="WeightShape"/></param>
+    /// <param name="bias">(Cout) or null</param>
+    /// <param name="output">(N, Cout, outSpatial...)</param>
+    /// <exception cref="ArgumentException">a shape differs from the geometry's</exception>
+    public void CheckArguments(string operation, Shape input, Shape weight, Shape? bias, Shape output)
+    {
+        int n = input.Rank == SpatialRank + 2 ? input.N : 0;
+        if (input != InputShape(n) || output != OutputShape(n) || weight != WeightShape || bias is { } b && b != new Shape(OutChannels))
+            throw new ArgumentException($"Convolution {operation}: got input {input}, weight {weight}{(bias is { } given ? $", bias {given}" : "")} and output {output}; "
+                + $"the geometry needs input {InputShape(n)}, weight {WeightShape}, bias ({OutChannels}) and output {OutputShape(n)}.");
+    }
+
     /// <summary>Validates the configuration against the input shape and resolves padding and output size.</summary>
     /// <param name="input">(N, Cin, spatial...)</param>
     /// <param name="layer">name used in error messages</param>

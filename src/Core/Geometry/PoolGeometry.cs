@@ -33,6 +33,28 @@ public sealed class PoolGeometry
 
     public Shape OutputShape(int batch) => new([batch, Channels, .. Output.ToArray(SpatialRank)]);
 
+    public Shape InputShape(int batch) => new([batch, Channels, .. Input.ToArray(SpatialRank)]);
+
+    /// <summary>
+    /// The one check of a pooling kernel's arguments, made on entry by every backend: the unpooled tensor is this
+    /// geometry's input for its batch size, the pooled one (and the indices) hold its output (global pooling's layer
+    /// keeps it as (N, C)).
+    /// </summary>
+    /// <param name="operation">what was called, for the message</param>
+    /// <param name="unpooled">(N, C, spatial...): the forward input, or the gradient of it</param>
+    /// <param name="pooled">(N, C, outSpatial...) or (N, C) for one window: the forward output, or the gradient of it</param>
+    /// <param name="indices">the argmax tensor of max pooling, shaped as <paramref name="pooled"/>; null for the others</param>
+    /// <exception cref="ArgumentException">a shape differs from the geometry's</exception>
+    public void CheckArguments(string operation, Shape unpooled, Shape pooled, Shape? indices = null)
+    {
+        int n = unpooled.Rank == SpatialRank + 2 ? unpooled.N : 0;
+        var output = OutputShape(n);
+        bool pooledFits = pooled == output || Output.Volume == 1 && pooled == new Shape(n, Channels);
+        if (unpooled != InputShape(n) || !pooledFits || indices is { } i && i != pooled)
+            throw new ArgumentException($"Pooling {operation}: got {unpooled} and {pooled}{(indices is { } given ? $" with indices {given}" : "")}; "
+                + $"the geometry needs {InputShape(n)} and {output}.");
+    }
+
     /// <param name="input">(N, C, spatial...)</param>
     /// <param name="padding">symmetric explicit padding may be at most half the kernel (PyTorch's limit); begin and end
     /// given apart, or same padding, must each be smaller than the kernel (ONNX's limit)</param>

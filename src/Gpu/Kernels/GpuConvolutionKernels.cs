@@ -43,7 +43,7 @@ internal sealed class GpuConvolutionKernels : IConvolutionKernels
 
     public void Forward(ConvGeometry geometry, Tensor input, Tensor weight, Tensor? bias, Tensor output)
     {
-        var p = Check(geometry, input, output, weight, "forward");
+        var p = Check(geometry, input, output, weight, bias, "forward");
         lock (_b.Gate)
         {
             _b.Bind();
@@ -80,7 +80,7 @@ internal sealed class GpuConvolutionKernels : IConvolutionKernels
 
     public void BackwardData(ConvGeometry geometry, Tensor outputGrad, Tensor weight, Tensor inputGrad)
     {
-        var p = Check(geometry, inputGrad, outputGrad, weight, "backward (data)");
+        var p = Check(geometry, inputGrad, outputGrad, weight, null, "backward (data)");
         lock (_b.Gate)
         {
             _b.Bind();
@@ -116,7 +116,7 @@ internal sealed class GpuConvolutionKernels : IConvolutionKernels
 
     public void BackwardWeights(ConvGeometry geometry, Tensor input, Tensor outputGrad, Tensor weightGrad, Tensor? biasGrad)
     {
-        var p = Check(geometry, input, outputGrad, weightGrad, "backward (weights)");
+        var p = Check(geometry, input, outputGrad, weightGrad, biasGrad, "backward (weights)");
         lock (_b.Gate)
         {
             _b.Bind();
@@ -197,12 +197,9 @@ internal sealed class GpuConvolutionKernels : IConvolutionKernels
         if (count > 0) kernel(t, count, t, a, b, c, d);
     }
 
-    private static ConvParams Check(ConvGeometry g, Tensor input, Tensor output, Tensor weight, string what)
+    private static ConvParams Check(ConvGeometry g, Tensor input, Tensor output, Tensor weight, Tensor? bias, string what)
     {
-        int n = input.Shape.N;
-        if (input.Size != n * g.InChannels * g.Input.Volume || output.Size != n * g.OutChannels * g.Output.Volume || output.Shape.N != n
-            || weight.Size != g.Connections * g.KernelVolume)
-            throw new ArgumentException($"Convolution {what}: input {input.Shape}, output {output.Shape} and weight {weight.Shape} do not match the geometry {g.InputShape(n)} -> {g.OutputShape(n)}.");
+        g.CheckArguments(what, input.Shape, weight.Shape, bias?.Shape, output.Shape);
         return ConvParams.Of(g);
     }
 

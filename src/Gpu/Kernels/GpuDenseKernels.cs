@@ -19,7 +19,7 @@ internal sealed class GpuDenseKernels : IDenseKernels
 
     public void Forward(Tensor input, Tensor weight, Tensor? bias, Tensor output)
     {
-        var (n, inSize, outSize) = Sizes(input, weight, output, "Dense forward");
+        var (n, inSize, outSize) = DenseShapes.Check("forward", input.Shape, weight.Shape, bias?.Shape, output.Shape);
         _b.Bind();
         var y = GpuData.Of(output);
         if (bias is not null) BroadcastRows(GpuData.Of(bias), y, n * outSize, outSize);
@@ -29,7 +29,7 @@ internal sealed class GpuDenseKernels : IDenseKernels
 
     public void BackwardData(Tensor outputGrad, Tensor weight, Tensor inputGrad)
     {
-        var (n, inSize, outSize) = Sizes(inputGrad, weight, outputGrad, "Dense backward (data)");
+        var (n, inSize, outSize) = DenseShapes.Check("backward (data)", inputGrad.Shape, weight.Shape, null, outputGrad.Shape);
         _b.Bind();
         // inputGrad (N, In) = outputGrad (N, Out) · weight (Out, In)
         _b.Gemm.Run(GemmParams.Create(false, false, n, inSize, outSize), 1, GpuData.Of(outputGrad), GpuData.Of(weight), GpuData.Of(inputGrad));
@@ -37,7 +37,7 @@ internal sealed class GpuDenseKernels : IDenseKernels
 
     public void BackwardWeights(Tensor input, Tensor outputGrad, Tensor weightGrad, Tensor? biasGrad)
     {
-        var (n, inSize, outSize) = Sizes(input, weightGrad, outputGrad, "Dense backward (weights)");
+        var (n, inSize, outSize) = DenseShapes.Check("backward (weights)", input.Shape, weightGrad.Shape, biasGrad?.Shape, outputGrad.Shape);
         _b.Bind();
         // weightGrad (Out, In) += outputGradᵀ (Out, N) · input (N, In)
         _b.Gemm.Run(GemmParams.Create(true, false, outSize, inSize, n, 1f, 1f), 1, GpuData.Of(outputGrad), GpuData.Of(input), GpuData.Of(weightGrad));
@@ -49,14 +49,6 @@ internal sealed class GpuDenseKernels : IDenseKernels
     {
         int t = _b.Threads(count);
         if (count > 0) _broadcastRows(t, count, t, row, y, rowLength);
-    }
-
-    private static (int N, int In, int Out) Sizes(Tensor activations, Tensor weight, Tensor outputs, string what)
-    {
-        int n = activations.Shape.N, inSize = weight.Shape[1], outSize = weight.Shape[0];
-        if (activations.Size != n * inSize || outputs.Size != n * outSize)
-            throw new ArgumentException($"{what}: input {activations.Shape}, weight {weight.Shape} and output {outputs.Shape} do not agree.");
-        return (n, inSize, outSize);
     }
 
     private static void BroadcastRowsKernel(Index1D t, int n, int stride, ArrayView<float> row, ArrayView<float> y, int rowLength)

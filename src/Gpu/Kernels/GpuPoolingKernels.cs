@@ -39,6 +39,7 @@ internal sealed partial class GpuPoolingKernels : IPoolingKernels
 
     public void MaxForward(PoolGeometry geometry, Tensor input, Tensor output, IndexTensor indices)
     {
+        geometry.CheckArguments("max forward", input.Shape, output.Shape, indices.Shape);
         var p = PoolParams.Of(geometry);
         _b.Bind();
         int n = output.Size, t = _b.Threads(n);
@@ -47,6 +48,7 @@ internal sealed partial class GpuPoolingKernels : IPoolingKernels
 
     public void MaxBackward(PoolGeometry geometry, Tensor outputGrad, IndexTensor indices, Tensor inputGrad)
     {
+        geometry.CheckArguments("max backward", inputGrad.Shape, outputGrad.Shape, indices.Shape);
         var p = PoolParams.Of(geometry);
         _b.Bind();
         int n = inputGrad.Size, t = _b.Threads(n);
@@ -55,6 +57,7 @@ internal sealed partial class GpuPoolingKernels : IPoolingKernels
 
     public void AvgForward(PoolGeometry geometry, Tensor input, Tensor output)
     {
+        geometry.CheckArguments("average forward", input.Shape, output.Shape);
         var p = PoolParams.Of(geometry);
         _b.Bind();
         int n = output.Size, t = _b.Threads(n);
@@ -63,6 +66,7 @@ internal sealed partial class GpuPoolingKernels : IPoolingKernels
 
     public void AvgBackward(PoolGeometry geometry, Tensor outputGrad, Tensor inputGrad)
     {
+        geometry.CheckArguments("average backward", inputGrad.Shape, outputGrad.Shape);
         var p = PoolParams.Of(geometry);
         _b.Bind();
         int n = inputGrad.Size, t = _b.Threads(n);
@@ -71,6 +75,7 @@ internal sealed partial class GpuPoolingKernels : IPoolingKernels
 
     public void MaxUnpoolBackward(PoolGeometry geometry, Tensor outputGrad, IndexTensor indices, Tensor inputGrad)
     {
+        geometry.CheckArguments("max unpool backward", outputGrad.Shape, inputGrad.Shape, indices.Shape);
         var p = PoolParams.Of(geometry);
         _b.Bind();
         int n = inputGrad.Size, t = _b.Threads(n);
@@ -79,6 +84,7 @@ internal sealed partial class GpuPoolingKernels : IPoolingKernels
 
     public void LpForward(PoolGeometry geometry, float p, Tensor input, Tensor output)
     {
+        geometry.CheckArguments("Lp forward", input.Shape, output.Shape);
         var q = PoolParams.Of(geometry);
         _b.Bind();
         int n = output.Size, t = _b.Threads(n);
@@ -87,6 +93,8 @@ internal sealed partial class GpuPoolingKernels : IPoolingKernels
 
     public void LpBackward(PoolGeometry geometry, float p, Tensor input, Tensor output, Tensor outputGrad, Tensor inputGrad)
     {
+        geometry.CheckArguments("Lp backward", input.Shape, output.Shape);
+        geometry.CheckArguments("Lp backward", inputGrad.Shape, outputGrad.Shape);
         var q = PoolParams.Of(geometry);
         _b.Bind();
         int n = inputGrad.Size, t = _b.Threads(n);

@@ -33,10 +33,18 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
 {
     public CpuConvolutionKernels() : this(GemmBlocking.BestIsa) { }
 
-    public void Forward(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, Tensor output) => Run(g, input, weight, bias, default, output);
+    public void Forward(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, Tensor output)
+    {
+        g.CheckArguments("forward", input.Shape, weight.Shape, bias?.Shape, output.Shape);
+        Run(g, input, weight, bias, default, output);
+    }
 
     public void ForwardFused(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, ConvolutionEpilogue epilogue, Tensor? residual, Tensor output)
     {
+        g.CheckArguments("forward (fused)", input.Shape, weight.Shape, bias?.Shape, output.Shape);
+        if (epilogue.Norm is { } statistics && new[] { statistics.Gamma, statistics.Beta, statistics.RunningMean, statistics.RunningVar }.Any(t => t.Shape != new Shape(g.OutChannels)))
+            throw new ArgumentException($"Convolution: the fused batch norm's statistics must be ({g.OutChannels}) each, got {statistics.Gamma.Shape}, "
+                + $"{statistics.Beta.Shape}, {statistics.RunningMean.Shape} and {statistics.RunningVar.Shape}.");
         if (epilogue.AddsResidual != residual is not null)
             throw new ArgumentException($"Convolution: the epilogue {(epilogue.AddsResidual ? "adds a residual but none was given" : "adds no residual but one was given")}.");
         if (residual is not null && residual.Shape != output.Shape)
@@ -320,6 +328,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
 
     public void BackwardData(ConvGeometry g, Tensor outputGrad, Tensor weight, Tensor inputGrad)
     {
+        g.CheckArguments("backward (data)", inputGrad.Shape, weight.Shape, null, outputGrad.Shape);
         var plan = CpuConvolutionPlan.For(g);
         if (winograd && plan.InputGradientPlan is { } transposed && transposed.ForwardLayout(isa, outputGrad.Shape.N) == CpuForwardLayout.Winograd)
         {
@@ -430,6 +439,7 @@ internal sealed unsafe class CpuConvolutionKernels(GemmIsa isa, CpuForwardLayout
 
     public void BackwardWeights(ConvGeometry g, Tensor input, Tensor outputGrad, Tensor weightGrad, Tensor? biasGrad)
     {
+        g.CheckArguments("backward (weights)", input.Shape, weightGrad.Shape, biasGrad?.Shape, outputGrad.Shape);
         var plan = CpuConvolutionPlan.For(g);
         int batch = input.Shape.N;
         if (batch == 0) return;

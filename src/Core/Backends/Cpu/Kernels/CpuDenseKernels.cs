@@ -14,7 +14,7 @@ internal sealed class CpuDenseKernels(GemmIsa isa) : IDenseKernels
 
     public unsafe void Forward(Tensor input, Tensor weight, Tensor? bias, Tensor output)
     {
-        int n = input.Shape.N, inSize = weight.Shape[1], outSize = weight.Shape[0];
+        var (n, inSize, outSize) = DenseShapes.Check("forward", input.Shape, weight.Shape, bias?.Shape, output.Shape);
         var y = CpuData.Span(output);
         if (bias is not null)
         {
@@ -31,7 +31,7 @@ internal sealed class CpuDenseKernels(GemmIsa isa) : IDenseKernels
 
     public void BackwardData(Tensor outputGrad, Tensor weight, Tensor inputGrad)
     {
-        int n = outputGrad.Shape.N, inSize = weight.Shape[1], outSize = weight.Shape[0];
+        var (n, inSize, outSize) = DenseShapes.Check("backward (data)", inputGrad.Shape, weight.Shape, null, outputGrad.Shape);
         // dx (n, in) = dy (n, out) · W (out, in)
         Sgemm.Multiply(false, false, n, inSize, outSize, 1f, CpuData.Span(outputGrad), outSize, CpuData.Span(weight), inSize,
             0f, CpuData.Span(inputGrad), inSize, isa, parallel: true);
@@ -39,7 +39,7 @@ internal sealed class CpuDenseKernels(GemmIsa isa) : IDenseKernels
 
     public void BackwardWeights(Tensor input, Tensor outputGrad, Tensor weightGrad, Tensor? biasGrad)
     {
-        int n = input.Shape.N, inSize = weightGrad.Shape[1], outSize = weightGrad.Shape[0];
+        var (n, inSize, outSize) = DenseShapes.Check("backward (weights)", input.Shape, weightGrad.Shape, biasGrad?.Shape, outputGrad.Shape);
         var dy = CpuData.Span(outputGrad);
         // dW (out, in) += dyᵀ · x, dy stored (n, out)
         Sgemm.Multiply(true, false, outSize, inSize, n, 1f, dy, outSize, CpuData.Span(input), inSize,

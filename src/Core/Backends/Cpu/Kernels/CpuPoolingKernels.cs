@@ -19,6 +19,7 @@ internal sealed class CpuPoolingKernels : CpuReferencePoolingKernels
     /// </summary>
     public override void MaxForward(PoolGeometry g, Tensor input, Tensor output, IndexTensor indices)
     {
+        g.CheckArguments("max forward", input.Shape, output.Shape, indices.Shape);
         var x = CpuData.Of(input);
         var y = CpuData.Of(output);
         var idx = CpuData.Of(indices);

@@ -14,6 +14,7 @@ internal sealed class CpuReferenceConvolutionKernels : IConvolutionKernels
 {
     public void Forward(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, Tensor output)
     {
+        g.CheckArguments("forward", input.Shape, weight.Shape, bias?.Shape, output.Shape);
         var x = CpuData.Of(input);
         var w = CpuData.Of(weight);
         var b = bias is null ? default : CpuData.Of(bias);
@@ -38,6 +39,7 @@ internal sealed class CpuReferenceConvolutionKernels : IConvolutionKernels
 
     public void BackwardData(ConvGeometry g, Tensor outputGrad, Tensor weight, Tensor inputGrad)
     {
+        g.CheckArguments("backward (data)", inputGrad.Shape, weight.Shape, null, outputGrad.Shape);
         var dy = CpuData.Of(outputGrad);
         var w = CpuData.Of(weight);
         var dx = CpuData.Of(inputGrad);
@@ -62,6 +64,7 @@ internal sealed class CpuReferenceConvolutionKernels : IConvolutionKernels
 
     public void BackwardWeights(ConvGeometry g, Tensor input, Tensor outputGrad, Tensor weightGrad, Tensor? biasGrad)
     {
+        g.CheckArguments("backward (weights)", input.Shape, weightGrad.Shape, biasGrad?.Shape, outputGrad.Shape);
         var x = CpuData.Of(input);
         var dy = CpuData.Of(outputGrad);
         var dw = CpuData.Of(weightGrad);

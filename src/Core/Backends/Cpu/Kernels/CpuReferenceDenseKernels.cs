@@ -14,7 +14,7 @@ internal sealed class CpuReferenceDenseKernels : IDenseKernels
         var w = CpuData.Of(weight);
         var b = bias is null ? default : CpuData.Of(bias);
         var y = CpuData.Of(output);
-        int n = input.Shape.N, inSize = weight.Shape[1], outSize = weight.Shape[0];
+        var (n, inSize, outSize) = DenseShapes.Check("forward", input.Shape, weight.Shape, bias?.Shape, output.Shape);
         bool hasBias = bias is not null;
         Parallel.For(0, n, s =>
         {
@@ -34,7 +34,7 @@ internal sealed class CpuReferenceDenseKernels : IDenseKernels
         var dy = CpuData.Of(outputGrad);
         var w = CpuData.Of(weight);
         var dx = CpuData.Of(inputGrad);
-        int n = outputGrad.Shape.N, inSize = weight.Shape[1], outSize = weight.Shape[0];
+        var (n, inSize, outSize) = DenseShapes.Check("backward (data)", inputGrad.Shape, weight.Shape, null, outputGrad.Shape);
         Parallel.For(0, n, s =>
         {
             var row = dx.AsSpan(s * inSize, inSize);
@@ -54,7 +54,7 @@ internal sealed class CpuReferenceDenseKernels : IDenseKernels
         var dy = CpuData.Of(outputGrad);
         var dw = CpuData.Of(weightGrad);
         var db = biasGrad is null ? default : CpuData.Of(biasGrad);
-        int n = input.Shape.N, inSize = weightGrad.Shape[1], outSize = weightGrad.Shape[0];
+        var (n, inSize, outSize) = DenseShapes.Check("backward (weights)", input.Shape, weightGrad.Shape, biasGrad?.Shape, outputGrad.Shape);
         bool hasBias = biasGrad is not null;
         Parallel.For(0, outSize, o =>
         {

@@ -15,6 +15,7 @@ internal class CpuReferencePoolingKernels : IPoolingKernels
 
     public virtual void MaxForward(PoolGeometry g, Tensor input, Tensor output, IndexTensor indices)
     {
+        g.CheckArguments("max forward", input.Shape, output.Shape, indices.Shape);
         var x = CpuData.Of(input);
         var y = CpuData.Of(output);
         var idx = CpuData.Of(indices);
@@ -46,6 +47,7 @@ internal class CpuReferencePoolingKernels : IPoolingKernels
 
     public void MaxBackward(PoolGeometry g, Tensor outputGrad, IndexTensor indices, Tensor inputGrad)
     {
+        g.CheckArguments("max backward", inputGrad.Shape, outputGrad.Shape, indices.Shape);
         var dy = CpuData.Of(outputGrad);
         var idx = CpuData.Of(indices);
         var dx = CpuData.Of(inputGrad);
@@ -61,6 +63,7 @@ internal class CpuReferencePoolingKernels : IPoolingKernels
 
     public void AvgForward(PoolGeometry g, Tensor input, Tensor output)
     {
+        g.CheckArguments("average forward", input.Shape, output.Shape);
         var x = CpuData.Of(input);
         var y = CpuData.Of(output);
         int inPlane = g.Input.Volume, outPlane = g.Output.Volume;
@@ -80,6 +83,7 @@ internal class CpuReferencePoolingKernels : IPoolingKernels
 
     public void AvgBackward(PoolGeometry g, Tensor outputGrad, Tensor inputGrad)
     {
+        g.CheckArguments("average backward", inputGrad.Shape, outputGrad.Shape);
         var dy = CpuData.Of(outputGrad);
         var dx = CpuData.Of(inputGrad);
         int inPlane = g.Input.Volume, outPlane = g.Output.Volume;
@@ -99,6 +103,7 @@ internal class CpuReferencePoolingKernels : IPoolingKernels
 
     public void MaxUnpoolBackward(PoolGeometry g, Tensor outputGrad, IndexTensor indices, Tensor inputGrad)
     {
+        g.CheckArguments("max unpool backward", outputGrad.Shape, inputGrad.Shape, indices.Shape);
         var dy = CpuData.Of(outputGrad);
         var idx = CpuData.Of(indices);
         var dx = CpuData.Of(inputGrad);
@@ -112,6 +117,7 @@ internal class CpuReferencePoolingKernels : IPoolingKernels
 
     public void LpForward(PoolGeometry g, float p, Tensor input, Tensor output)
     {
+        g.CheckArguments("Lp forward", input.Shape, output.Shape);
         var x = CpuData.Of(input);
         var y = CpuData.Of(output);
         int inPlane = g.Input.Volume, outPlane = g.Output.Volume;
@@ -131,6 +137,8 @@ internal class CpuReferencePoolingKernels : IPoolingKernels
 
     public void LpBackward(PoolGeometry g, float p, Tensor input, Tensor output, Tensor outputGrad, Tensor inputGrad)
     {
+        g.CheckArguments("Lp backward", input.Shape, output.Shape);
+        g.CheckArguments("Lp backward", inputGrad.Shape, outputGrad.Shape);
         var x = CpuData.Of(input);
         var y = CpuData.Of(output);
         var dy = CpuData.Of(outputGrad);
