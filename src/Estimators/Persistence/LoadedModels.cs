@@ -56,7 +56,19 @@ public static class LoadedModels
         ITransformer batched;
         try
         {
+            if (!stream.CanSeek)
+            {
+                var copy = new MemoryStream();
+                stream.CopyTo(copy);
+                copy.Position = 0;
+                stream = copy;
+            }
+            ModelZipCheck.Verify(stream, source);
             batched = catalog.Load(stream, out inputSchema).WithBatchedScoring(backend, batchSize);
+        }
+        catch (InvalidDataException e) when (e.Message.StartsWith(source, StringComparison.Ordinal))
+        {
+            throw;
         }
         catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
