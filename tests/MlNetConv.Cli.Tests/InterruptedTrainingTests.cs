@@ -74,4 +74,20 @@ public sealed class InterruptedTrainingTests(UninterruptedTrainingFixture run) :
         Assert.Equal(run.Weights, UninterruptedTrainingFixture.WeightsOf(output));
         Assert.Empty(Directory.GetFiles(run.Folder, "killed.*.tmp"));
     }
+
+    [Fact]
+    public void ResumeRefusesAMissingFileACheckpointOfOtherSettingsAndACheckpointInPlaceOfTheModel()
+    {
+        string output = Path.Combine(run.Folder, "refused.zip"), missing = Path.Combine(run.Folder, "missing.ckpt");
+        Assert.Equal($"error: checkpoint '{missing}' (--resume) does not exist.",
+            CliRun.Of([.. run.Arguments(output), "--resume", missing]).Expect(ExitCodes.BadInput).Error.Trim());
+        Assert.Contains("--checkpoint must name another file than --output.",
+            CliRun.Of([.. run.Arguments(output), "--checkpoint", output]).Expect(ExitCodes.Usage).Error);
+
+        string checkpoint = Path.Combine(run.Folder, "seed1.ckpt");
+        CliRun.Interrupted(PosixSignal.SIGINT, 1, 2, run.Arguments(output, "--checkpoint", checkpoint)).Expect(ExitCodes.Interrupted);
+        var otherSeed = CliRun.Of([.. run.Arguments(output), "--seed", "2", "--resume", checkpoint]).Expect(ExitCodes.BadInput);
+        Assert.Contains($"error: Checkpoint '{checkpoint}' was written by a run with seed 1, batch size 16 and 432 training rows; this run has seed 2,", otherSeed.Error);
+        Assert.False(File.Exists(output));
+    }
 }
