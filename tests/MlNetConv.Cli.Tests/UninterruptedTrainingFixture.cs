@@ -1,6 +1,8 @@
 using Microsoft.ML;
 using MlNetConv.Estimators.Persistence;
 
+using MlNetConv.Tests.Shared;
+
 namespace MlNetConv.Cli.Tests;
 
 /// <summary>
