@@ -9,18 +9,21 @@ namespace MlNetConv.Cli;
 /// <summary>
 /// The <c>mlnetconv</c> command line: summary, compare, train, evaluate, score and export. Exit codes: 0 ok, 1 bad input
 /// (data, images, model files, training failures), 2 usage (a command line that does not parse or fit together),
-/// 3 an internal error (a bug: one line, no stack trace).
+/// 3 an internal error (a bug: one line, no stack trace), 130 and 143 training stopped by Ctrl-C (SIGINT) or SIGTERM
+/// after writing a checkpoint (see <see cref="ExitCodes"/>).
 /// </summary>
 internal sealed class CliApp
 {
     private readonly CliConsole _console;
 
-    public CliApp(CliConsole console)
+    /// <param name="interruption">Ctrl-C and SIGTERM during training; by default none are handled (tests call its Request)</param>
+    public CliApp(CliConsole console, Interruption? interruption = null)
     {
         _console = console;
+        interruption ??= new Interruption(handlesSignals: false);
         Summary = new SummaryCommand(console);
         Compare = new CompareCommand(console);
-        Train = new TrainCommand(console);
+        Train = new TrainCommand(console, interruption);
         Evaluate = new EvaluateCommand(console);
         Score = new ScoreCommand(console);
         Export = new ExportCommand(console);
@@ -38,12 +41,17 @@ internal sealed class CliApp
     public ScoreCommand Score { get; }
     public ExportCommand Export { get; }
 
-    public static int RunOnConsole(IReadOnlyList<string> args) => new CliApp(new CliConsole(Console.Out, Console.Error)).Run(args);
+    public static int RunOnConsole(IReadOnlyList<string> args) =>
+        new CliApp(new CliConsole(Console.Out, Console.Error), new Interruption(handlesSignals: true)).Run(args);
 
     public int Run(IReadOnlyList<string> args)
     {
         var parse = Root.Parse(args);
-        var configuration = new InvocationConfiguration { Output = _console.Out, Error = _console.Error, EnableDefaultExceptionHandler = false };
+        // Signals are the commands' own (Interruption): System.CommandLine's handler would end the process after a timeout.
+        var configuration = new InvocationConfiguration
+        {
+            Output = _console.Out, Error = _console.Error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+        };
         if (parse.Action is ParseErrorAction errors)
         {
             errors.ShowHelp = false;

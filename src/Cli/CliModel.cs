@@ -6,6 +6,7 @@ using MlNetConv.Backends;
 using MlNetConv.Cli.Data;
 using MlNetConv.Estimators;
 using MlNetConv.Estimators.Persistence;
+using MlNetConv.Persistence;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Cli;
@@ -51,23 +52,15 @@ internal static class CliModel
     private static bool IsImageStep(ITransformer t) =>
         t is ImageLoadingTransformer or ImageResizingTransformer or ImageGrayscalingTransformer or ImagePixelExtractingTransformer;
 
-    /// <summary>Saves with <c>ml.Model.Save</c> to a temporary file in the same folder, then renames it into place.</summary>
+    /// <summary>Saves with <c>ml.Model.Save</c> to a temporary file in the same folder, then renames it into place (<see cref="AtomicFile"/>).</summary>
     public static long Save(MLContext ml, ITransformer model, string path)
     {
-        string full = Path.GetFullPath(path);
-        string? folder = Path.GetDirectoryName(full);
-        if (folder is not null) Directory.CreateDirectory(folder);
-        string temporary = $"{full}.{Environment.ProcessId}.tmp";
-        try
+        using (var file = AtomicFile.Create(path))
         {
-            ml.Model.Save(model, InputSchema(ml), temporary);
-            File.Move(temporary, full, overwrite: true);
+            ml.Model.Save(model, InputSchema(ml), file.Stream);
+            file.Commit();
         }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
-        return new FileInfo(full).Length;
+        return new FileInfo(path).Length;
     }
 
     /// <summary>Loads a model the command line saved, with its ConvNet restored as the batched transformer.</summary>

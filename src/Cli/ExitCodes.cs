@@ -13,4 +13,10 @@ internal static class ExitCodes
 
     /// <summary>A failure of the program itself, not of its input: reported in one line with the error's type, to be filed as a bug.</summary>
     public const int Internal = 3;
+
+    /// <summary>Training stopped by Ctrl-C (SIGINT) after writing a checkpoint; 128 + 2, the shells' convention.</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Training stopped by SIGTERM after writing a checkpoint; 128 + 15.</summary>
+    public const int Terminated = 143;
 }

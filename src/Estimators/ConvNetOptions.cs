@@ -14,7 +14,7 @@ public abstract class ConvNetOptions
     {
         public const string Label = "Label", Features = "Features", Score = "Score", PredictedLabel = "PredictedLabel", PredictedMask = "PredictedMask",
             ImagePath = "ImagePath";
-        public const int Epochs = 10, BatchSize = 64;
+        public const int Epochs = 10, BatchSize = 64, CheckpointEvery = 1;
         public const long MaxInMemoryBytes = 2L << 30;
     }
 
@@ -73,8 +73,29 @@ public abstract class ConvNetOptions
     /// </summary>
     public long MaxInMemoryBytes { get; set; } = Defaults.MaxInMemoryBytes;
 
-    /// <summary>Stops training between batches; Fit then throws OperationCanceledException and returns no model.</summary>
+    /// <summary>
+    /// Stops training between two batches: a checkpoint of where it stood is written to <see cref="CheckpointPath"/>
+    /// (when set), then Fit throws <see cref="TrainingInterruptedException"/> (an OperationCanceledException), naming it,
+    /// and returns no model; <see cref="ResumeFrom"/> continues the run.
+    /// </summary>
     public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>
+    /// Where to write checkpoints (the engine's model file with the optimizer state and where training stands, written
+    /// to a temporary file and renamed): every <see cref="CheckpointEvery"/> epochs and after the last, and when
+    /// <see cref="CancellationToken"/> stops training.
+    /// </summary>
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>Epochs between checkpoints; null writes one only when training is cancelled.</summary>
+    public int? CheckpointEvery { get; set; } = Defaults.CheckpointEvery;
+
+    /// <summary>
+    /// A checkpoint to continue from, written by a run of the same pipeline, training data, architecture, optimizer, seed
+    /// and batch size (<see cref="Epochs"/> may be more): Fit then returns the model the uninterrupted run returns, with the
+    /// same weights bit for bit. A missing, corrupt or mismatched checkpoint is an error naming the file.
+    /// </summary>
+    public string? ResumeFrom { get; set; }
 
     /// <summary>Skip bad rows (missing label, unreadable image, wrong size, non-finite values) and count them, instead of failing.</summary>
     public bool SkipBadRows { get; set; }

@@ -12,7 +12,8 @@ namespace MlNetConv.Estimators;
 
 /// <summary>
 /// The training run the ConvNet trainers share: reads the (checked) data, builds a copy of the architecture on the
-/// chosen device, trains it with the engine's Trainer, and reports to MLContext.Log and the progress callback.
+/// chosen device, trains it with the engine's Trainer (checkpoints, resuming, cancellation included), and reports to
+/// MLContext.Log and the progress callback.
 /// </summary>
 internal static class ConvNetTraining
 {
@@ -23,6 +24,8 @@ internal static class ConvNetTraining
         var host = ((IHostEnvironment)ml).Register("ConvNet");
         using var channel = host.Start("Training");
         int seed = o.Seed ?? host.Rand.Next();
+        // Before the data is read: a mistyped path should not wait for it.
+        if (o.ResumeFrom is { } checkpoint && !File.Exists(checkpoint)) throw new FileNotFoundException($"ConvNet: checkpoint '{checkpoint}' (ResumeFrom) does not exist.", checkpoint);
         IDataset? train = null, validation = null;
         try
         {
@@ -52,13 +55,15 @@ internal static class ConvNetTraining
             Log(channel, ChannelMessageKind.Info,
                 $"ConvNet: {network.ParameterCount} parameters, input {features.SampleShape}, output {network.OutputShapes[0]}, {train.Count} training rows{(train is StreamingDataset ? " (streamed)" : "")} on {network.Backend.Name}.");
 
+            if (o.ResumeFrom is { } from) Log(channel, ChannelMessageKind.Info, $"ConvNet: resuming the run of checkpoint '{from}'.");
             new Trainer(network, new TrainerOptions
             {
                 Epochs = o.Epochs, BatchSize = o.BatchSize, Seed = (ulong)seed, Optimizer = o.Optimizer, Schedule = o.Schedule,
                 ValidationFraction = validation is null ? o.ValidationFraction : 0, EarlyStoppingPatience = o.EarlyStoppingPatience,
                 Augmentation = o.Augmentation, Normalization = o.Normalization, Progress = new Progress(o.Progress, channel),
                 Loss = loss is null ? null : WeightedSumLoss.Single(loss),
-            }).Fit(train, validation, cancellationToken: o.CancellationToken);
+                CheckpointPath = o.CheckpointPath, CheckpointEvery = o.CheckpointEvery, ResumeFrom = o.ResumeFrom,
+            }).Fit(train, validation, o.CancellationToken);
             return network;
         }
         finally

@@ -1,13 +1,26 @@
+using System.Runtime.InteropServices;
+
 namespace MlNetConv.Cli.Tests;
 
 /// <summary>One in-process run of the command line: its exit code and what it wrote to standard output and error.</summary>
 internal sealed record CliRun(int ExitCode, string Out, string Error)
 {
-    public static CliRun Of(params string[] args)
+    public static CliRun Of(params string[] args) => Of(null, args);
+
+    /// <summary>A run of <c>train</c> that <paramref name="signal"/> interrupts after batch <paramref name="batch"/> of epoch <paramref name="epoch"/>.</summary>
+    public static CliRun Interrupted(PosixSignal signal, int epoch, int batch, params string[] args)
+    {
+        var interruption = new Interruption(handlesSignals: false);
+        return Of(interruption, args, p => { if (p.Epoch == epoch && p.Batch == batch) interruption.Request(signal); });
+    }
+
+    private static CliRun Of(Interruption? interruption, string[] args, Action<Training.TrainingProgress>? afterStep = null)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = new CliApp(new CliConsole(output, error)).Run(args);
+        var app = new CliApp(new CliConsole(output, error), interruption);
+        app.Train.AfterStep = afterStep;
+        int code = app.Run(args);
         return new CliRun(code, output.ToString(), error.ToString());
     }
 

@@ -8,6 +8,8 @@ using MlNetConv.Persistence;
 using MlNetConv.Preprocessing;
 using static MlNetConv.Tests.Shared.OnnxRuntimeCheck;
 
+using MlNetConv.Tests.Shared;
+
 namespace MlNetConv.Cli.Tests;
 
 /// <summary><c>export</c>: ONNX Runtime on the exported model gives the probabilities <c>score</c> writes.</summary>

@@ -41,7 +41,8 @@ public sealed class ParsingTests
     {
         var s = _app.Train.Bind(Parse("train", "resnet20", "--data", "idx:a.idx3-ubyte,b.idx1-ubyte", "--epochs", "3", "--batch-size", "32", "--lr", "0.1",
             "--momentum", "0.5", "--seed", "7", "--input", "1x28x28", "--augment", "crop=2,flip", "--augment", "rotate=10", "--validation-fraction", "0.2",
-            "--test", "testdir", "--results", "runs.jsonl", "--on-bad-file", "skip", "--device", "gpu:1", "-o", "m.zip"));
+            "--test", "testdir", "--results", "runs.jsonl", "--on-bad-file", "skip", "--device", "gpu:1", "-o", "m.zip", "--resume", "old.ckpt",
+            "--checkpoint", "run.ckpt"));
         Assert.Equal("resnet20", s.Architecture);
         Assert.Equal(new IdxSpec("a.idx3-ubyte", "b.idx1-ubyte"), s.Data);
         Assert.Equal(("m.zip", 3, 32, 0.1f, 0.5f, 7), (s.Output, s.Epochs, s.BatchSize, s.LearningRate, s.Momentum, s.Seed));
@@ -53,6 +54,11 @@ public sealed class ParsingTests
         Assert.Equal("runs.jsonl", s.Results);
         Assert.Equal(BadFilePolicy.Skip, s.OnBadFile);
         Assert.Equal(Device.Gpu(1), s.Device);
+        Assert.Equal(("run.ckpt", "run.ckpt", "old.ckpt"), (s.Checkpoint, s.CheckpointPath, s.Resume));
+        // The command line an interrupted run prints to resume it: the words as given, less --resume.
+        Assert.Equal(["train", "resnet20", "--data", "idx:a.idx3-ubyte,b.idx1-ubyte", "--epochs", "3"], s.CommandLine!.Take(6));
+        Assert.Equal(["-o", "m.zip", "--checkpoint", "run.ckpt"], s.CommandLine!.TakeLast(4));
+        Assert.DoesNotContain("--resume", s.CommandLine!);
     }
 
     [Fact]
@@ -66,6 +72,7 @@ public sealed class ParsingTests
         Assert.Null(s.Test);
         Assert.Equal(BadFilePolicy.Fail, s.OnBadFile);
         Assert.Equal(Device.Cpu, s.Device);
+        Assert.Equal((null, "m.zip.checkpoint", null), (s.Checkpoint, s.CheckpointPath, s.Resume));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using MlNetConv.Tests.Shared;
+
 namespace MlNetConv.Cli.Tests;
 
 /// <summary><c>score</c>: a folder of real digits as PNG files, one of them corrupt, scored with the batched transformer.</summary>

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.ML;
 
+using MlNetConv.Tests.Shared;
+
 namespace MlNetConv.Cli.Tests;
 
 /// <summary><c>train</c> and <c>evaluate</c> on a handful of real digits: image folders and IDX files, through ML.NET.</summary>

@@ -1,3 +1,5 @@
+using MlNetConv.Tests.Shared;
+
 namespace MlNetConv.Cli.Tests;
 
 /// <summary>

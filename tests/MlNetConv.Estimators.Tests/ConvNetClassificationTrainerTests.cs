@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetConv.Estimators.Persistence;
 using MlNetConv.Graphs;
 using MlNetConv.Optimizers;
 using MlNetConv.Tensors;
@@ -151,7 +152,7 @@ public class ConvNetClassificationTrainerTests
     }
 
     [Fact]
-    public void CancellingStopsTrainingWithoutAModel()
+    public void CancellingWithoutACheckpointStopsTrainingWithoutAModel()
     {
         var ml = new MLContext(seed: 1);
         using var cancel = new CancellationTokenSource();
@@ -159,7 +160,91 @@ public class ConvNetClassificationTrainerTests
         options.Epochs = 50;
         options.CancellationToken = cancel.Token;
         options.Progress = new SynchronousProgress(p => { if (p.Epoch == 2) cancel.Cancel(); });
-        Assert.ThrowsAny<OperationCanceledException>(() => Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(Bars(60, 1))));
+        var stop = Assert.Throws<Training.TrainingInterruptedException>(() => Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(Bars(60, 1))));
+        Assert.Null(stop.CheckpointPath);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ARunCancelledMidEpochAndResumedFromItsCheckpointGivesTheUninterruptedModel(bool streamed)
+    {
+        string folder = Directory.CreateTempSubdirectory("mlnetconv-resume-").FullName;
+        try
+        {
+            var ml = new MLContext(seed: 1);
+            var data = ml.Data.LoadFromEnumerable(Bars(150, 1));
+            var test = ml.Data.LoadFromEnumerable(Bars(60, 2));
+            ConvNetClassificationOptions Recipe()
+            {
+                var options = Options();
+                options.ValidationFraction = 0.2f;
+                if (streamed) options.MaxInMemoryBytes = 40 * 36 * sizeof(float); // a cache of 40 of the 150 samples
+                return options;
+            }
+            var straight = Pipeline(ml, Recipe()).Fit(data);
+
+            string checkpoint = Path.Combine(folder, "run.ckpt");
+            using var cancel = new CancellationTokenSource();
+            var interrupted = Recipe();
+            interrupted.CheckpointPath = checkpoint;
+            interrupted.CancellationToken = cancel.Token;
+            interrupted.Progress = new SynchronousProgress(p => { if (p.Epoch == 3 && p.Batch == 2) cancel.Cancel(); });
+            var stop = Assert.Throws<Training.TrainingInterruptedException>(() => Pipeline(ml, interrupted).Fit(data));
+            Assert.Equal((3, 2, Path.GetFullPath(checkpoint)), (stop.Epoch, stop.Batch, stop.CheckpointPath));
+
+            var resumed = Recipe();
+            resumed.ResumeFrom = checkpoint;
+            resumed.CheckpointPath = checkpoint;
+            var epochs = new List<Training.TrainingProgress>();
+            resumed.Progress = new SynchronousProgress(p => { if (p.EpochCompleted) epochs.Add(p); });
+            var model = Pipeline(ml, resumed).Fit(data);
+
+            Assert.Equal([3, 4, 5, 6], epochs.Select(p => p.Epoch));
+            Assert.Equal(straight.FindConvNet().Model.Bytes.ToArray(), model.FindConvNet().Model.Bytes.ToArray());
+            Assert.Equal(straight.Transform(test).GetColumn<float[]>("Score"), model.Transform(test).GetColumn<float[]>("Score"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ResumingFromAMissingCorruptOrForeignCheckpointIsAnErrorNamingTheFile()
+    {
+        string folder = Directory.CreateTempSubdirectory("mlnetconv-resume-").FullName;
+        try
+        {
+            var ml = new MLContext(seed: 1);
+            var data = ml.Data.LoadFromEnumerable(Bars(60, 1));
+            Exception Resume(string path)
+            {
+                var options = Options();
+                options.ResumeFrom = path;
+                return Assert.ThrowsAny<Exception>(() => Pipeline(ml, options).Fit(data));
+            }
+
+            string missing = Path.Combine(folder, "missing.ckpt");
+            Assert.Equal($"ConvNet: checkpoint '{missing}' (ResumeFrom) does not exist.", Assert.IsType<FileNotFoundException>(Resume(missing)).Message);
+
+            string corrupt = Path.Combine(folder, "corrupt.ckpt");
+            File.WriteAllText(corrupt, "not a checkpoint at all, but long enough to have a header and a hash");
+            Assert.StartsWith($"Checkpoint '{corrupt}' is not a readable checkpoint: not an MlNetConv model", Assert.IsType<InvalidDataException>(Resume(corrupt)).Message);
+
+            string foreign = Path.Combine(folder, "foreign.ckpt");
+            var other = Options();
+            other.Architecture = new NetworkBuilder().Conv2d(8, 3, padding: 1).ReLU().MaxPool2d(2).Flatten().Dense(3).Build();
+            other.Epochs = 1;
+            other.CheckpointPath = foreign;
+            Pipeline(ml, other).Fit(data);
+            Assert.Equal($"Checkpoint '{foreign}' was written for another network: its architecture differs from the one being trained.",
+                Assert.IsType<InvalidDataException>(Resume(foreign)).Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     private sealed class SynchronousProgress(Action<Training.TrainingProgress> report) : IProgress<Training.TrainingProgress>

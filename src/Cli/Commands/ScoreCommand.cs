@@ -7,6 +7,7 @@ using Microsoft.ML.Data;
 using MlNetConv.Backends;
 using MlNetConv.Cli.Data;
 using MlNetConv.Estimators;
+using MlNetConv.Persistence;
 
 namespace MlNetConv.Cli.Commands;
 
@@ -71,24 +72,15 @@ internal sealed class ScoreCommand
         if (files.Count == 0) throw new CliException($"no images ({string.Join(", ", ImageFiles.Extensions)}) in '{s.Folder}'.");
         var fullPaths = files.Select(Path.GetFullPath).ToArray();
 
-        string output = Path.GetFullPath(s.Output);
-        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        string temporary = $"{output}.{Environment.ProcessId}.tmp";
-        try
+        using var file = AtomicFile.Create(s.Output);
+        Outcome outcome;
+        using (var writer = new StreamWriter(file.Stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), leaveOpen: true))
         {
-            Outcome outcome;
-            using (var writer = new StreamWriter(temporary, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
-            {
-                writer.WriteLine(Csv.Line(["path", "predicted_label", .. model.Classifier.ClassNames]));
-                outcome = ProgressBars.Run(_console, bars => ScoreAll(ml, model, files, fullPaths, s.OnBadFile, s.MaxPixels, s.Folder, writer, bars));
-            }
-            File.Move(temporary, output, overwrite: true);
-            return outcome;
+            writer.WriteLine(Csv.Line(["path", "predicted_label", .. model.Classifier.ClassNames]));
+            outcome = ProgressBars.Run(_console, bars => ScoreAll(ml, model, files, fullPaths, s.OnBadFile, s.MaxPixels, s.Folder, writer, bars));
         }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        file.Commit();
+        return outcome;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
@@ -7,6 +8,7 @@ using Microsoft.ML.Transforms;
 using MlNetConv.Backends;
 using MlNetConv.Cli.Data;
 using MlNetConv.Estimators;
+using MlNetConv.Layers;
 using MlNetConv.Optimizers;
 using MlNetConv.Preprocessing;
 using MlNetConv.Summary;
@@ -18,15 +20,23 @@ namespace MlNetConv.Cli.Commands;
 /// <summary>
 /// <c>train ARCHITECTURE --data DATA --output model.zip [options]</c>: trains a zoo network through an ML.NET pipeline
 /// (MapValueToKey, LoadImages and ResizeImages for image folders, the ConvNet trainer), saves the model with
-/// <c>ml.Model.Save</c> (temporary file, then rename) and appends a line to the results file.
+/// <c>ml.Model.Save</c> (temporary file, then rename) and appends a line to the results file. Ctrl-C or SIGTERM stops
+/// training after the current step, writes a checkpoint (<c>--checkpoint</c>, else <c>OUTPUT.checkpoint</c>) and exits
+/// with 130 (SIGTERM: 143), printing the command line that resumes the run (<c>--resume</c>) to the same model.
 /// </summary>
 internal sealed class TrainCommand
 {
     public sealed record Settings(
         string Architecture, DataSpec Data, string Output, int Epochs, int BatchSize, float LearningRate, float Momentum, int Seed,
-        Shape? Input, ImageAugmentation? Augmentation, float ValidationFraction, DataSpec? Test, string? Results, BadFilePolicy OnBadFile, long MaxPixels, Device Device);
+        Shape? Input, ImageAugmentation? Augmentation, float ValidationFraction, DataSpec? Test, string? Results, BadFilePolicy OnBadFile, long MaxPixels, Device Device,
+        string? Checkpoint = null, string? Resume = null, IReadOnlyList<string>? CommandLine = null)
+    {
+        /// <summary>Where an interrupted run writes its checkpoint: <c>--checkpoint</c>, else beside the output.</summary>
+        public string CheckpointPath => Checkpoint ?? Output + ".checkpoint";
+    }
 
     private readonly CliConsole _console;
+    private readonly Interruption _interruption;
     private readonly Argument<string> _architecture = new("architecture") { Description = "A zoo network: " + string.Join(", ", ZooModels.All.Select(m => m.Name)) };
     private readonly Option<DataSpec> _data = CliOptions.Data("Training data: an image folder with one sub-folder per class, or idx:IMAGES,LABELS (IDX files, plain or gzip)", required: true);
     private readonly Option<string> _output = new("--output", "-o") { Description = "Where to save the ML.NET model zip", HelpName = "model.zip", Required = true };
@@ -83,31 +93,66 @@ internal sealed class TrainCommand
         "A bad training or test image (truncated, corrupt, over the pixel limit): fail (exit 1, naming them) or skip it (every image is decoded once beforehand)");
     private readonly Option<double> _maxMegapixels = CliOptions.MaxMegapixels();
     private readonly Option<Device> _device = CliOptions.Device();
+    private readonly Option<string?> _checkpoint = new("--checkpoint")
+    {
+        Description = "Write a checkpoint (weights, optimizer state, position) to FILE after every epoch, and when Ctrl-C or SIGTERM stops training "
+            + "(without it, an interrupted run writes OUTPUT.checkpoint, removed once the model is saved)",
+        HelpName = "FILE",
+    };
+    private readonly Option<string?> _resume = new("--resume")
+    {
+        Description = "Continue the run a checkpoint was written by (same architecture, data, seed, batch size, learning rate and momentum; more --epochs "
+            + "are allowed): the model is the one the uninterrupted run saves",
+        HelpName = "FILE",
+    };
 
-    public TrainCommand(CliConsole console)
+    public TrainCommand(CliConsole console, Interruption interruption)
     {
         _console = console;
+        _interruption = interruption;
         _epochs.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError($"--epochs must be positive, got {r.GetValueOrDefault<int>()}."); });
         _learningRate.Validators.Add(r => { if (!(r.GetValueOrDefault<float>() > 0)) r.AddError($"--lr must be positive, got {r.GetValueOrDefault<float>()}."); });
         _momentum.Validators.Add(r => { if (r.GetValueOrDefault<float>() is < 0f or >= 1f) r.AddError($"--momentum must be in [0, 1), got {r.GetValueOrDefault<float>()}."); });
-        Command = new Command("train", "Train a zoo network on an image folder or IDX files through an ML.NET pipeline and save the model")
+        Command = new Command("train", "Train a zoo network on an image folder or IDX files through an ML.NET pipeline and save the model. "
+            + $"Ctrl-C (SIGINT) or SIGTERM stops after the current step, writes a checkpoint and exits with {ExitCodes.Interrupted} (SIGTERM: {ExitCodes.Terminated}), "
+            + "printing the command line that resumes the run")
         {
             _architecture, _data, _output, _epochs, _batchSize, _learningRate, _momentum, _seed, _input, _augment, _validationFraction, _test, _results,
-            _onBadFile, _maxMegapixels, _device,
+            _onBadFile, _maxMegapixels, _device, _checkpoint, _resume,
         };
         Command.SetAction(p => Run(Bind(p)));
     }
 
     public Command Command { get; }
 
+    /// <summary>Called after every training step with its progress (tests interrupt a run at a chosen step through it).</summary>
+    public Action<TrainingProgress>? AfterStep { get; set; }
+
     public Settings Bind(ParseResult p) => new(
         p.GetRequiredValue(_architecture), p.GetRequiredValue(_data), p.GetRequiredValue(_output), p.GetValue(_epochs), p.GetValue(_batchSize),
         p.GetValue(_learningRate), p.GetValue(_momentum), p.GetValue(_seed), p.GetValue(_input), p.GetValue(_augment), p.GetValue(_validationFraction),
-        p.GetValue(_test), p.GetValue(_results), p.GetValue(_onBadFile), CliOptions.Pixels(p.GetValue(_maxMegapixels)), p.GetValue(_device));
+        p.GetValue(_test), p.GetValue(_results), p.GetValue(_onBadFile), CliOptions.Pixels(p.GetValue(_maxMegapixels)), p.GetValue(_device),
+        p.GetValue(_checkpoint), p.GetValue(_resume), WithoutResume(p));
+
+    /// <summary>The words of the command line as given, less any <c>--resume FILE</c>.</summary>
+    private IReadOnlyList<string> WithoutResume(ParseResult p)
+    {
+        var words = new List<string>();
+        for (int i = 0; i < p.Tokens.Count; i++)
+        {
+            var token = p.Tokens[i];
+            if (token.Type == TokenType.Option && token.Value == _resume.Name) i++;
+            else words.Add(token.Value);
+        }
+        return words;
+    }
 
     public int Run(Settings s)
     {
         var clock = Stopwatch.StartNew();
+        if (s.Checkpoint is { } checkpoint && Path.GetFullPath(checkpoint) == Path.GetFullPath(s.Output))
+            throw new CliException("--checkpoint must name another file than --output.", ExitCodes.Usage);
+        if (s.Resume is { } resume && !File.Exists(resume)) throw new CliException($"checkpoint '{resume}' (--resume) does not exist.");
         var zoo = ZooModels.Find(s.Architecture);
         var ml = new MLContext(s.Seed);
         var data = DataLoader.Load(ml, s.Data, _console);
@@ -126,9 +171,40 @@ internal sealed class TrainCommand
         _console.Out.WriteLine($"{zoo.Name}: {summary.TotalParameters.ToString("N0", CultureInfo.InvariantCulture)} parameters, input {ZooModel.FormatShape(input)}, "
             + $"{classes} classes, {data.Count} rows from '{data.Source}'");
 
-        var model = ProgressBars.Run(_console, bars =>
+        (ITransformer Model, List<TrainingProgress> Epochs) model;
+        try
         {
-            var reporter = new EpochReporter(bars, _console, data.Count);
+            model = Train(s, ml, data, input, architecture);
+        }
+        catch (TrainingInterruptedException e)
+        {
+            return Interrupted(s, e);
+        }
+
+        long bytes = CliModel.Save(ml, model.Model, s.Output);
+        _console.Out.WriteLine($"saved {s.Output} ({bytes / 1024.0:F0} KiB)");
+        if (s.Checkpoint is null && File.Exists(s.CheckpointPath))
+        {
+            File.Delete(s.CheckpointPath);
+            _console.Out.WriteLine($"removed the checkpoint {s.CheckpointPath}: the model is saved");
+        }
+
+        var (accuracy, on) = Accuracy(ml, s, model.Epochs);
+        clock.Stop();
+        string results = s.Results ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Output)) ?? ".", "results.jsonl");
+        ResultsFile.Append(results, new TrainingRecord(zoo.Name, ZooModel.FormatShape(input), classes, summary.TotalParameters, summary.TotalMultiplyAccumulates,
+            accuracy, on, s.Epochs, Math.Round(clock.Elapsed.TotalSeconds, 2), data.Count, s.Data.ToString()!, Path.GetFullPath(s.Output), DateTimeOffset.UtcNow));
+        _console.Out.WriteLine($"results appended to {results}");
+        _console.Out.WriteLine($"wall time: {clock.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s");
+        _console.Out.WriteLine($"accuracy: {accuracy.ToString("F4", CultureInfo.InvariantCulture)} ({on})");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Fits the pipeline (with Ctrl-C and SIGTERM handled) and returns the chain to save with the epochs' progress.</summary>
+    private (ITransformer Model, List<TrainingProgress> Epochs) Train(Settings s, MLContext ml, LabeledData data, Shape input, ILayer architecture) =>
+        ProgressBars.Run(_console, bars =>
+        {
+            var reporter = new EpochReporter(bars, _console, data.Count, AfterStep);
             var options = new ConvNetClassificationOptions
             {
                 Architecture = architecture,
@@ -142,32 +218,38 @@ internal sealed class TrainCommand
                 ImagePathColumnName = CliModel.ImagePath,
                 Device = s.Device,
                 Progress = reporter,
+                CheckpointPath = s.CheckpointPath,
+                CheckpointEvery = s.Checkpoint is null ? null : 1,
+                ResumeFrom = s.Resume,
+                CancellationToken = _interruption.Token,
             };
             IEstimator<ITransformer> pipeline = ml.Transforms.Conversion.MapValueToKey(CliModel.Label, keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
             if (!data.IsPixels) pipeline = pipeline.Append(CliModel.ImageSteps(ml, input));
             pipeline = pipeline.Append(ml.MulticlassClassification.Trainers.ConvNet(ml, options))
                 .Append(ml.Transforms.Conversion.MapKeyToValue(CliModel.PredictedLabel));
-            var fitted = (IEnumerable<ITransformer>)data.NamingBadImages(() => pipeline.Fit(data.View));
-            reporter.Finish();
-            // A model trained on pixels is saved with the image steps after the label mapping, so it scores image files too.
-            var steps = CliModel.Flatten(fitted).ToList();
-            if (data.IsPixels) steps.InsertRange(1, CliModel.FittedImageSteps(ml, input));
-            ITransformer saved = new TransformerChain<ITransformer>([.. steps]);
-            return (Model: saved, reporter.Epochs);
+            try
+            {
+                var fitted = (IEnumerable<ITransformer>)_interruption.Listening(_console, "stopping after the current training step to write a checkpoint",
+                    () => data.NamingBadImages(() => pipeline.Fit(data.View)));
+                // A model trained on pixels is saved with the image steps after the label mapping, so it scores image files too.
+                var steps = CliModel.Flatten(fitted).ToList();
+                if (data.IsPixels) steps.InsertRange(1, CliModel.FittedImageSteps(ml, input));
+                return ((ITransformer)new TransformerChain<ITransformer>([.. steps]), reporter.Epochs);
+            }
+            finally
+            {
+                reporter.Finish();
+            }
         });
 
-        long bytes = CliModel.Save(ml, model.Model, s.Output);
-        _console.Out.WriteLine($"saved {s.Output} ({bytes / 1024.0:F0} KiB)");
-
-        var (accuracy, on) = Accuracy(ml, s, model.Epochs);
-        clock.Stop();
-        string results = s.Results ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Output)) ?? ".", "results.jsonl");
-        ResultsFile.Append(results, new TrainingRecord(zoo.Name, ZooModel.FormatShape(input), classes, summary.TotalParameters, summary.TotalMultiplyAccumulates,
-            accuracy, on, s.Epochs, Math.Round(clock.Elapsed.TotalSeconds, 2), data.Count, s.Data.ToString()!, Path.GetFullPath(s.Output), DateTimeOffset.UtcNow));
-        _console.Out.WriteLine($"results appended to {results}");
-        _console.Out.WriteLine($"wall time: {clock.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s");
-        _console.Out.WriteLine($"accuracy: {accuracy.ToString("F4", CultureInfo.InvariantCulture)} ({on})");
-        return ExitCodes.Ok;
+    /// <summary>Says where the checkpoint is and the command line that resumes the run; exits 130 (SIGINT) or 143 (SIGTERM).</summary>
+    private int Interrupted(Settings s, TrainingInterruptedException e)
+    {
+        string signal = Interruption.Name(_interruption.Signal);
+        _console.Error.WriteLine($"stopped by {signal}: {char.ToLowerInvariant(e.Message[0])}{e.Message[1..]}");
+        if (e.CheckpointPath is { } checkpoint)
+            _console.Error.WriteLine("resume with: " + ShellWords.Join(["mlnetconv", .. s.CommandLine ?? [], "--resume", checkpoint]));
+        return _interruption.ExitCode;
     }
 
     /// <summary>
@@ -194,13 +276,15 @@ internal sealed class TrainCommand
     {
         private readonly ProgressBars _bars;
         private readonly CliConsole _console;
+        private readonly Action<TrainingProgress>? _afterStep;
         private Spectre.Console.ProgressTask? _reading, _epoch;
         private int _epochNumber;
 
-        public EpochReporter(ProgressBars bars, CliConsole console, int rows)
+        public EpochReporter(ProgressBars bars, CliConsole console, int rows, Action<TrainingProgress>? afterStep)
         {
             _bars = bars;
             _console = console;
+            _afterStep = afterStep;
             _reading = bars.Add($"reading {rows} rows", 1);
             _reading?.IsIndeterminate = true;
         }
@@ -232,6 +316,7 @@ internal sealed class TrainCommand
                 Epochs.Add(p);
                 if (!_bars.Visible) _console.Error.WriteLine(Describe(p));
             }
+            else _afterStep?.Invoke(p);
         }
 
         public void Finish() => _epoch?.StopTask();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using MlNetConv.Graphs;
 using MlNetConv.Losses;
 using MlNetConv.Optimizers;
@@ -33,35 +32,41 @@ public sealed class Trainer
 
     public IOptimizer Optimizer => _optimizer;
 
-    /// <summary>Trains; resumes from <see cref="TrainerOptions.CheckpointPath"/> when <paramref name="resume"/> is set and the file exists.</summary>
-    public TrainingResult Fit(IDataset train, IDataset? validation = null, bool resume = false, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Trains, continuing the run of <see cref="TrainerOptions.ResumeFrom"/> when set. A cancelled token stops training
+    /// between two steps: a checkpoint of where it stood is written to <see cref="TrainerOptions.CheckpointPath"/> (when
+    /// set), then <see cref="TrainingInterruptedException"/> is thrown.
+    /// </summary>
+    /// <exception cref="TrainingInterruptedException">the token was cancelled</exception>
+    public TrainingResult Fit(IDataset train, IDataset? validation = null, CancellationToken cancellationToken = default)
     {
         CheckSamples(train, "training");
         if (validation is null && _options.ValidationFraction > 0) (train, validation) = Split(train);
         if (validation is not null) CheckSamples(validation, "validation");
         if (train.Count == 0) throw new ArgumentException("The training set is empty.");
 
-        var history = new List<EpochRecord>();
-        int startEpoch = 0, bestEpoch = -1, badEpochs = 0;
-        double bestLoss = double.PositiveInfinity;
-        float[][]? bestWeights = null;
-        if (resume && _options.CheckpointPath is { } cp && File.Exists(cp))
-            (startEpoch, bestEpoch, badEpochs, bestLoss, bestWeights) = Resume(cp);
+        var run = new Checkpoint.Run(_options.Seed, _options.BatchSize, train.Count);
+        if (_options.CheckpointPath is { } target) AtomicFile.RemoveStaleTemporaries(target);
+        var at = _options.ResumeFrom is { } from ? Checkpoint.Load(from, _network, _optimizer, run) : new Checkpoint();
+        if (at.Epoch > _options.Epochs)
+            throw new ArgumentException($"Checkpoint '{_options.ResumeFrom}' has {at.Epoch} epochs done, more than the {_options.Epochs} epochs of this run.");
 
+        var history = new List<EpochRecord>();
         int batches = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
         var clock = Stopwatch.StartNew();
         bool stoppedEarly = false;
         using var batch = new BatchBuffers(_network, train, _options.BatchSize);
-        for (int epoch = startEpoch; epoch < _options.Epochs && !stoppedEarly; epoch++)
+        for (int epoch = at.Epoch; epoch < _options.Epochs && !stoppedEarly; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
             var order = Enumerable.Range(0, train.Count).ToArray();
             train.ShuffleEpoch(order, new RandomStream(RandomStream.Combine(_options.Seed, (ulong)epoch, 1)));
-            var metrics = new RunningMetrics();
+            var metrics = at.Metrics;
+            var resumedAt = (Batch: at.Batch, metrics.Samples);
             float lr = _optimizer.LearningRate;
-            for (int b = 0; b < batches; b++)
+            for (int b = at.Batch; b < batches; b++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                if (cancellationToken.IsCancellationRequested) throw Interrupted(at, b, batches, metrics, run, cancellationToken);
                 int start = b * _options.BatchSize, n = Math.Min(_options.BatchSize, train.Count - start);
                 long step = (long)epoch * batches + b;
                 batch.Load(train, order.AsSpan(start, n), _options.Augmentation, _options.Normalization, RandomStream.Combine(_options.Seed, (ulong)step, 2));
@@ -76,30 +81,46 @@ public sealed class Trainer
                 _network.BackwardAll(grads);
                 _optimizer.Step();
                 metrics.Add(loss, n, batch.Correct(outputs[0]));
-                Report(epoch, b + 1, batches, metrics, epochClock, lr, false, null);
+                Report(epoch, b + 1, batches, resumedAt, metrics, epochClock, lr, false, null);
             }
+            at.Epoch = epoch + 1;
+            at.Batch = 0;
+            at.Metrics = default;
 
             Evaluation? val = validation is null ? null : Evaluate(validation);
             history.Add(new EpochRecord(epoch + 1, metrics.Loss, metrics.Accuracy, val?.Loss, val?.Accuracy, lr, epochClock.Elapsed));
-            Report(epoch, batches, batches, metrics, epochClock, lr, true, val);
+            Report(epoch, batches, batches, resumedAt, metrics, epochClock, lr, true, val);
 
             if (val is { } v)
             {
-                if (v.Loss < bestLoss)
+                if (v.Loss < at.BestLoss)
                 {
-                    bestLoss = v.Loss;
-                    bestEpoch = epoch + 1;
-                    badEpochs = 0;
-                    if (_options.RestoreBestWeights) bestWeights = _network.Parameters.Select(p => p.Value.ToArray()).ToArray();
+                    at.BestLoss = v.Loss;
+                    at.BestEpoch = epoch + 1;
+                    at.BadEpochs = 0;
+                    if (_options.RestoreBestWeights) at.BestWeights = _network.Parameters.Select(p => p.Value.ToArray()).ToArray();
                 }
-                else if (_options.EarlyStoppingPatience is { } patience && ++badEpochs >= patience) stoppedEarly = true;
+                else if (_options.EarlyStoppingPatience is { } patience && ++at.BadEpochs >= patience) stoppedEarly = true;
             }
-            if (_options.CheckpointPath is { } path && ((epoch + 1) % _options.CheckpointEvery == 0 || epoch + 1 == _options.Epochs || stoppedEarly))
-                SaveCheckpoint(path, epoch + 1, bestEpoch, badEpochs, bestLoss, bestWeights);
+            if (_options.CheckpointPath is { } path && _options.CheckpointEvery is { } every && ((epoch + 1) % every == 0 || epoch + 1 == _options.Epochs || stoppedEarly))
+                at.Save(path, _network, _optimizer, run);
         }
-        if (bestWeights is not null && _options.RestoreBestWeights)
+        if (at.BestWeights is { } bestWeights && _options.RestoreBestWeights)
             for (int i = 0; i < bestWeights.Length; i++) _network.Parameters[i].Value.CopyFrom(bestWeights[i]);
-        return new TrainingResult(history, stoppedEarly, bestEpoch, clock.Elapsed);
+        return new TrainingResult(history, stoppedEarly, at.BestEpoch, clock.Elapsed);
+    }
+
+    /// <summary>Stops between two steps: saves where the run stands (when there is a checkpoint path) and says so.</summary>
+    private TrainingInterruptedException Interrupted(Checkpoint at, int batch, int batches, RunningMetrics metrics, Checkpoint.Run run, CancellationToken token)
+    {
+        string where = $"Training was cancelled in epoch {at.Epoch + 1} of {_options.Epochs} after batch {batch} of {batches}";
+        if (_options.CheckpointPath is not { } path)
+            return new TrainingInterruptedException(where + "; no checkpoint path was set, so its progress is lost.", null, at.Epoch + 1, batch, token);
+        at.Batch = batch;
+        at.Metrics = metrics;
+        at.Save(path, _network, _optimizer, run);
+        string full = Path.GetFullPath(path);
+        return new TrainingInterruptedException(where + $"; a checkpoint was written to '{full}'.", full, at.Epoch + 1, batch, token);
     }
 
     /// <summary>Mean loss and accuracy of the first output in evaluation mode.</summary>
@@ -120,12 +141,13 @@ public sealed class Trainer
         return metrics.ToEvaluation();
     }
 
-    private void Report(int epoch, int batch, int batches, RunningMetrics metrics, Stopwatch clock, float lr, bool done, Evaluation? val)
+    /// <param name="resumedAt">the batch this epoch started at in this run and the samples done before it (of a resumed epoch)</param>
+    private void Report(int epoch, int batch, int batches, (int Batch, int Samples) resumedAt, RunningMetrics metrics, Stopwatch clock, float lr, bool done, Evaluation? val)
     {
         if (_options.Progress is null) return;
-        double rate = metrics.Samples / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+        double rate = (metrics.Samples - resumedAt.Samples) / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
         double remainingBatches = (batches - batch) + (double)(_options.Epochs - epoch - 1) * batches;
-        var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / Math.Max(1, batch) * remainingBatches);
+        var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / Math.Max(1, batch - resumedAt.Batch) * remainingBatches);
         _options.Progress.Report(new TrainingProgress(epoch + 1, _options.Epochs, batch, batches, metrics.Loss, metrics.Accuracy, rate, eta, lr, done, val?.Loss, val?.Accuracy));
     }
 
@@ -148,55 +170,5 @@ public sealed class Trainer
         int expected = _network.OutputShapes[0].SpatialSize;
         if (data.LabelsPerSample != expected)
             throw new ArgumentException($"The {role} data has {data.LabelsPerSample} labels per sample, the network's first output needs {expected}.");
-    }
-
-    private void SaveCheckpoint(string path, int epochsDone, int bestEpoch, int badEpochs, double bestLoss, float[][]? bestWeights)
-    {
-        var tensors = _optimizer.State.Select(s => new NamedTensor("optimizer." + s.Name, s.Value.Shape, s.Value.ToArray())).ToList();
-        if (bestWeights is not null)
-            tensors.AddRange(_network.Parameters.Select((p, i) => new NamedTensor("best." + p.Name, p.Shape, bestWeights[i])));
-        var metadata = new Dictionary<string, string>
-        {
-            ["epoch"] = epochsDone.ToString(CultureInfo.InvariantCulture),
-            ["optimizer.steps"] = _optimizer.StepCount.ToString(CultureInfo.InvariantCulture),
-            ["best.epoch"] = bestEpoch.ToString(CultureInfo.InvariantCulture),
-            ["best.loss"] = bestLoss.ToString("R", CultureInfo.InvariantCulture),
-            ["early_stopping.bad_epochs"] = badEpochs.ToString(CultureInfo.InvariantCulture),
-        };
-        ModelFile.Save(path, _network, new TrainingState(tensors, metadata));
-    }
-
-    private (int Epoch, int BestEpoch, int BadEpochs, double BestLoss, float[][]? BestWeights) Resume(string path)
-    {
-        var contents = ModelFile.Read(path);
-        ModelFile.LoadWeights(_network, contents);
-        var extra = new Dictionary<string, NamedTensor>();
-        foreach (var t in contents.State.Tensors)
-            if (!extra.TryAdd(t.Name, t)) throw new InvalidDataException($"Checkpoint '{path}' is corrupt: tensor '{t.Name}' is stored twice.");
-        foreach (var (name, value) in _optimizer.State)
-        {
-            if (!extra.TryGetValue("optimizer." + name, out var saved) || saved.Shape != value.Shape)
-                throw new InvalidDataException($"Checkpoint '{path}' has no optimizer state '{name}' {value.Shape}; was it written with another optimizer?");
-            value.CopyFrom(saved.Values);
-        }
-        var meta = contents.State.Metadata;
-        T Get<T>(string key) where T : ISpanParsable<T> =>
-            !meta.TryGetValue(key, out var v) ? throw new InvalidDataException($"Checkpoint '{path}' has no '{key}' entry.")
-            : T.TryParse(v, CultureInfo.InvariantCulture, out var parsed) ? parsed
-            : throw new InvalidDataException($"Checkpoint '{path}' is corrupt: its '{key}' entry '{v}' is not a {typeof(T).Name}.");
-        _optimizer.RestoreStepCount(Get<int>("optimizer.steps"));
-        float[][]? best = null;
-        if (extra.ContainsKey("best." + _network.Parameters[0].Name))
-        {
-            best = new float[_network.Parameters.Count][];
-            for (int i = 0; i < best.Length; i++)
-            {
-                var p = _network.Parameters[i];
-                if (!extra.TryGetValue("best." + p.Name, out var saved) || saved.Shape != p.Shape)
-                    throw new InvalidDataException($"Checkpoint '{path}' is corrupt: the best weights lack '{p.Name}' {p.Shape}.");
-                best[i] = saved.Values;
-            }
-        }
-        return (Get<int>("epoch"), Get<int>("best.epoch"), Get<int>("early_stopping.bad_epochs"), Get<double>("best.loss"), best);
     }
 }

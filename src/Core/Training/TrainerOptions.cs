@@ -3,7 +3,7 @@ using MlNetConv.Optimizers;
 
 namespace MlNetConv.Training;
 
-/// <summary>How to train: epochs, mini-batches, optimizer and schedule, validation, early stopping, checkpoints.</summary>
+/// <summary>How to train: epochs, mini-batches, optimizer and schedule, validation, early stopping, checkpoints and resuming.</summary>
 public sealed record TrainerOptions
 {
     public int Epochs { get; init; } = 10;
@@ -27,8 +27,20 @@ public sealed record TrainerOptions
     /// <summary>Restore the weights of the best validation epoch when training ends (only with validation data).</summary>
     public bool RestoreBestWeights { get; init; } = true;
 
+    /// <summary>
+    /// Where checkpoints go (weights, optimizer state and where the run stands, written atomically): every
+    /// <see cref="CheckpointEvery"/> epochs and after the last, and whenever training is cancelled.
+    /// </summary>
     public string? CheckpointPath { get; init; }
-    public int CheckpointEvery { get; init; } = 1;
+
+    /// <summary>Epochs between checkpoints; null: a checkpoint only when training is cancelled.</summary>
+    public int? CheckpointEvery { get; init; } = 1;
+
+    /// <summary>
+    /// A checkpoint to continue from, written by a run of the same network, optimizer, seed, batch size and training
+    /// data; the run then ends with the weights the uninterrupted run ends with, bit for bit.
+    /// </summary>
+    public string? ResumeFrom { get; init; }
 
     public IProgress<TrainingProgress>? Progress { get; init; }
 
@@ -44,7 +56,7 @@ public sealed record TrainerOptions
         if (BatchSize <= 0) throw new ArgumentException($"Batch size must be positive, got {BatchSize}.");
         if (ValidationFraction is < 0f or >= 1f) throw new ArgumentException($"Validation fraction must be in [0, 1), got {ValidationFraction}.");
         if (EarlyStoppingPatience is <= 0) throw new ArgumentException($"Early-stopping patience must be positive, got {EarlyStoppingPatience}.");
-        if (CheckpointEvery <= 0) throw new ArgumentException($"Checkpoint interval must be positive, got {CheckpointEvery}.");
+        if (CheckpointEvery is <= 0) throw new ArgumentException($"Checkpoint interval must be positive, got {CheckpointEvery}.");
     }
 }
 

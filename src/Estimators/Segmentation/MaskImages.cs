@@ -1,3 +1,4 @@
+using MlNetConv.Persistence;
 using SkiaSharp;
 
 namespace MlNetConv.Estimators;
@@ -47,10 +48,9 @@ public static class MaskImages
                     for (int dy = 0; dy < scale; dy++)
                         for (int dx = 0; dx < scale; dx++) bitmap.SetPixel(p * (panelWidth + gap) + x * scale + dx, y * scale + dy, color);
                 }
-        string temporary = path + ".tmp";
-        using (var file = File.Create(temporary))
-            if (!bitmap.Encode(file, SKEncodedImageFormat.Png, 100)) throw new IOException($"Could not encode '{path}' as PNG.");
-        File.Move(temporary, path, overwrite: true);
+        using var file = AtomicFile.Create(path);
+        if (!bitmap.Encode(file.Stream, SKEncodedImageFormat.Png, 100)) throw new IOException($"Could not encode '{path}' as PNG.");
+        file.Commit();
     }
 
     private static SKColor Pixel((float[] Pixels, int Channels) image, int at, int plane)

@@ -84,7 +84,7 @@ public sealed class TrainerTests : IDisposable
         using (var first = TinyNetwork())
             new Trainer(first, options with { Epochs = 2, CheckpointPath = checkpoint, Schedule = LearningRateSchedules.Cosine(4), RestoreBestWeights = false }).Fit(data, validation);
         using var resumed = TinyNetwork(seed: 999); // other initial weights: the checkpoint must overwrite them all
-        new Trainer(resumed, options with { CheckpointPath = checkpoint }).Fit(data, validation, resume: true);
+        new Trainer(resumed, options with { ResumeFrom = checkpoint }).Fit(data, validation);
         Assert.Equal(Weights(full), Weights(resumed));
     }
 
@@ -116,12 +116,85 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void CancellationStopsTraining()
+    public void CancellationWithoutACheckpointPathStopsTrainingAndSaysTheWorkIsLost()
     {
         using var network = TinyNetwork();
         using var cts = new CancellationTokenSource();
         var options = Options(50) with { Progress = new SyncProgress(p => { if (p.Batch == 2) cts.Cancel(); }) };
-        Assert.Throws<OperationCanceledException>(() => new Trainer(network, options).Fit(Bars(100, 1), cancellationToken: cts.Token));
+        var stop = Assert.Throws<TrainingInterruptedException>(() => new Trainer(network, options).Fit(Bars(100, 1), cancellationToken: cts.Token));
+        Assert.Equal((1, 2, null), (stop.Epoch, stop.Batch, stop.CheckpointPath));
+        Assert.Contains("after batch 2 of 7; no checkpoint path was set", stop.Message);
+        Assert.Equal(cts.Token, stop.CancellationToken);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ARunCancelledTwiceMidEpochResumesToTheWeightsAndHistoryOfAnUninterruptedOne(bool adam)
+    {
+        var data = Bars(100, 1);
+        var validation = Bars(30, 5);
+        var options = Options(4) with { Optimizer = adam ? new AdamWOptions(0.01f) : new SgdOptions(0.05f, 0.9f), EarlyStoppingPatience = 3 };
+        using var full = TinyNetwork();
+        var uninterrupted = new Trainer(full, options).Fit(data, validation);
+
+        string checkpoint = Path.Combine(_dir, $"cancelled-{adam}.ckpt");
+        foreach (var (epoch, batch, resume) in new[] { (2, 3, false), (3, 6, true) })
+        {
+            using var cts = new CancellationTokenSource();
+            using var part = TinyNetwork(seed: resume ? 999UL : 3UL); // other initial weights: a resumed part takes the checkpoint's
+            var stopAfter = new SyncProgress(p => { if (p.Epoch == epoch && p.Batch == batch) cts.Cancel(); });
+            var stop = Assert.Throws<TrainingInterruptedException>(() => new Trainer(part, options with
+            {
+                CheckpointPath = checkpoint, CheckpointEvery = null, ResumeFrom = resume ? checkpoint : null, Progress = stopAfter,
+            }).Fit(data, validation, cts.Token));
+            Assert.Equal((epoch, batch, Path.GetFullPath(checkpoint)), (stop.Epoch, stop.Batch, stop.CheckpointPath));
+            Assert.Contains($"in epoch {epoch} of 4 after batch {batch} of 7; a checkpoint was written to '{Path.GetFullPath(checkpoint)}'", stop.Message);
+        }
+        using var resumed = TinyNetwork(seed: 999);
+        var rest = new Trainer(resumed, options with { ResumeFrom = checkpoint }).Fit(data, validation);
+        Assert.Equal(Weights(full), Weights(resumed));
+        // The resumed epoch's loss and accuracy count its batches done before the stop, so the records are the same too.
+        Assert.Equal(uninterrupted.History.Skip(2).Select(h => h with { Elapsed = default }), rest.History.Select(h => h with { Elapsed = default }));
+        Assert.Equal(uninterrupted.BestEpoch, rest.BestEpoch);
+        Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
+    }
+
+    [Fact]
+    public void ResumeFromRefusesACheckpointItCannotContinueNamingTheFile()
+    {
+        var data = Bars(48, 1);
+        string checkpoint = Path.Combine(_dir, "run.ckpt");
+        using (var network = TinyNetwork())
+            new Trainer(network, Options(2) with { CheckpointPath = checkpoint }).Fit(data);
+
+        Exception Resume(string path, TrainerOptions? options = null, Network? network = null)
+        {
+            using var target = network ?? TinyNetwork();
+            return Assert.ThrowsAny<Exception>(() => new Trainer(target, (options ?? Options(3)) with { ResumeFrom = path }).Fit(data));
+        }
+
+        string missing = Path.Combine(_dir, "none.ckpt");
+        Assert.Equal($"Checkpoint '{missing}' does not exist.", Assert.IsType<FileNotFoundException>(Resume(missing)).Message);
+
+        string corrupt = Path.Combine(_dir, "corrupt.ckpt");
+        var bytes = File.ReadAllBytes(checkpoint);
+        bytes[bytes.Length / 2] ^= 0x40;
+        File.WriteAllBytes(corrupt, bytes);
+        Assert.StartsWith($"Checkpoint '{corrupt}' is not a readable checkpoint: checksum mismatch", Assert.IsType<InvalidDataException>(Resume(corrupt)).Message);
+
+        var wider = new Network(new NetworkBuilder().Conv2d(5, 3, padding: 1).BatchNorm2d().ReLU().MaxPool2d(2).Flatten().Dropout(0.2f).Dense(3).Build(), Sample, seed: 3);
+        Assert.Equal($"Checkpoint '{checkpoint}' was written for another network: its architecture differs from the one being trained.",
+            Assert.IsType<InvalidDataException>(Resume(checkpoint, network: wider)).Message);
+
+        string model = Path.Combine(_dir, "model.bin");
+        using (var network = TinyNetwork()) MlNetConv.Persistence.ModelFile.Save(model, network);
+        Assert.Equal($"Checkpoint '{model}' holds no training state (it is a model file, not a checkpoint).", Assert.IsType<InvalidDataException>(Resume(model)).Message);
+
+        Assert.StartsWith($"Checkpoint '{checkpoint}' was written by a run with seed 11, batch size 16 and 48 training rows; this run has seed 12,",
+            Assert.IsType<ArgumentException>(Resume(checkpoint, Options(3) with { Seed = 12 })).Message);
+        Assert.Contains("has no optimizer state", Assert.IsType<InvalidDataException>(Resume(checkpoint, Options(3) with { Optimizer = new AdamWOptions(0.01f) })).Message);
+        Assert.Equal($"Checkpoint '{checkpoint}' has 2 epochs done, more than the 1 epochs of this run.", Assert.IsType<ArgumentException>(Resume(checkpoint, Options(1))).Message);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using MlNetConv.Data;
 using SkiaSharp;
 
-namespace MlNetConv.Cli.Tests;
+namespace MlNetConv.Tests.Shared;
 
 /// <summary>Real MNIST digits of the bundled set written as 28x28 grey PNG files, and as IDX files.</summary>
 internal static class DigitImages
