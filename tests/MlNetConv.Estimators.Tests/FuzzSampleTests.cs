@@ -6,8 +6,10 @@ namespace MlNetConv.Estimators.Tests;
 /// <summary>
 /// A bounded sample of the mutation fuzzer (tests/MlNetConv.Fuzz, whose program runs the long campaign): engine model
 /// files with forgeries re-sealed under a valid checksum, ML.NET model zips, PNG and JPEG images. Every case must end
-/// in a clean error or a load, never a crash or a hang, and allocate no more than its budget.
+/// in a clean error or a load, never a crash or a hang, and allocate no more than its budget. Allocations are counted
+/// for the whole process, so the sample runs alone, after the tests that run in parallel.
 /// </summary>
+[Collection(nameof(FuzzSampleTests))]
 public sealed class FuzzSampleTests
 {
     [Fact]
@@ -25,3 +27,7 @@ public sealed class FuzzSampleTests
         }
     }
 }
+
+/// <summary>Runs the fuzz sample with no other test running beside it.</summary>
+[CollectionDefinition(nameof(FuzzSampleTests), DisableParallelization = true)]
+public sealed class FuzzSampleCollection;
