@@ -49,11 +49,16 @@ public sealed class ConvNetSegmentationTrainer : IEstimator<ConvNetSegmentationT
         if (features.Name is null) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"ConvNet segmentation: feature column '{o.FeatureColumnName}' not found.");
         if (inputSchema.FirstOrDefault(c => c.Name == o.LabelColumnName).Name is null)
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"ConvNet segmentation: mask column '{o.LabelColumnName}' not found.");
-        // Declared through ML.NET's own transforms: a float vector for the scores, a UInt32 vector for the class map.
+        // Declared through ML.NET's own transforms (a schema shape's columns cannot be made outside ML.NET): a float
+        // vector for the scores, a UInt32 vector for the class map. ML.NET converts no float to an integer, so the class
+        // map's stand-in passes through text, which it does convert.
+        const string text = "__mlnetconv_mask_text";
         IEstimator<ITransformer> score = features.ItemType is ImageDataViewType
             ? _ml.Transforms.ExtractPixels(o.ScoreColumnName, o.FeatureColumnName)
             : _ml.Transforms.CopyColumns(o.ScoreColumnName, o.FeatureColumnName);
-        return score.Append(_ml.Transforms.Conversion.ConvertType(o.PredictedMaskColumnName, o.ScoreColumnName, DataKind.UInt32))
+        return score.Append(_ml.Transforms.Conversion.ConvertType(text, o.ScoreColumnName, DataKind.String))
+            .Append(_ml.Transforms.Conversion.ConvertType(o.PredictedMaskColumnName, text, DataKind.UInt32))
+            .Append(_ml.Transforms.DropColumns(text))
             .GetOutputSchema(inputSchema);
     }
 
