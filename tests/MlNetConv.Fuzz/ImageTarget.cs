@@ -39,8 +39,10 @@ public sealed class ImageTarget : FuzzTarget
     {
         if (_format != SKEncodedImageFormat.Png || random.Next(5) > 0) return Mutations.AnyBytes(Original, random);
         var bytes = (byte[])Original.Clone();
-        WriteBigEndian(bytes, 16 + 4 * random.Next(2), (uint)random.Next(1, int.MaxValue));
-        WriteBigEndian(bytes, 29, Crc32(bytes.AsSpan(12, 17)));
+        var (width, height) = PngHeader.Size(bytes);
+        uint forged = (uint)random.Next(1, int.MaxValue);
+        if (random.Next(2) == 0) PngHeader.ForgeSize(bytes, forged, height);
+        else PngHeader.ForgeSize(bytes, width, forged);
         return bytes;
     }
 
@@ -58,22 +60,5 @@ public sealed class ImageTarget : FuzzTarget
     {
         using var bitmap = SKBitmap.Decode(bytes);
         return bitmap?.Bytes;
-    }
-
-    private static void WriteBigEndian(byte[] bytes, int at, uint value)
-    {
-        for (int i = 0; i < 4; i++) bytes[at + i] = (byte)(value >> (24 - 8 * i));
-    }
-
-    /// <summary>PNG's chunk CRC (reflected polynomial 0xEDB88320).</summary>
-    private static uint Crc32(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
-        }
-        return ~crc;
     }
 }
