@@ -22,6 +22,7 @@ public sealed class UpsamplingLocallyConnectedKernelParityTests
     public void Upsampling_RandomGeometries_MatchReference()
     {
         var random = new RandomStream(81, "upsampling parity");
+        int checkedCases = 0;
         for (int trial = 0; trial < 60; trial++)
         {
             int rank = random.Between(1, 3), n = random.Pick(1, 1, 2), c = random.Between(1, 4);
@@ -49,7 +50,9 @@ public sealed class UpsamplingLocallyConnectedKernelParityTests
             var magnitude = RunUpsampling(Reference, g, input, output, KernelParity.Abs(x), KernelParity.Abs(dy));
             string what = $"trial {trial}: {input} -> {output} {mode} align {alignCorners}";
             foreach (var (name, e) in expected) KernelParity.AssertClose(e, actual[name], magnitude[name], Tolerance, $"{what} {name}");
+            checkedCases++;
         }
+        Assert.True(checkedCases >= 50, $"only {checkedCases} geometries were checked");
     }
 
     [Fact]
