@@ -1,4 +1,5 @@
 using System.Globalization;
+using MlNetConv.Backends;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Tests.Backends;
@@ -28,6 +29,23 @@ public static class KernelParity
         var values = new float[count];
         for (int i = 0; i < count; i++) values[i] = (float)(random.NextDouble() * 2 - 1);
         return values;
+    }
+
+    /// <summary>Asserts the same bits element by element (NaN payloads and signed zeros included).</summary>
+    public static void AssertSameBits(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+                Assert.Fail(string.Create(CultureInfo.InvariantCulture, $"{what}: element {i} is {actual[i]:G9}, expected {expected[i]:G9}."));
+    }
+
+    /// <summary>A tensor of <paramref name="shape"/> on <paramref name="backend"/> holding <paramref name="values"/>.</summary>
+    public static Tensor Upload(IBackend backend, Shape shape, float[] values)
+    {
+        var t = backend.Allocate(shape);
+        t.CopyFrom(values);
+        return t;
     }
 
     public static float[] Abs(float[] values) => values.Select(Math.Abs).ToArray();

@@ -26,6 +26,11 @@ public sealed class CpuBackend : IBackend
         Pooling = Options.ReferenceKernels ? new CpuReferencePoolingKernels() : new CpuPoolingKernels();
         Activation = Options.ReferenceKernels ? new CpuReferenceActivationKernels() : new CpuActivationKernels();
         Normalization = Options.ReferenceKernels ? new CpuReferenceNormalizationKernels() : new CpuNormalizationKernels();
+        Upsampling = Options.ReferenceKernels ? new CpuReferenceUpsamplingKernels() : new CpuUpsamplingKernels();
+        LocallyConnected = Options.ReferenceKernels ? new CpuReferenceLocallyConnectedKernels() : new CpuLocallyConnectedKernels();
+        Elementwise = Options.ReferenceKernels ? new CpuReferenceElementwiseKernels() : new CpuElementwiseKernels();
+        Loss = Options.ReferenceKernels ? new CpuReferenceLossKernels() : new CpuLossKernels();
+        Optimizer = Options.ReferenceKernels ? new CpuReferenceOptimizerKernels() : new CpuOptimizerKernels();
     }
 
     public CpuBackendOptions Options { get; }
@@ -34,14 +39,14 @@ public sealed class CpuBackend : IBackend
 
     public IConvolutionKernels Convolution { get; }
     public IPoolingKernels Pooling { get; }
-    public IUpsamplingKernels Upsampling { get; } = new CpuUpsamplingKernels();
-    public ILocallyConnectedKernels LocallyConnected { get; } = new CpuLocallyConnectedKernels();
+    public IUpsamplingKernels Upsampling { get; }
+    public ILocallyConnectedKernels LocallyConnected { get; }
     public IDenseKernels Dense { get; }
     public IActivationKernels Activation { get; }
     public INormalizationKernels Normalization { get; }
-    public IElementwiseKernels Elementwise { get; } = new CpuElementwiseKernels();
-    public ILossKernels Loss { get; } = new CpuLossKernels();
-    public IOptimizerKernels Optimizer { get; } = new CpuOptimizerKernels();
+    public IElementwiseKernels Elementwise { get; }
+    public ILossKernels Loss { get; }
+    public IOptimizerKernels Optimizer { get; }
 
     public Tensor Allocate(Shape shape) => new(this, new CpuBuffer(shape.Size), shape);
 

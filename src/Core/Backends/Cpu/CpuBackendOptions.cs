@@ -5,8 +5,9 @@ public sealed record CpuBackendOptions
 {
     /// <summary>
     /// Plain kernels instead of the fast ones: direct loops for convolution and dense layers instead of the packed GEMM,
-    /// per-tap max pooling, one element at a time for activations, batch-norm sums and local response normalization.
-    /// Slower, simpler, the oracle the fast kernels are tested against. Default false.
+    /// per-tap max pooling, one element at a time for activations, batch-norm sums, local response normalization,
+    /// element-wise work and optimizer steps, one item at a time for losses, and single-threaded upsampling and locally
+    /// connected layers summing in double. Slower, simpler, the oracle the fast kernels are tested against. Default false.
     /// </summary>
     public bool ReferenceKernels { get; init; }
 

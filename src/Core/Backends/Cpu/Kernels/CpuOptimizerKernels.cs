@@ -5,7 +5,7 @@ namespace MlNetConv.Backends.Cpu.Kernels;
 
 /// <summary>
 /// SGD and Adam updates, 16 parameters at a time in Vector512 lanes where the machine has them, the rest one at a time:
-/// each lane does the scalar loop's operations in its order (no fused multiply-adds), so the bits are the same.
+/// each lane does <see cref="OptimizerUpdates"/>' operations in its order (no fused multiply-adds), so the bits are the same.
 /// </summary>
 internal sealed class CpuOptimizerKernels : IOptimizerKernels
 {
@@ -31,16 +31,9 @@ internal sealed class CpuOptimizerKernels : IOptimizerKernels
                 (w - lr * d).CopyTo(p[i..]);
             }
         }
+        float noVelocity = 0f; // written only with momentum, which has a velocity
         for (; i < p.Length; i++)
-        {
-            float d = g[i] + weightDecay * p[i];
-            if (momentum != 0f)
-            {
-                v[i] = momentum * v[i] + d;
-                d = nesterov ? d + momentum * v[i] : v[i];
-            }
-            p[i] -= learningRate * d;
-        }
+            OptimizerUpdates.Sgd(ref p[i], g[i], ref momentum != 0f ? ref v[i] : ref noVelocity, learningRate, momentum, weightDecay, nesterov);
     }
 
     public void AdamStep(Tensor parameter, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
@@ -50,7 +43,7 @@ internal sealed class CpuOptimizerKernels : IOptimizerKernels
         var g = CpuData.Span(grad);
         var ms = CpuData.Span(m);
         var vs = CpuData.Span(v);
-        float correction1 = 1f - MathF.Pow(beta1, step), correction2 = 1f - MathF.Pow(beta2, step);
+        var (correction1, correction2) = OptimizerUpdates.AdamCorrections(beta1, beta2, step);
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
@@ -71,13 +64,6 @@ internal sealed class CpuOptimizerKernels : IOptimizerKernels
             }
         }
         for (; i < p.Length; i++)
-        {
-            float d = g[i];
-            if (decoupled) p[i] -= learningRate * weightDecay * p[i];
-            else d += weightDecay * p[i];
-            ms[i] = beta1 * ms[i] + (1 - beta1) * d;
-            vs[i] = beta2 * vs[i] + (1 - beta2) * d * d;
-            p[i] -= learningRate * (ms[i] / correction1) / (MathF.Sqrt(vs[i] / correction2) + epsilon);
-        }
+            OptimizerUpdates.Adam(ref p[i], g[i], ref ms[i], ref vs[i], learningRate, beta1, beta2, epsilon, weightDecay, decoupled, correction1, correction2);
     }
 }
