@@ -43,7 +43,7 @@ internal sealed partial class GraphImporter
         if (mode is not ("nearest" or "linear")) throw node.Unsupported($"mode '{mode}'; supported: nearest, linear.");
         int full = rank + 2;
         if ((scales?.Length ?? sizes!.Length) != full) throw node.Invalid($"needs {full} scales or sizes for {x.Shape}.");
-        if (scales is not null && (scales[0] != 1 || scales[1] != 1) || sizes is not null && (sizes[0] != x.Shape[0] || sizes[1] != x.Shape[1]))
+        if (scales is not null && (scales[0] != 1 || scales[1] != 1) || sizes is not null && sizes[1] != x.Shape[1])
             throw node.Unsupported("resizing the batch or channel axis.");
         var spatialScales = scales?[2..];
         var output = new int[rank];

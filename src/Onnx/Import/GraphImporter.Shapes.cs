@@ -60,7 +60,7 @@ internal sealed partial class GraphImporter
 
     /// <summary>
     /// Pad in constant mode on the spatial axes: pads as an attribute (paddings in opset 1, pads in 2..10) or an input (11+,
-    /// with constant_value and, from 18, axes), [x1_begin, x2_begin, …, x1_end, x2_end] over all axes.
+    /// with constant_value and, from 18, axes), [x1_begin, x2_begin, …, x1_end, x2_end] over all axes; negative pads crop.
     /// </summary>
     private ImportedValue Pad(OnnxNode node, ImportedValue?[] inputs)
     {
@@ -89,11 +89,10 @@ internal sealed partial class GraphImporter
             value = node.Float("value", 0f);
         }
         if (pads.Length != 2 * rank) throw node.Invalid($"pads needs {2 * rank} values for {x.Shape}, got {pads.Length}.");
-        if (pads.Any(p => p < 0)) throw node.Unsupported($"negative pads [{string.Join(", ", pads)}] (cropping).");
         if (pads[0] != 0 || pads[1] != 0 || pads[rank] != 0 || pads[rank + 1] != 0)
             throw node.Unsupported($"padding of the batch or channel axis (pads [{string.Join(", ", pads)}]).");
         if (pads.All(p => p == 0)) return x;
-        if (rank is < 3 or > 5 || pads.Any(p => p > int.MaxValue)) throw node.Unsupported($"padding of {x.Shape} by [{string.Join(", ", pads)}].");
+        if (rank is < 3 or > 5 || pads.Any(p => p is > int.MaxValue or < int.MinValue)) throw node.Unsupported($"padding of {x.Shape} by [{string.Join(", ", pads)}].");
         var begin = pads[2..rank].Select(p => (int)p).ToArray();
         var end = pads[(rank + 2)..].Select(p => (int)p).ToArray();
         return AddLayer(node, new ConstantPad(begin, end, value), x, node.Name);
