@@ -36,6 +36,7 @@ internal sealed partial class GraphImporter
         "Shape" => [ShapeOf(node, inputs)],
         "Size" => [ImportedValue.Known(OnnxConstant.Integer([], [Computed(node, inputs, 0).Shape.Size]))],
         "Pad" => [Pad(node, inputs)],
+        "Slice" => [Slice(node, inputs)],
         "Resize" or "Upsample" => [Resize(node, inputs)],
         _ when ConstantFolder.Operators.Contains(node.OpType) =>
             throw node.Unsupported($"is evaluated only on constants, and an input here is computed from the network's input. {Supported}"),
