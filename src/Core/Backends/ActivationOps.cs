@@ -77,3 +77,11 @@ public readonly struct HardtanhOp(float min, float max) : IActivationOp
     public float Forward(float x) => x < Min ? Min : x > Max ? Max : x; // NaN passes through
     public float Backward(float x, float y, float outputGrad) => x > Min && x < Max ? outputGrad : 0f;
 }
+
+/// <summary>x^p for a constant exponent (ONNX's Pow with a constant, Sqrt as p = ½, Reciprocal as p = -1).</summary>
+public readonly struct PowerOp(float exponent) : IActivationOp
+{
+    public float Exponent { get; } = exponent;
+    public float Forward(float x) => MathF.Pow(x, Exponent);
+    public float Backward(float x, float y, float outputGrad) => Exponent * MathF.Pow(x, Exponent - 1f) * outputGrad;
+}

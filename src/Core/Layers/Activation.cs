@@ -75,3 +75,11 @@ public sealed class Hardtanh : Activation<HardtanhOp>
 
     public override string ToString() => MinVal == 0f && MaxVal == 6f ? "ReLU6()" : $"Hardtanh(min_val={MinVal}, max_val={MaxVal})";
 }
+
+/// <summary>x^exponent element by element (exponent ½: square root, -1: reciprocal); what exporters decompose layers into.</summary>
+public sealed class Power(float exponent, string? name = null) : Activation<PowerOp>(new PowerOp(exponent), name)
+{
+    public float Exponent => Op.Exponent;
+    public override void WriteConfig(JsonObject config) => config["exponent"] = Exponent;
+    public override string ToString() => $"Power({Exponent})";
+}

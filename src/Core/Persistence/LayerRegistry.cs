@@ -37,6 +37,7 @@ public static class LayerRegistry
         ["Sigmoid"] = _ => new Sigmoid(),
         ["Hardtanh"] = c => new Hardtanh(Json.Float(c, "minVal"), Json.Float(c, "maxVal")),
         ["Softmax"] = _ => new Softmax(),
+        ["Power"] = c => new Power(Json.Float(c, "exponent")),
         ["Reshape"] = c => new Reshape(Json.IntArray(c, "shape")),
         ["ConstantAffine"] = c => new ConstantAffine(Json.Bool(c, "perElement")),
         ["ConstantPad"] = c => new ConstantPad(Json.IntArray(c, "begin"), Json.IntArray(c, "end"), Json.Float(c, "value")),
@@ -85,6 +86,7 @@ public static class LayerRegistry
     {
         ["Add"] = _ => new Add(),
         ["Concat"] = _ => new Concat(),
+        ["Multiply"] = _ => new Multiply(),
         ["CropTo"] = c => new CropTo(Json.OptionalIntArray(c, "offset")),
     };
 

@@ -15,11 +15,7 @@ internal sealed partial class GraphImporter
         var a = inputs.Length > 0 ? inputs[0] : null;
         var b = inputs.Length > 1 ? inputs[1] : null;
         if (a is null || b is null) throw node.Invalid("needs two inputs.");
-        if (!a.IsConstant && !b.IsConstant)
-        {
-            if (node.OpType == "Add" && a.Shape == b.Shape) return AddMerge(node, new Add(), [a, b]);
-            throw node.Unsupported($"{node.OpType} of two computed tensors {a.Shape} and {b.Shape}; supported: Add of one shape (a residual sum), and arithmetic with a constant.");
-        }
+        if (!a.IsConstant && !b.IsConstant) return Between(node, a, b);
         bool constantFirst = a.IsConstant;
         var x = constantFirst ? b : a;
         var c = (constantFirst ? a : b).Constant!;
@@ -34,6 +30,44 @@ internal sealed partial class GraphImporter
         var (scale, shift, perElement) = AffineOf(node, x, c, dims, constantFirst);
         var layer = new ConstantAffine(perElement);
         return AddLayer(node, layer, x, node.Name, ("scale", scale), ("shift", shift));
+    }
+
+    /// <summary>
+    /// Arithmetic of two computed tensors of one shape: Add and Mul are merges; a - b is a + (-1 · b) and a / b is a · b^-1,
+    /// the negation and the power as layers of their own before the merge.
+    /// </summary>
+    private ImportedValue Between(OnnxNode node, ImportedValue a, ImportedValue b)
+    {
+        if (a.Shape != b.Shape)
+            throw node.Unsupported($"{node.OpType} of computed tensors of shapes {a.Shape} and {b.Shape}; supported: one shape, or a constant operand.");
+        switch (node.OpType)
+        {
+            case "Add": return AddMerge(node, new Add(), [a, b]);
+            case "Mul": return AddMerge(node, new Multiply(), [a, b]);
+            case "Sub": return AddMerge(node, new Add(), [a, Negate(node, b, node.Name + ".negate")]);
+            default: return AddMerge(node, new Multiply(), [a, AddLayer(node, new Power(-1f), b, node.Name + ".reciprocal")]);
+        }
+    }
+
+    /// <summary>-x as a constant affine map with scale -1.</summary>
+    private ImportedValue Negate(OnnxNode node, ImportedValue x, string name)
+    {
+        long[] channels = [x.Shape.C];
+        var minusOne = OnnxConstant.Real(channels, Enumerable.Repeat(-1.0, x.Shape.C).ToArray());
+        return AddLayer(node, new ConstantAffine(), x, name, ("scale", minusOne), ("shift", OnnxConstant.Real(channels, new double[x.Shape.C])));
+    }
+
+    /// <summary>Pow with a constant scalar exponent, Sqrt and Reciprocal of a computed tensor: a <see cref="Power"/> layer.</summary>
+    private ImportedValue Power(OnnxNode node, ImportedValue?[] inputs)
+    {
+        var x = Computed(node, inputs, 0);
+        float exponent = node.OpType switch
+        {
+            "Sqrt" => 0.5f,
+            "Reciprocal" => -1f,
+            _ => Scalar(node, Constant(node, inputs, 1), "the exponent"),
+        };
+        return AddLayer(node, new Power(exponent), x, node.Name);
     }
 
     /// <summary>The scale and shift (per channel, or per element of a sample) that compute the node on x.</summary>
@@ -129,20 +163,22 @@ internal sealed partial class GraphImporter
         var weight = DenseWeight(node, a, b, transB: false, alpha: 1f);
         int m = (int)weight.Dims[0];
         OnnxConstant? bias = null;
+        int fused = -1;
         string output = node.Proto.Output.FirstOrDefault() ?? "";
-        if (_consumers.TryGetValue(output, out var users) && users.Count == 1 && Graph.Output.All(o => o.Name != output)
+        if (node.Index >= 0 && _consumers.TryGetValue(output, out var users) && users.Count == 1 && Graph.Output.All(o => o.Name != output)
             && nodes[users[0]] is { OpType: "Add" } add && add.Proto.Input.Count == 2)
         {
             string other = add.Proto.Input[0] == output ? add.Proto.Input[1] : add.Proto.Input[0];
             if (_values.TryGetValue(other, out var value) && value.Constant is { } c && c.Count == m && c.Dims.Take(Math.Max(0, c.Rank - 1)).All(d => d == 1))
             {
                 bias = OnnxConstant.Real([m], c.AsReals());
-                _fused.Add(users[0]);
+                fused = users[0];
+                _fused.Add(fused);
             }
         }
         var result = AddLayer(node, new Dense(m, bias is not null), a, node.Name, ("weight", weight), ("bias", bias));
-        if (bias is not null)
-            foreach (string name in nodes[users![0]].Proto.Output.Where(o => o.Length > 0)) _values[name] = result;
+        if (fused >= 0)
+            foreach (string name in nodes[fused].Proto.Output.Where(o => o.Length > 0)) _values[name] = result;
         return result;
     }
 }

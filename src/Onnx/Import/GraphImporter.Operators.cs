@@ -30,6 +30,9 @@ internal sealed partial class GraphImporter
         "Unsqueeze" => [Unsqueeze(node, inputs)],
         "Add" or "Sub" or "Mul" or "Div" => [Arithmetic(node, inputs)],
         "Sum" => [Sum(node, inputs)],
+        "Pow" or "Sqrt" or "Reciprocal" => [Power(node, inputs)],
+        "Neg" => [Negate(node, Computed(node, inputs, 0), node.Name)],
+        "If" => InlineBranch(node, inputs),
         "Concat" => [Concat(node, inputs)],
         "Identity" => [Computed(node, inputs, 0)],
         "Cast" => [Cast(node, inputs)],
@@ -107,5 +110,25 @@ internal sealed partial class GraphImporter
         long start = Clamp(node.Int("start", 0)), end = Clamp(node.Int("end", rank));
         var slice = dims.Skip((int)start).Take((int)Math.Max(0, end - start)).ToArray();
         return ImportedValue.Known(OnnxConstant.Integer([slice.Length], slice));
+    }
+
+    /// <summary>
+    /// If whose condition is known at import (exporters test shapes, which are fixed here): the chosen branch's nodes are
+    /// imported in place, reading the enclosing graph's values, and its outputs become the node's.
+    /// </summary>
+    private ImportedValue[] InlineBranch(OnnxNode node, ImportedValue?[] inputs)
+    {
+        var condition = OptionalConstant(node, inputs, 0) ?? throw node.Invalid("input 0 (the condition) is missing.");
+        if (condition.Count != 1) throw node.Invalid($"the condition has {condition.Count} values.");
+        string which = condition.RealAt(0) != 0 ? "then_branch" : "else_branch";
+        var branch = node.Attribute(which)?.G ?? throw node.Invalid($"attribute '{which}' holds no graph.");
+        foreach (var tensor in branch.Initializer)
+        {
+            if (tensor.Name.Length == 0 || _values.ContainsKey(tensor.Name)) throw node.Invalid($"{which} redefines or leaves unnamed initializer '{tensor.Name}'.");
+            _values[tensor.Name] = ImportedValue.Known(_tensors.Read(tensor, $"{node.Describe}: {which} initializer '{tensor.Name}'"), tensor.Name);
+        }
+        var nodes = branch.Node.Select(n => new OnnxNode(n, -1, _opset)).ToArray();
+        foreach (var inner in nodes) ImportNode(nodes, inner);
+        return branch.Output.Select(o => _values.TryGetValue(o.Name, out var v) ? v : throw node.Invalid($"{which} output '{o.Name}' is defined by none of its nodes.")).ToArray();
     }
 }

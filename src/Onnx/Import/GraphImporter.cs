@@ -62,10 +62,10 @@ internal sealed partial class GraphImporter
         var nodes = Graph.Node.Select((n, i) => new OnnxNode(n, i, _opset)).ToArray();
         var needed = Needed(nodes);
         for (int i = 0; i < nodes.Length; i++)
-            foreach (string input in nodes[i].Proto.Input)
+            foreach (string input in References(nodes[i].Proto))
                 if (needed[i] && input.Length > 0) (_consumers.TryGetValue(input, out var list) ? list : _consumers[input] = []).Add(i);
         for (int i = 0; i < nodes.Length; i++)
-            if (needed[i] && !_fused.Contains(i)) ImportNode(nodes, i);
+            if (needed[i] && !_fused.Contains(i)) ImportNode(nodes, nodes[i]);
         var outputs = Graph.Output.Select(o => OutputOf(o.Name)).ToArray();
         var root = _graph.Build(Graph.Name.Length > 0 ? Graph.Name : "onnx", outputs);
         return Assemble(root);
@@ -142,14 +142,23 @@ internal sealed partial class GraphImporter
             if (producer.TryGetValue(pending.Pop(), out int i) && !needed[i])
             {
                 needed[i] = true;
-                foreach (string input in nodes[i].Proto.Input) pending.Push(input);
+                foreach (string input in References(nodes[i].Proto)) pending.Push(input);
             }
         return needed;
     }
 
-    private void ImportNode(OnnxNode[] nodes, int index)
+    /// <summary>The values a node reads: its inputs and, for If, those its branches read from the enclosing graph.</summary>
+    private static IEnumerable<string> References(NodeProto node)
     {
-        var node = nodes[index];
+        foreach (string input in node.Input) yield return input;
+        foreach (var attribute in node.Attribute)
+            foreach (var graph in attribute.Graphs.Prepend(attribute.G).Where(g => g is not null))
+                foreach (var inner in graph!.Node)
+                    foreach (string input in References(inner)) yield return input;
+    }
+
+    private void ImportNode(OnnxNode[] nodes, OnnxNode node)
+    {
         if (node.Proto.Domain is not ("" or "ai.onnx"))
             throw node.Unsupported($"its domain '{node.Proto.Domain}' is not the default ONNX domain. {Supported}");
         var inputs = node.Proto.Input.Select(name => name.Length == 0 ? null : Lookup(node, name)).ToArray();

@@ -9,12 +9,15 @@ namespace MlNetConv.Onnx.Import;
 /// </summary>
 internal sealed class OnnxNode(NodeProto proto, int index, long opset)
 {
+    /// <summary>The node's position in the main graph; -1 inside a branch of an If.</summary>
+    public int Index { get; } = index;
+
     public NodeProto Proto { get; } = proto;
     public string OpType => Proto.OpType;
     public long Opset { get; } = opset;
 
     /// <summary>The node's name, else its first output, else its position.</summary>
-    public string Name => Proto.Name.Length > 0 ? Proto.Name : Proto.Output.FirstOrDefault(o => o.Length > 0) ?? $"{OpType}_{index}";
+    public string Name => Proto.Name.Length > 0 ? Proto.Name : Proto.Output.FirstOrDefault(o => o.Length > 0) ?? $"{OpType}_{Index}";
 
     public string Describe => $"node '{Name}' ({OpType}, opset {Opset})";
 
