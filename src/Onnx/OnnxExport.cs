@@ -23,7 +23,7 @@ namespace MlNetConv.Onnx;
 /// AveragePool (ceil mode as extra end padding, so PyTorch's windows and divisors are kept); global pooling →
 /// GlobalAveragePool or GlobalMaxPool then Flatten (the layer's output is (N, C)); Flatten → Flatten; Dense → Gemm; dropout → nothing (the identity in evaluation); Add → Add or Sum; Concat → Concat;
 /// transposed convolutions → ConvTranspose; CropTo → Slice; Upsample → Resize; local response norm (odd sizes) → LRN;
-/// Hardtanh → Clip; Softmax → Softmax; Reshape → Reshape; ConstantPad → Pad; ConstantAffine → Mul and Add;
+/// Hardtanh → Clip; Softmax → Softmax; Power → Pow; Multiply → Mul; Reshape → Reshape; ConstantPad → Pad; ConstantAffine → Mul and Add;
 /// graphs and chains → their nodes, inlined. Any other layer throws <see cref="NotSupportedException"/> naming it.
 /// </para>
 /// <para>
@@ -169,6 +169,7 @@ public static class OnnxExport
             Add => Node(inputs.Length == 2 ? "Add" : "Sum", path, inputs),
             Concat => Node("Concat", path, inputs, Attribute("axis", 1L)),
             CropTo crop => EmitCrop(crop, inputs[0], path),
+            Multiply => Node("Mul", path, inputs),
             _ => throw Unsupported(path, merge.TypeName),
         };
 
@@ -193,6 +194,7 @@ public static class OnnxExport
                 Floats(path + ".value", [], [pad.Value])]),
             Hardtanh clip => Node("Clip", path, [input, Floats(path + ".min", [], [clip.MinVal]), Floats(path + ".max", [], [clip.MaxVal])]),
             Layers.Softmax => Node("Softmax", path, [input], Attribute("axis", 1L)),
+            Power power => Node("Pow", path, [input, Floats(path + ".exponent", [], [power.Exponent])]),
             LocalResponseNorm lrn when lrn.Size % 2 == 1 => Node("LRN", path, [input], Attribute("size", (long)lrn.Size),
                 Attribute("alpha", lrn.AlphaOverSize ? lrn.Alpha : lrn.Alpha * lrn.Size), Attribute("beta", lrn.Beta), Attribute("bias", lrn.K)),
             ConvTranspose transposed => EmitTransposed(transposed, input, path),
@@ -368,6 +370,6 @@ public static class OnnxExport
         private static NotSupportedException Unsupported(string path, string typeName) =>
             new($"ONNX export: layer '{path}' of type {typeName} has no ONNX counterpart here. Supported: convolutions, BatchNorm, ReLU, " +
                 "LeakyReLU, Tanh, Sigmoid, Hardtanh, Softmax, max/average/global pooling, local response norm (odd sizes), transposed convolutions, " +
-                "Upsample, Flatten, Reshape, ConstantAffine, ConstantPad, Dense, Dropout, Add, Concat, CropTo, and graphs of them.");
+                "Upsample, Power, Flatten, Reshape, ConstantAffine, ConstantPad, Dense, Dropout, Add, Multiply, Concat, CropTo, and graphs of them.");
     }
 }

@@ -24,7 +24,17 @@ public sealed class ImportedLayerTests
         new("hardtanh_clamps", () => new Hardtanh(-0.5f, 0.25f), new Shape(2, 8), new Shape(2, 8),
             Options: new GradientCheckOptions { Input = Values.AwayFromZero(4 * GradientCheckOptions.DefaultStep, 0.25 - 4 * GradientCheckOptions.DefaultStep) }),
         new("softmax_channels_2d", () => new Softmax(), new Shape(2, 4, 3, 2), new Shape(2, 4, 3, 2)),
-        new("softmax_features", () => new Softmax(), new Shape(3, 6), new Shape(3, 6)));
+        new("softmax_features", () => new Softmax(), new Shape(3, 6), new Shape(3, 6)),
+        new("power_cube", () => new Power(3f), new Shape(2, 3, 4), new Shape(2, 3, 4)),
+        new("power_square", () => new Power(2f), new Shape(2, 5), new Shape(2, 5)),
+        // x · x and a gate: both inputs of the product get the other's values as gradient (summed where they are one tensor).
+        new("multiply_square_and_gate", () =>
+        {
+            var g = new MlNetConv.Graphs.GraphBuilder();
+            var squared = g.Merge(new Multiply(), g.Input, g.Input);
+            var gate = g.Add(g.Input, new Sigmoid());
+            return g.Build(g.Merge(new Multiply(), squared, gate));
+        }, new Shape(2, 3, 2, 2), new Shape(2, 3, 2, 2)));
 
     public static TheoryData<string> Names => Cases.Names;
 
@@ -33,6 +43,29 @@ public sealed class ImportedLayerTests
 
     [Theory, MemberData(nameof(Names))]
     public void ShapesAndParameters(string name) => Cases[name].AssertShapes();
+
+    [Theory]
+    [InlineData(0.75f)]
+    [InlineData(-1f)]
+    [InlineData(0.5f)]
+    public void FractionalAndNegativePowersOfPositiveInputs(float exponent)
+    {
+        var options = new GradientCheckOptions { Input = Values.Uniform(0.5, 2) };
+        GradientCheck.Layer(new Power(exponent), new Shape(2, 3, 4), options).AssertPassed();
+        var backend = new CpuBackend();
+        var power = new Power(exponent);
+        power.Build(backend, new Shape(1, 3));
+        using var x = backend.Allocate(new Shape(1, 3));
+        x.CopyFrom([0.25f, 1f, 4f]);
+        Assert.Equal([MathF.Pow(0.25f, exponent), 1f, MathF.Pow(4f, exponent)], power.Forward(x, training: false).ToArray());
+    }
+
+    [Fact]
+    public void MultiplyRefusesTwoShapes()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new Multiply("gate").Build(new CpuBackend(), [new Shape(1, 2, 3), new Shape(1, 2, 1)]));
+        Assert.Contains("Merge 'gate' (Multiply)", error.Message);
+    }
 
     [Theory, MemberData(nameof(Names))]
     public void SavedFormRebuildsTheSameLayer(string name)
