@@ -258,50 +258,8 @@ internal sealed class ConstantFolder(TensorReader tensors, long maxElements)
     private OnnxConstant Slice(OnnxNode node, IReadOnlyList<OnnxConstant?> inputs)
     {
         var data = inputs[0] ?? throw node.Invalid("input 0 is missing.");
-        long[] starts, ends;
-        long[]? axes, steps = null;
-        if (node.Opset < 10)
-        {
-            starts = node.Ints("starts") ?? throw node.Invalid("attribute 'starts' is missing.");
-            ends = node.Ints("ends") ?? throw node.Invalid("attribute 'ends' is missing.");
-            axes = node.Ints("axes");
-        }
-        else
-        {
-            starts = (inputs.Count > 1 ? inputs[1] : null)?.AsIntegers() ?? throw node.Invalid("input 'starts' is missing.");
-            ends = (inputs.Count > 2 ? inputs[2] : null)?.AsIntegers() ?? throw node.Invalid("input 'ends' is missing.");
-            axes = inputs.Count > 3 ? inputs[3]?.AsIntegers() : null;
-            steps = inputs.Count > 4 ? inputs[4]?.AsIntegers() : null;
-        }
-        axes ??= Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
-        steps ??= Enumerable.Repeat(1L, starts.Length).ToArray();
-        if (ends.Length != starts.Length || axes.Length != starts.Length || steps.Length != starts.Length)
-            throw node.Invalid("starts, ends, axes and steps need one value each per sliced axis.");
         int rank = data.Rank;
-        var first = new long[rank];
-        var step = Enumerable.Repeat(1L, rank).ToArray();
-        var dims = (long[])data.Dims.Clone();
-        for (int k = 0; k < starts.Length; k++)
-        {
-            int a = ShapeRules.Axis(node, axes[k], rank);
-            long extent = data.Dims[a], s = steps[k];
-            if (s == 0) throw node.Invalid("a step is 0.");
-            long start = starts[k] < 0 ? starts[k] + extent : starts[k], end = ends[k] < 0 ? ends[k] + extent : ends[k];
-            if (s > 0)
-            {
-                start = Math.Clamp(start, 0, extent);
-                end = Math.Clamp(end, 0, extent);
-                dims[a] = Math.Max(0, (end - start + s - 1) / s);
-            }
-            else
-            {
-                start = Math.Clamp(start, -1, extent - 1);
-                end = Math.Clamp(end, -1, extent - 1);
-                dims[a] = Math.Max(0, (start - end - s - 1) / -s);
-            }
-            first[a] = start;
-            step[a] = s;
-        }
+        var (first, step, dims) = ShapeRules.Slice(node, data.Dims, i => i < inputs.Count ? inputs[i] : null);
         Check(node, dims);
         var strides = new long[rank];
         for (int i = rank - 1, stride = 1; i >= 0; stride *= (int)data.Dims[i], i--) strides[i] = stride;

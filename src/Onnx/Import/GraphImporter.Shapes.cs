@@ -103,39 +103,18 @@ internal sealed partial class GraphImporter
     {
         var x = Computed(node, inputs, 0);
         int rank = x.Shape.Rank;
-        long[] starts, ends;
-        long[]? axes, steps = null;
-        if (node.Opset < 10)
-        {
-            starts = node.Ints("starts") ?? throw node.Invalid("attribute 'starts' is missing.");
-            ends = node.Ints("ends") ?? throw node.Invalid("attribute 'ends' is missing.");
-            axes = node.Ints("axes");
-        }
-        else
-        {
-            starts = Constant(node, inputs, 1).AsIntegers();
-            ends = Constant(node, inputs, 2).AsIntegers();
-            axes = OptionalConstant(node, inputs, 3)?.AsIntegers();
-            steps = OptionalConstant(node, inputs, 4)?.AsIntegers();
-        }
-        axes ??= Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
-        if (ends.Length != starts.Length || axes.Length != starts.Length || steps is not null && steps.Length != starts.Length)
-            throw node.Invalid("starts, ends, axes and steps need one value each per sliced axis.");
-        if (steps is not null && steps.Any(s => s != 1)) throw node.Unsupported($"steps [{string.Join(", ", steps)}]; supported: 1.");
+        var (first, step, dims) = ShapeRules.Slice(node, x.Dims, i => OptionalConstant(node, inputs, i));
         var begin = new int[rank];
         var end = new int[rank];
-        for (int k = 0; k < starts.Length; k++)
+        for (int a = 0; a < rank; a++)
         {
-            int a = ShapeRules.Axis(node, axes[k], rank);
-            long extent = x.Shape[a];
-            long first = Math.Clamp(starts[k] < 0 ? starts[k] + extent : starts[k], 0, extent);
-            long last = Math.Clamp(ends[k] < 0 ? ends[k] + extent : ends[k], 0, extent);
-            if (last <= first) throw node.Invalid($"slices nothing of axis {a} ({starts[k]} to {ends[k]} of {extent}).");
-            if ((first > 0 || last < extent) && a < 2) throw node.Unsupported($"slicing axis {a}; supported: spatial axes.");
-            (begin[a], end[a]) = ((int)-first, (int)(last - extent));
+            if (dims[a] == x.Shape[a] && step[a] == 1) continue;
+            if (step[a] != 1) throw node.Unsupported($"step {step[a]} along axis {a}; supported: 1.");
+            if (dims[a] == 0) throw node.Invalid($"slices nothing of axis {a}.");
+            if (a < 2) throw node.Unsupported($"slicing axis {a}; supported: spatial axes.");
+            (begin[a], end[a]) = ((int)-first[a], (int)(first[a] + dims[a] - x.Shape[a]));
         }
         if (begin.All(b => b == 0) && end.All(e => e == 0)) return x;
-        if (rank is < 3 or > 5) throw node.Unsupported($"slicing {x.Shape}.");
         return AddLayer(node, new ConstantPad(begin[2..], end[2..]), x, node.Name);
     }
 }

@@ -8,12 +8,7 @@ internal sealed partial class GraphImporter
 {
     private ImportedValue Conv(OnnxNode node, ImportedValue?[] inputs)
     {
-        var x = Computed(node, inputs, 0);
-        var w = Constant(node, inputs, 1);
-        var b = OptionalConstant(node, inputs, 2);
-        int rank = SpatialRank(node, x, w);
-        int groups = Groups(node);
-        var kernel = Kernel(node, w, rank);
+        var (x, w, b, rank, groups, kernel) = Weighted(node, inputs);
         if (x.Shape.C != w.Dims[1] * groups)
             throw node.Invalid($"input {x.Shape} has {x.Shape.C} channels; the weight [{string.Join(", ", w.Dims)}] with {groups} groups takes {w.Dims[1] * groups}.");
         int outChannels = (int)w.Dims[0];
@@ -37,12 +32,7 @@ internal sealed partial class GraphImporter
     /// </summary>
     private ImportedValue ConvTranspose(OnnxNode node, ImportedValue?[] inputs)
     {
-        var x = Computed(node, inputs, 0);
-        var w = Constant(node, inputs, 1);
-        var b = OptionalConstant(node, inputs, 2);
-        int rank = SpatialRank(node, x, w);
-        int groups = Groups(node);
-        var kernel = Kernel(node, w, rank);
+        var (x, w, b, rank, groups, kernel) = Weighted(node, inputs);
         if (x.Shape.C != w.Dims[0]) throw node.Invalid($"input {x.Shape} has {x.Shape.C} channels; the weight [{string.Join(", ", w.Dims)}] takes {w.Dims[0]}.");
         long outChannelsLong = w.Dims[1] * groups;
         if (outChannelsLong > int.MaxValue) throw node.Invalid("too many output channels.");
@@ -84,6 +74,15 @@ internal sealed partial class GraphImporter
             _ => new ConvTranspose3d(outChannels, kernel, stride, padding, outputPadding, dilation, groups, bias),
         };
         return AddLayer(node, layer, x, LayerName(node, (1, "weight"), (2, "bias")), ("weight", w), ("bias", b));
+    }
+
+    /// <summary>A convolution's input, weight, optional bias, spatial rank, groups and kernel (from the weight).</summary>
+    private static (ImportedValue X, OnnxConstant W, OnnxConstant? B, int Rank, int Groups, int[] Kernel) Weighted(OnnxNode node, ImportedValue?[] inputs)
+    {
+        var x = Computed(node, inputs, 0);
+        var w = Constant(node, inputs, 1);
+        int rank = SpatialRank(node, x, w);
+        return (x, w, OptionalConstant(node, inputs, 2), rank, Groups(node), Kernel(node, w, rank));
     }
 
     private static int SpatialRank(OnnxNode node, ImportedValue x, OnnxConstant w)

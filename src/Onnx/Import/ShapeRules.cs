@@ -71,4 +71,57 @@ internal static class ShapeRules
         for (int i = 0, j = 0; i < rank; i++) dims[i] = insert.Contains(i) ? 1 : input[j++];
         return dims;
     }
+
+    /// <summary>
+    /// Slice on an input of <paramref name="dims"/>: per axis the first index read, the step and the extent read, with
+    /// starts and ends clamped as ONNX clamps them. Arguments are attributes before opset 10, else inputs 1 to 4.
+    /// </summary>
+    public static (long[] First, long[] Step, long[] Dims) Slice(OnnxNode node, long[] dims, Func<int, OnnxConstant?> input)
+    {
+        long[] starts, ends;
+        long[]? axes, steps = null;
+        if (node.Opset < 10)
+        {
+            starts = node.Ints("starts") ?? throw node.Invalid("attribute 'starts' is missing.");
+            ends = node.Ints("ends") ?? throw node.Invalid("attribute 'ends' is missing.");
+            axes = node.Ints("axes");
+        }
+        else
+        {
+            starts = input(1)?.AsIntegers() ?? throw node.Invalid("input 'starts' is missing.");
+            ends = input(2)?.AsIntegers() ?? throw node.Invalid("input 'ends' is missing.");
+            axes = input(3)?.AsIntegers();
+            steps = input(4)?.AsIntegers();
+        }
+        axes ??= Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
+        steps ??= Enumerable.Repeat(1L, starts.Length).ToArray();
+        if (ends.Length != starts.Length || axes.Length != starts.Length || steps.Length != starts.Length)
+            throw node.Invalid("starts, ends, axes and steps need one value each per sliced axis.");
+        int rank = dims.Length;
+        var first = new long[rank];
+        var step = Enumerable.Repeat(1L, rank).ToArray();
+        var result = (long[])dims.Clone();
+        for (int k = 0; k < starts.Length; k++)
+        {
+            int a = Axis(node, axes[k], rank);
+            long extent = dims[a], s = steps[k];
+            if (s == 0) throw node.Invalid("a step is 0.");
+            long start = starts[k] < 0 ? starts[k] + extent : starts[k], end = ends[k] < 0 ? ends[k] + extent : ends[k];
+            if (s > 0)
+            {
+                start = Math.Clamp(start, 0, extent);
+                end = Math.Clamp(end, 0, extent);
+                result[a] = Math.Max(0, (end - start + s - 1) / s);
+            }
+            else
+            {
+                start = Math.Clamp(start, -1, extent - 1);
+                end = Math.Clamp(end, -1, extent - 1);
+                result[a] = Math.Max(0, (start - end - s - 1) / -s);
+            }
+            first[a] = start;
+            step[a] = s;
+        }
+        return (first, step, result);
+    }
 }
