@@ -8,6 +8,7 @@ namespace MlNetConv.Estimators.Tests;
 /// files with forgeries re-sealed under a valid checksum, ML.NET model zips, PNG and JPEG images. Every case must end
 /// in a clean error or a load, never a crash or a hang, and allocate no more than its budget.
 /// </summary>
+[Collection(AllocationMeasurements.Name)]
 public sealed class FuzzSampleTests
 {
     [Fact]

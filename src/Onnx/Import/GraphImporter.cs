@@ -21,6 +21,12 @@ internal sealed partial class GraphImporter
     /// <summary>All computed tensors of one sample together, as <see cref="Persistence.ModelFile"/> allows on loading.</summary>
     private const long MaxActivationsPerSample = 1L << 30;
 
+    /// <summary>
+    /// Values a constant computed at import may hold at least (shape arithmetic needs a handful); beyond it, as many as the
+    /// initializers hold together (a weight transposed or scaled), so a small file cannot make a large constant.
+    /// </summary>
+    private const long MinConstantBudget = 1 << 16;
+
     /// <summary>The batch size shapes are evaluated with when the model leaves it symbolic; any other size works the same.</summary>
     private const int SymbolicBatch = 2;
 
@@ -57,7 +63,7 @@ internal sealed partial class GraphImporter
         if (_model.Graph is null) throw new InvalidDataException("the model has no graph.");
         if (Graph.SparseInitializer.Count > 0) throw new NotSupportedException("sparse initializers are not supported.");
         long constantBudget = ReadInitializers();
-        _folder = new ConstantFolder(_tensors, Math.Max(1 << 20, constantBudget));
+        _folder = new ConstantFolder(_tensors, Math.Max(MinConstantBudget, constantBudget));
         ReadInput();
         var nodes = Graph.Node.Select((n, i) => new OnnxNode(n, i, _opset)).ToArray();
         var needed = Needed(nodes);
