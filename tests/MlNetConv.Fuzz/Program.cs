@@ -4,14 +4,20 @@ using MlNetConv.Fuzz;
 using SkiaSharp;
 
 // Mutation fuzzing of everything the engine reads from untrusted files: engine model files (with forgeries re-sealed
-// under a valid checksum), ML.NET model zips and images. Usage:
-//   dotnet run -c Release --project tests/MlNetConv.Fuzz -- [--cases 10000] [--seed 1] [--time-limit-s 30] [--replay N]
+// under a valid checksum), ML.NET model zips, images and ONNX models (with forgeries that stay valid protobuf). Usage:
+//   dotnet run -c Release --project tests/MlNetConv.Fuzz -- [--cases 10000] [--seed 1] [--time-limit-s 30] [--replay N] [--target onnx-model]
 // Prints one line per target (counts of clean errors, identical and changed loads, crashes, hangs; the most one case
 // allocated against its budget: the undamaged read plus four times the input) and the process's peak working set;
 // exits with 1 when any case crashed, hung or went over its memory budget.
 int cases = 10_000, seed = 1, timeLimit = 30, replay = -1;
+string? only = null;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
+    if (args[i] == "--target")
+    {
+        only = args[i + 1];
+        continue;
+    }
     int value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
     switch (args[i])
     {
@@ -23,7 +29,13 @@ for (int i = 0; i + 1 < args.Length; i += 2)
     }
 }
 
-FuzzTarget[] targets = [new ModelFileTarget(), new ModelZipTarget(), new ImageTarget(SKEncodedImageFormat.Png), new ImageTarget(SKEncodedImageFormat.Jpeg)];
+FuzzTarget[] targets = [new ModelFileTarget(), new ModelZipTarget(), new ImageTarget(SKEncodedImageFormat.Png), new ImageTarget(SKEncodedImageFormat.Jpeg), new OnnxModelTarget()];
+if (only is not null) targets = targets.Where(t => t.Name == only).ToArray();
+if (targets.Length == 0)
+{
+    Console.Error.WriteLine($"unknown target {only}");
+    return 2;
+}
 if (replay >= 0)
 {
     var (outcome, detail) = FuzzCampaign.Replay(targets, seed, replay, TimeSpan.FromSeconds(timeLimit));

@@ -87,6 +87,15 @@ public sealed class OnnxImportFileTests : IDisposable
     }
 
     [Fact]
+    public void EmptyFilesAndGraphsWithoutOutputsAreInvalid()
+    {
+        Assert.Contains("the file is empty", Assert.Throws<InvalidDataException>(() => OnnxImport.FromBytes([])).Message);
+        var model = OnnxModels.Parse(OnnxModels.Tiny());
+        model.Graph.Output.Clear();
+        Assert.Contains("the graph has no outputs", Assert.Throws<InvalidDataException>(() => OnnxImport.FromBytes(model.ToByteArray())).Message);
+    }
+
+    [Fact]
     public void AbsurdDimensionsAndWrongByteCountsNameTheInitializer()
     {
         var model = OnnxModels.Parse(OnnxModels.Tiny());

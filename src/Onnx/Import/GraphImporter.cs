@@ -61,6 +61,7 @@ internal sealed partial class GraphImporter
     public Network Import()
     {
         if (_model.Graph is null) throw new InvalidDataException("the model has no graph.");
+        if (Graph.Output.Count == 0) throw new InvalidDataException("the graph has no outputs.");
         if (Graph.SparseInitializer.Count > 0) throw new NotSupportedException("sparse initializers are not supported.");
         long constantBudget = ReadInitializers();
         _folder = new ConstantFolder(_tensors, Math.Max(MinConstantBudget, constantBudget));

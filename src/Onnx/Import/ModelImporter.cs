@@ -38,6 +38,7 @@ internal static class ModelImporter
     /// <summary>The model, reading at most <paramref name="length"/> bytes: a length field past the end is a truncated file.</summary>
     private static ModelProto Parse(Stream stream, long length)
     {
+        if (length <= 0) throw new InvalidDataException("the file is empty: not an ONNX model.");
         try
         {
             var input = CodedInputStream.CreateWithLimits(stream, (int)Math.Clamp(length, 0, int.MaxValue), RecursionLimit);
