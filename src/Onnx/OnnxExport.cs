@@ -23,7 +23,7 @@ namespace MlNetConv.Onnx;
 /// AveragePool (ceil mode as extra end padding, so PyTorch's windows and divisors are kept); global pooling →
 /// GlobalAveragePool or GlobalMaxPool then Flatten (the layer's output is (N, C)); Flatten → Flatten; Dense → Gemm; dropout → nothing (the identity in evaluation); Add → Add or Sum; Concat → Concat;
 /// transposed convolutions → ConvTranspose; CropTo → Slice; Upsample → Resize; local response norm (odd sizes) → LRN;
-/// Hardtanh → Clip; Softmax → Softmax; Power → Pow; Multiply → Mul; Reshape → Reshape; ConstantPad → Pad; ConstantAffine → Mul and Add;
+/// Hardtanh → Clip; Softmax → Softmax; Power → Pow; Multiply → Mul; MaxUnpool → MaxUnpool with its pooling's Indices; Reshape → Reshape; ConstantPad → Pad; ConstantAffine → Mul and Add;
 /// graphs and chains → their nodes, inlined. Any other layer throws <see cref="NotSupportedException"/> naming it.
 /// </para>
 /// <para>
@@ -98,6 +98,9 @@ public static class OnnxExport
     {
         private readonly HashSet<string> _names = new(StringComparer.Ordinal);
 
+        /// <summary>Max-pooling layers whose indices an unpooling layer reads: their Indices output and their input's value.</summary>
+        private readonly Dictionary<Pooling, (string Indices, string Input)?> _unpooled = [];
+
         public GraphProto Target { get; } = new();
 
         public void Reserve(string name) => _names.Add(name);
@@ -106,8 +109,11 @@ public static class OnnxExport
         /// The root's outputs: every output of a graph (GoogLeNet's auxiliary heads too), else the one of a layer. The root's
         /// own name is not part of the paths, as it is not part of the parameter names.
         /// </summary>
-        public IReadOnlyList<string> Root(ILayer root, string input) =>
-            root is Graph g ? EmitGraph(g, input, "") : [Emit(root, input, root.Name)];
+        public IReadOnlyList<string> Root(ILayer root, string input)
+        {
+            foreach (var unpool in Network.Flatten(root).OfType<MaxUnpool>()) _unpooled[unpool.Pooling] = null;
+            return root is Graph g ? EmitGraph(g, input, "") : [Emit(root, input, root.Name)];
+        }
 
         /// <summary>
         /// (x - mean[c]) · (1 / std[c]) on the graph input, in the order and precision of <see cref="ChannelNormalization.Apply"/>;
@@ -199,6 +205,7 @@ public static class OnnxExport
                 Attribute("alpha", lrn.AlphaOverSize ? lrn.Alpha : lrn.Alpha * lrn.Size), Attribute("beta", lrn.Beta), Attribute("bias", lrn.K)),
             ConvTranspose transposed => EmitTransposed(transposed, input, path),
             Upsample upsample => EmitUpsample(upsample, input, path),
+            MaxUnpool unpool => EmitUnpool(unpool, input, path),
             Dense dense => Node("Gemm", path,
                 dense.Bias is { } bias ? [input, Initializer(dense.Weight), Initializer(bias)] : [input, Initializer(dense.Weight)],
                 Attribute("transB", 1L)),
@@ -343,7 +350,30 @@ public static class OnnxExport
             };
             if (pool.IsMax) attributes.Add(Attribute("dilations", dilation));
             else attributes.Add(Attribute("count_include_pad", countPadding ? 1L : 0L));
-            return Node(pool.IsMax ? "MaxPool" : "AveragePool", path, [input], [.. attributes]);
+            string pooled = Node(pool.IsMax ? "MaxPool" : "AveragePool", path, [input], [.. attributes]);
+            if (_unpooled.ContainsKey(pool))
+            {
+                string indices = Unique(path + ".indices");
+                Target.Node[^1].Output.Add(indices);
+                _unpooled[pool] = (indices, input);
+            }
+            return pooled;
+        }
+
+        /// <summary>
+        /// MaxUnpool with its pooling layer's Indices (ONNX's flat indices, which the same engine computes and reads) and the
+        /// pooling input's shape as output_shape, so odd extents come back exactly.
+        /// </summary>
+        private string EmitUnpool(MaxUnpool unpool, string input, string path)
+        {
+            var pool = unpool.Pooling;
+            var (indices, poolInput) = _unpooled[pool] ?? throw Unsupported(path, unpool.TypeName + " (its pooling layer was not exported before it)");
+            var g = pool.Geometry;
+            int rank = g.SpatialRank;
+            return Node("MaxUnpool", path, [input, indices, Node("Shape", path + ".shape", [poolInput])],
+                Attribute("kernel_shape", g.Kernel.ToArray(rank)),
+                Attribute("strides", g.Stride.ToArray(rank)),
+                Attribute("pads", [.. g.PadBegin.ToArray(rank), .. g.PadEnd.ToArray(rank)]));
         }
 
         private string Node(string opType, string path, string[] inputs, params AttributeProto[] attributes)
@@ -370,6 +400,6 @@ public static class OnnxExport
         private static NotSupportedException Unsupported(string path, string typeName) =>
             new($"ONNX export: layer '{path}' of type {typeName} has no ONNX counterpart here. Supported: convolutions, BatchNorm, ReLU, " +
                 "LeakyReLU, Tanh, Sigmoid, Hardtanh, Softmax, max/average/global pooling, local response norm (odd sizes), transposed convolutions, " +
-                "Upsample, Power, Flatten, Reshape, ConstantAffine, ConstantPad, Dense, Dropout, Add, Multiply, Concat, CropTo, and graphs of them.");
+                "Upsample, MaxUnpool, Power, Flatten, Reshape, ConstantAffine, ConstantPad, Dense, Dropout, Add, Multiply, Concat, CropTo, and graphs of them.");
     }
 }

@@ -17,7 +17,7 @@ namespace MlNetConv.Onnx;
 /// Clip, Softmax, MaxPool (ceil_mode, dilations), AveragePool (count_include_pad, ceil_mode), GlobalAveragePool,
 /// GlobalMaxPool, LRN (odd sizes), Dropout, Gemm (alpha, beta, transB), MatMul (+ Add of a bias), Flatten, Reshape,
 /// Squeeze, Unsqueeze, Add (residual sums), Sum, Concat (channels), Identity, Pad (constant; negative pads crop), Slice of
-/// spatial axes, Resize and Upsample (nearest and linear where the sampling positions are PyTorch's), Add, Sub, Mul, Div
+/// spatial axes, MaxUnpool of a MaxPool's Indices, Resize and Upsample (nearest and linear where the sampling positions are PyTorch's), Add, Sub, Mul, Div
 /// with a constant (normalisation at the input) or between tensors of one shape, Pow, Sqrt, Reciprocal, Neg, and If
 /// whose condition is known. Shape arithmetic (<see cref="ConstantFolder.Operators"/>) is evaluated at import for the
 /// fixed sample shape.

@@ -13,12 +13,11 @@ namespace MlNetConv.Onnx.Tests;
 
 /// <summary>
 /// Zoo networks exported by <see cref="OnnxExport"/> and imported again compute what they computed, train, save and
-/// load, export again and are summarised. SegNet is not here: its unpooling takes the indices of a pooling layer, which
-/// the exporter does not write.
+/// load, export again and are summarised.
 /// </summary>
 public sealed class ZooRoundTripTests
 {
-    public static TheoryData<string> Zoo => ["lenet5", "alexnet", "vgg11_bn", "googlenet", "resnet18", "resnet50", "cifar_resnet20", "fcn8s", "fcn4s_input"];
+    public static TheoryData<string> Zoo => ["lenet5", "alexnet", "vgg11_bn", "googlenet", "resnet18", "resnet50", "cifar_resnet20", "fcn8s", "fcn4s_input", "segnet"];
 
     private static (ILayer Architecture, Shape Sample) Make(string name) => name switch
     {
@@ -30,6 +29,7 @@ public sealed class ZooRoundTripTests
         "resnet50" => (Architectures.ResNet(50, 10, width: 4), new Shape(3, 32, 32)),
         "fcn8s" => (Architectures.Fcn8s(classes: 10, depth: 18, width: 8), new Shape(3, 32, 32)),
         "fcn4s_input" => (Architectures.Fcn4s(classes: 10, depth: 18, width: 8, inputSkip: true), new Shape(3, 40, 36)),
+        "segnet" => (Architectures.SegNet(classes: 10, width: 4, stages: 3), new Shape(3, 24, 16)),
         _ => (Architectures.CifarResNet(20), new Shape(3, 32, 32)),
     };
 

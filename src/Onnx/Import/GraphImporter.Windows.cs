@@ -164,6 +164,54 @@ internal sealed partial class GraphImporter
         return AddLayer(node, average, x, node.Name);
     }
 
+    /// <summary>MaxPool, with its Indices output where a later node reads it (an unpooling).</summary>
+    private ImportedValue[] MaxPool(OnnxNode node, ImportedValue?[] inputs)
+    {
+        var pooled = Pool(node, inputs, max: true);
+        if (node.Proto.Output.Count < 2 || node.Proto.Output[1].Length == 0) return [pooled];
+        var layer = (Pooling)_layerAt[pooled.Node.Index];
+        return [pooled, ImportedValue.IndicesOf(layer, Computed(node, inputs, 0).Shape)];
+    }
+
+    /// <summary>
+    /// MaxUnpool of a max pooling's Indices as an unpooling layer bound to that pooling. The output is the pooling's input
+    /// extent, which output_shape (or, without it, the window's arithmetic) must agree with.
+    /// </summary>
+    private ImportedValue MaxUnpool(OnnxNode node, ImportedValue?[] inputs)
+    {
+        var x = Computed(node, inputs, 0);
+        var indices = inputs.Length > 1 ? inputs[1] : null;
+        if (indices is not { Pooling: { } pool }) throw node.Unsupported("indices that no MaxPool of this graph computed.");
+        var target = indices.Shape;
+        var g = pool.Geometry;
+        int rank = g.SpatialRank;
+        if (x.Shape.Skip(1).SequenceEqual(pool.OutputShape.Skip(1)) is false)
+            throw node.Invalid($"input {x.Shape} is not the shape of the pooling's output {pool.OutputShape}.");
+        long[] expected = target.Skip(1).Select(d => (long)d).ToArray();
+        if (OptionalConstant(node, inputs, 2) is { } shape)
+        {
+            if (!shape.AsIntegers().Skip(1).SequenceEqual(expected))
+                throw node.Unsupported($"output_shape [{string.Join(", ", shape.AsIntegers())}]; supported: the pooling input's shape {target}.");
+        }
+        else
+        {
+            var kernel = node.Ints("kernel_shape", rank, 1, min: 1);
+            var stride = node.Ints("strides", rank, 1, min: 1);
+            var pads = node.Ints("pads", 2 * rank, 0);
+            for (int i = 0; i < rank; i++)
+                if ((long)(x.Shape[2 + i] - 1) * stride[i] + kernel[i] - pads[i] - pads[rank + i] != target[2 + i])
+                    throw node.Unsupported($"an output extent other than the pooling input's {target} (give output_shape).");
+        }
+        MaxUnpool layer = rank switch
+        {
+            1 => new MaxUnpool1d(pool.Name),
+            2 => new MaxUnpool2d(pool.Name),
+            _ => new MaxUnpool3d(pool.Name),
+        };
+        layer.Bind(pool);
+        return AddLayer(node, layer, x, node.Name);
+    }
+
     /// <summary>Global pooling keeps ONNX's (N, C, 1, ...) output: a window over the whole map.</summary>
     private ImportedValue GlobalPool(OnnxNode node, ImportedValue?[] inputs, bool max)
     {

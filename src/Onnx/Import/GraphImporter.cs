@@ -42,6 +42,7 @@ internal sealed partial class GraphImporter
     private readonly HashSet<string> _layerNames = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<int>> _consumers = new(StringComparer.Ordinal);
     private readonly HashSet<int> _fused = [];
+    private readonly Dictionary<int, ILayer> _layerAt = [];
     private ConstantFolder _folder = null!;
     private Shape _sampleShape;
     private int _batch;
@@ -169,6 +170,8 @@ internal sealed partial class GraphImporter
         if (node.Proto.Domain is not ("" or "ai.onnx"))
             throw node.Unsupported($"its domain '{node.Proto.Domain}' is not the default ONNX domain. {Supported}");
         var inputs = node.Proto.Input.Select(name => name.Length == 0 ? null : Lookup(node, name)).ToArray();
+        if (node.OpType != "MaxUnpool" && inputs.Any(i => i is { IsIndices: true }))
+            throw node.Unsupported("reads the indices of a max pooling; only MaxUnpool does here.");
         ImportedValue[] outputs;
         try
         {
@@ -208,6 +211,7 @@ internal sealed partial class GraphImporter
                 ? $"graph output '{name}' is {what}, which import does not produce."
                 : $"graph output '{name}' is defined by no node.");
         if (value.IsConstant) throw new NotSupportedException($"graph output '{name}' is a constant; networks compute their outputs from the input.");
+        if (value.IsIndices) throw new NotSupportedException($"graph output '{name}' is the indices of a max pooling; networks output float tensors.");
         if (value.Node.Index == Graphs.Graph.GraphInput) throw new NotSupportedException($"graph output '{name}' is the graph input itself.");
         return value.Node;
     }
@@ -243,7 +247,9 @@ internal sealed partial class GraphImporter
         var shape = layer.Build(_backend, input.Shape);
         foreach (var (local, values) in weights)
             if (values is not null) _weights[$"{layer.Name}.{local}"] = values.AsFloats();
-        return Computed(node, _graph.Add(layer, input.Node), shape);
+        var at = _graph.Add(layer, input.Node);
+        _layerAt[at.Index] = layer;
+        return Computed(node, at, shape);
     }
 
     private ImportedValue AddMerge(OnnxNode node, IMergeLayer merge, IReadOnlyList<ImportedValue> inputs)
@@ -309,6 +315,6 @@ internal sealed partial class GraphImporter
 
     private const string Supported = "Supported operators: Conv, ConvTranspose, BatchNormalization, Relu, LeakyRelu, Tanh, Sigmoid, Clip, Softmax, " +
         "MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, LRN, Dropout, Gemm, MatMul, Flatten, Reshape, Squeeze, Unsqueeze, Add, Sum, Concat, " +
-        "Identity, Pad, Resize, Upsample, Sub/Mul/Div with a constant, and shape arithmetic on constants (Constant, Shape, Gather, Slice, Concat, " +
+        "Identity, Pad, Slice (spatial), MaxUnpool, Resize, Upsample, Sub/Mul/Div/Pow/Sqrt/Reciprocal/Neg, If on a known condition, and shape arithmetic on constants (Constant, Shape, Gather, Slice, Concat, " +
         "ConstantOfShape, Cast, Equal, Where, Range, Transpose, Expand, arithmetic).";
 }
