@@ -22,6 +22,8 @@ namespace MlNetConv.Onnx;
 /// statistics; ReLU, LeakyReLU, Tanh, Sigmoid → Relu, LeakyRelu, Tanh, Sigmoid; max and average pooling → MaxPool,
 /// AveragePool (ceil mode as extra end padding, so PyTorch's windows and divisors are kept); global pooling →
 /// GlobalAveragePool or GlobalMaxPool then Flatten (the layer's output is (N, C)); Flatten → Flatten; Dense → Gemm; dropout → nothing (the identity in evaluation); Add → Add or Sum; Concat → Concat;
+/// transposed convolutions → ConvTranspose; CropTo → Slice; Upsample → Resize; local response norm (odd sizes) → LRN;
+/// Hardtanh → Clip; Softmax → Softmax; Power → Pow; Multiply → Mul; MaxUnpool → MaxUnpool with its pooling's Indices; Reshape → Reshape; ConstantPad → Pad; ConstantAffine → Mul and Add;
 /// graphs and chains → their nodes, inlined. Any other layer throws <see cref="NotSupportedException"/> naming it.
 /// </para>
 /// <para>
@@ -96,6 +98,9 @@ public static class OnnxExport
     {
         private readonly HashSet<string> _names = new(StringComparer.Ordinal);
 
+        /// <summary>Max-pooling layers whose indices an unpooling layer reads: their Indices output and their input's value.</summary>
+        private readonly Dictionary<Pooling, (string Indices, string Input)?> _unpooled = [];
+
         public GraphProto Target { get; } = new();
 
         public void Reserve(string name) => _names.Add(name);
@@ -104,8 +109,11 @@ public static class OnnxExport
         /// The root's outputs: every output of a graph (GoogLeNet's auxiliary heads too), else the one of a layer. The root's
         /// own name is not part of the paths, as it is not part of the parameter names.
         /// </summary>
-        public IReadOnlyList<string> Root(ILayer root, string input) =>
-            root is Graph g ? EmitGraph(g, input, "") : [Emit(root, input, root.Name)];
+        public IReadOnlyList<string> Root(ILayer root, string input)
+        {
+            foreach (var unpool in Network.Flatten(root).OfType<MaxUnpool>()) _unpooled[unpool.Pooling] = null;
+            return root is Graph g ? EmitGraph(g, input, "") : [Emit(root, input, root.Name)];
+        }
 
         /// <summary>
         /// (x - mean[c]) · (1 / std[c]) on the graph input, in the order and precision of <see cref="ChannelNormalization.Apply"/>;
@@ -166,6 +174,8 @@ public static class OnnxExport
         {
             Add => Node(inputs.Length == 2 ? "Add" : "Sum", path, inputs),
             Concat => Node("Concat", path, inputs, Attribute("axis", 1L)),
+            CropTo crop => EmitCrop(crop, inputs[0], path),
+            Multiply => Node("Mul", path, inputs),
             _ => throw Unsupported(path, merge.TypeName),
         };
 
@@ -184,6 +194,18 @@ public static class OnnxExport
                 Attribute("axis", 1L)),
             Pooling pool => EmitPooling(pool, input, path),
             Flatten => Node("Flatten", path, [input], Attribute("axis", 1L)),
+            Reshape reshape => Node("Reshape", path, [input, Ints(path + ".shape", [0, .. reshape.SampleShape.Select(d => (long)d)])]),
+            ConstantAffine affine => EmitAffine(affine, input, path),
+            ConstantPad pad => Node("Pad", path, [input, Ints(path + ".pads", [0, 0, .. pad.Begin.Select(b => (long)b), 0, 0, .. pad.End.Select(e => (long)e)]),
+                Floats(path + ".value", [], [pad.Value])]),
+            Hardtanh clip => Node("Clip", path, [input, Floats(path + ".min", [], [clip.MinVal]), Floats(path + ".max", [], [clip.MaxVal])]),
+            Layers.Softmax => Node("Softmax", path, [input], Attribute("axis", 1L)),
+            Power power => Node("Pow", path, [input, Floats(path + ".exponent", [], [power.Exponent])]),
+            LocalResponseNorm lrn when lrn.Size % 2 == 1 => Node("LRN", path, [input], Attribute("size", (long)lrn.Size),
+                Attribute("alpha", lrn.AlphaOverSize ? lrn.Alpha : lrn.Alpha * lrn.Size), Attribute("beta", lrn.Beta), Attribute("bias", lrn.K)),
+            ConvTranspose transposed => EmitTransposed(transposed, input, path),
+            Upsample upsample => EmitUpsample(upsample, input, path),
+            MaxUnpool unpool => EmitUnpool(unpool, input, path),
             Dense dense => Node("Gemm", path,
                 dense.Bias is { } bias ? [input, Initializer(dense.Weight), Initializer(bias)] : [input, Initializer(dense.Weight)],
                 Attribute("transB", 1L)),
@@ -204,6 +226,83 @@ public static class OnnxExport
                 Attribute("pads", [.. g.PadBegin.ToArray(rank), .. g.PadEnd.ToArray(rank)]),
                 Attribute("group", (long)g.Groups));
         }
+
+        /// <summary>y = x · scale + shift, the constants shaped (1, C, 1, ...) per channel or (1, sample...) per element.</summary>
+        private string EmitAffine(ConstantAffine affine, string input, string path)
+        {
+            var shape = affine.InputShape;
+            long[] dims = affine.PerElement ? [1, .. shape.Skip(1).Select(d => (long)d)] : [1, shape.C, .. Enumerable.Repeat(1L, shape.Rank - 2)];
+            string scaled = Node("Mul", path + ".scale", [input, Floats(affine.Scale.Name, dims, affine.Scale.Value.ToArray())]);
+            return Node("Add", path, [scaled, Floats(affine.Shift.Name, dims, affine.Shift.Value.ToArray())]);
+        }
+
+        /// <summary>ConvTranspose with the adjoint convolution's begin and end padding (the rows cropped from the output).</summary>
+        private string EmitTransposed(ConvTranspose layer, string input, string path)
+        {
+            var g = layer.Adjoint;
+            int rank = g.SpatialRank;
+            string[] inputs = layer.Bias is { } bias ? [input, Initializer(layer.Weight), Initializer(bias)] : [input, Initializer(layer.Weight)];
+            return Node("ConvTranspose", path, inputs,
+                Attribute("kernel_shape", g.Kernel.ToArray(rank)),
+                Attribute("strides", g.Stride.ToArray(rank)),
+                Attribute("dilations", g.Dilation.ToArray(rank)),
+                Attribute("pads", [.. g.PadBegin.ToArray(rank), .. g.PadEnd.ToArray(rank)]),
+                Attribute("output_padding", layer.OutputPadding),
+                Attribute("group", (long)layer.Groups));
+        }
+
+        /// <summary>
+        /// Resize reading the engine's positions: nearest as asymmetric + floor (PyTorch's nearest), linear as half_pixel
+        /// (clamped at 0 by Resize's linear mode) or align_corners; scales where the layer has a factor, else sizes.
+        /// </summary>
+        private string EmitUpsample(Upsample layer, string input, string path)
+        {
+            var shape = layer.InputShape;
+            int rank = shape.SpatialRank;
+            string scales = "", sizes = "";
+            if (layer.ScaleFactor is { } factor)
+                scales = Floats(path + ".scales", [rank + 2], [1f, 1f, .. Enumerable.Range(0, rank).Select(i => (float)factor[factor.Length == 1 ? 0 : i])]);
+            else
+            {
+                // The batch is symbolic: (N, C) from the input's shape, the spatial extents fixed.
+                string batchAndChannels = Node("Slice", path + ".batch_channels",
+                    [Node("Shape", path + ".shape", [input]), Ints(path + ".first", [0]), Ints(path + ".second", [2])]);
+                sizes = Node("Concat", path + ".sizes", [batchAndChannels, Ints(path + ".extent", [.. layer.OutputShape.Skip(2).Select(d => (long)d)])],
+                    Attribute("axis", 0L));
+            }
+            bool nearest = layer.Mode == UpsampleMode.Nearest;
+            return Node("Resize", path, [input, "", scales, sizes],
+                Text("mode", nearest ? "nearest" : "linear"),
+                Text("coordinate_transformation_mode", nearest ? "asymmetric" : layer.AlignCorners ? "align_corners" : "half_pixel"),
+                Text("nearest_mode", "floor"));
+        }
+
+        /// <summary>CropTo as Slice of the first input: the box at the crop's start as large as the merge's output.</summary>
+        private string EmitCrop(CropTo crop, string input, string path)
+        {
+            int rank = crop.OutputShape.SpatialRank;
+            var start = crop.Start.ToArray(rank).Select(v => (long)v).ToArray();
+            var end = start.Zip(crop.OutputShape.Skip(2), (s, e) => s + e).ToArray();
+            var axes = Enumerable.Range(2, rank).Select(a => (long)a).ToArray();
+            return Node("Slice", path, [input, Ints(path + ".starts", start), Ints(path + ".ends", end), Ints(path + ".axes", axes)]);
+        }
+
+        private string Floats(string name, long[] dims, IEnumerable<float> values)
+        {
+            string unique = Unique(name);
+            Target.Initializer.Add(FloatTensor(unique, dims, values));
+            return unique;
+        }
+
+        private string Ints(string name, long[] values)
+        {
+            string unique = Unique(name);
+            Target.Initializer.Add(Int64Tensor(unique, values));
+            return unique;
+        }
+
+        private static AttributeProto Text(string name, string value) =>
+            new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
         /// <summary>A connection table as an ordinary (Cout, Cin, kernel...) weight: zeros where an output map does not read an input map.</summary>
         private string DenseTableWeight(Convolution conv, ConvGeometry g)
@@ -251,7 +350,30 @@ public static class OnnxExport
             };
             if (pool.IsMax) attributes.Add(Attribute("dilations", dilation));
             else attributes.Add(Attribute("count_include_pad", countPadding ? 1L : 0L));
-            return Node(pool.IsMax ? "MaxPool" : "AveragePool", path, [input], [.. attributes]);
+            string pooled = Node(pool.IsMax ? "MaxPool" : "AveragePool", path, [input], [.. attributes]);
+            if (_unpooled.ContainsKey(pool))
+            {
+                string indices = Unique(path + ".indices");
+                Target.Node[^1].Output.Add(indices);
+                _unpooled[pool] = (indices, input);
+            }
+            return pooled;
+        }
+
+        /// <summary>
+        /// MaxUnpool with its pooling layer's Indices (ONNX's flat indices, which the same engine computes and reads) and the
+        /// pooling input's shape as output_shape, so odd extents come back exactly.
+        /// </summary>
+        private string EmitUnpool(MaxUnpool unpool, string input, string path)
+        {
+            var pool = unpool.Pooling;
+            var (indices, poolInput) = _unpooled[pool] ?? throw Unsupported(path, unpool.TypeName + " (its pooling layer was not exported before it)");
+            var g = pool.Geometry;
+            int rank = g.SpatialRank;
+            return Node("MaxUnpool", path, [input, indices, Node("Shape", path + ".shape", [poolInput])],
+                Attribute("kernel_shape", g.Kernel.ToArray(rank)),
+                Attribute("strides", g.Stride.ToArray(rank)),
+                Attribute("pads", [.. g.PadBegin.ToArray(rank), .. g.PadEnd.ToArray(rank)]));
         }
 
         private string Node(string opType, string path, string[] inputs, params AttributeProto[] attributes)
@@ -277,6 +399,7 @@ public static class OnnxExport
 
         private static NotSupportedException Unsupported(string path, string typeName) =>
             new($"ONNX export: layer '{path}' of type {typeName} has no ONNX counterpart here. Supported: convolutions, BatchNorm, ReLU, " +
-                "LeakyReLU, Tanh, Sigmoid, max/average/global pooling, Flatten, Dense, Dropout, Add, Concat, and graphs of them.");
+                "LeakyReLU, Tanh, Sigmoid, Hardtanh, Softmax, max/average/global pooling, local response norm (odd sizes), transposed convolutions, " +
+                "Upsample, MaxUnpool, Power, Flatten, Reshape, ConstantAffine, ConstantPad, Dense, Dropout, Add, Multiply, Concat, CropTo, and graphs of them.");
     }
 }

@@ -20,6 +20,13 @@ internal static class OnnxProtos
     public static TensorProto FloatTensor(string name, IEnumerable<long> dims, IEnumerable<float> values) =>
         new() { Name = name, DataType = FloatType, Dims = { dims }, FloatData = { values } };
 
+    /// <summary>An int64 tensor in <c>int64_data</c> (shapes, pads).</summary>
+    public static TensorProto Int64Tensor(string name, IEnumerable<long> values)
+    {
+        var data = values.ToArray();
+        return new() { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, Dims = { data.Length }, Int64Data = { data } };
+    }
+
     /// <summary>A float32 tensor value (N, sampleDims...) whose batch size is the symbol <c>N</c>.</summary>
     public static ValueInfoProto BatchedFloatValue(string name, IEnumerable<int> sampleDims) => new()
     {

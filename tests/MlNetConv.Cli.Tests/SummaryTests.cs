@@ -13,6 +13,24 @@ public sealed class SummaryTests
     }
 
     [Fact]
+    public void OnnxFileIsImportedAndSummarised()
+    {
+        string folder = Directory.CreateTempSubdirectory("mlnetconv-summary-").FullName;
+        string path = Path.Combine(folder, "lenet5.onnx");
+        using (var network = new Graphs.Network(Zoo.Architectures.LeNet5(), new Tensors.Shape(1, 28, 28), seed: 1))
+            Onnx.OnnxExport.Save(network, path);
+        var lines = CliRun.Of("summary", path).Expect(ExitCodes.Ok).OutLines;
+        Assert.Equal("lenet5.onnx: imported from ONNX, input 1x28x28, 1 output (1, 10)", lines[0]);
+        Assert.Equal("total params: 61706", lines[^2]);
+        Assert.Contains(lines, l => l.StartsWith("conv1 ", StringComparison.Ordinal));
+
+        File.WriteAllBytes(path, File.ReadAllBytes(path)[..1000]);
+        var run = CliRun.Of("summary", path).Expect(ExitCodes.BadInput);
+        Assert.Contains($"ONNX file '{path}'", run.Error);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public void InputAndClassesChangeTheCounts()
     {
         var lines = CliRun.Of("summary", "lenet5-classic", "--input", "1x32x32", "--classes", "10").Expect(ExitCodes.Ok).OutLines;

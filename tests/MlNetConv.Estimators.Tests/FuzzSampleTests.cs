@@ -9,7 +9,7 @@ namespace MlNetConv.Estimators.Tests;
 /// in a clean error or a load, never a crash or a hang, and allocate no more than its budget. Allocations are counted
 /// for the whole process, so the sample runs alone, after the tests that run in parallel.
 /// </summary>
-[Collection(nameof(FuzzSampleTests))]
+[Collection(AllocationMeasurements.Name)]
 public sealed class FuzzSampleTests
 {
     [Fact]
@@ -27,7 +27,3 @@ public sealed class FuzzSampleTests
         }
     }
 }
-
-/// <summary>Runs the fuzz sample with no other test running beside it.</summary>
-[CollectionDefinition(nameof(FuzzSampleTests), DisableParallelization = true)]
-public sealed class FuzzSampleCollection;

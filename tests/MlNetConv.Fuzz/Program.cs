@@ -4,18 +4,19 @@ using MlNetConv.Fuzz;
 using SkiaSharp;
 
 // Mutation fuzzing of everything the engine reads from untrusted files: engine model files (with forgeries re-sealed
-// under a valid checksum), ML.NET model zips and images. Usage:
-//   dotnet run -c Release --project tests/MlNetConv.Fuzz -- [--cases 10000] [--seed 1] [--time-limit-s 30] [--replay N [--dump FILE]]
+// under a valid checksum), ML.NET model zips, images and ONNX models (with forgeries that stay valid protobuf). Usage:
+//   dotnet run -c Release --project tests/MlNetConv.Fuzz -- [--cases 10000] [--seed 1] [--time-limit-s 30] [--target NAME] [--replay N [--dump FILE]]
 // Prints one line per target (counts of clean errors, identical and changed loads, crashes, hangs; the most one case
 // allocated against its budget: the undamaged read plus four times the input) and the process's peak working set;
 // exits with 1 when any case crashed, hung or went over its memory budget.
 int cases = 10_000, seed = 1, timeLimit = 30, replay = -1;
-string? dump = null;
+string? dump = null, only = null;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
-    if (args[i] == "--dump")
+    if (args[i] is "--dump" or "--target")
     {
-        dump = args[i + 1];
+        if (args[i] == "--dump") dump = args[i + 1];
+        else only = args[i + 1];
         continue;
     }
     int value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -29,7 +30,13 @@ for (int i = 0; i + 1 < args.Length; i += 2)
     }
 }
 
-FuzzTarget[] targets = [new ModelFileTarget(), new ModelZipTarget(), new ImageTarget(SKEncodedImageFormat.Png), new ImageTarget(SKEncodedImageFormat.Jpeg)];
+FuzzTarget[] targets = [new ModelFileTarget(), new ModelZipTarget(), new ImageTarget(SKEncodedImageFormat.Png), new ImageTarget(SKEncodedImageFormat.Jpeg), new OnnxModelTarget()];
+if (only is not null) targets = targets.Where(t => t.Name == only).ToArray();
+if (targets.Length == 0)
+{
+    Console.Error.WriteLine($"unknown target {only}");
+    return 2;
+}
 if (replay >= 0)
 {
     for (int run = 1; run <= 2; run++)

@@ -124,6 +124,24 @@ public sealed class OnnxExportTests
     }
 
     [Fact]
+    public void LayersThatImportAddsExportAndMatchOnnxRuntime()
+    {
+        // Upsampling by a size (nearest) and by a factor (bilinear, with and without aligned corners), padding and cropping,
+        // ReLU6, local response normalisation, a reshape, a transposed convolution and a channel softmax.
+        var architecture = new NetworkBuilder()
+            .Conv2d(4, 3).Add(new Hardtanh(0f, 6f)).Add(new Upsample([9, 11], UpsampleMode.Nearest))
+            .Add(new ConstantPad([1, -2], [-1, 2], 0.5f)).Add(new LocalResponseNorm(3, 1e-2f, 0.75f, 2f, alphaOverSize: true))
+            .Add(new Upsample(2.0, UpsampleMode.Linear)).Add(new Upsample([1.5, 2.0], null, UpsampleMode.Linear, alignCorners: true))
+            .Add(new ConvTranspose2d(3, 3, stride: 2, padding: Padding.FromPads(1, 0, 0, 1), outputPadding: 1))
+            .Add(new Reshape([3, 5, 11, 89])).Add(new Reshape([3, 55, 89])).Add(new Layers.Softmax())
+            .Build("imported_layers");
+        using var network = new Network(architecture, new Shape(2, 8, 7), seed: 3);
+        OnnxRuntimeOracle.AssertMatches(network, batch: 2);
+        using var imported = OnnxImport.FromBytes(OnnxExport.ToBytes(network));
+        OnnxRuntimeOracle.AssertMatches(imported, batch: 2);
+    }
+
+    [Fact]
     public void UnsupportedLayerNamesItselfAndItsType()
     {
         using var network = new Network(Architectures.LeNet5Classic(), new Shape(1, 32, 32), seed: 1);

@@ -6,14 +6,17 @@ namespace MlNetConv.Tests.Shared;
 public static class OnnxRuntimeCheck
 {
     /// <summary>Every output of <paramref name="model"/>, in the model's order, for its input <c>input</c> of <paramref name="shape"/> (N, sample...).</summary>
-    public static IReadOnlyList<float[]> Outputs(byte[] model, float[] input, long[] shape)
+    public static IReadOnlyList<float[]> Outputs(byte[] model, float[] input, long[] shape) => Outputs(model, "input", input, shape);
+
+    /// <summary>Every output of <paramref name="model"/>, in the model's order, for its input <paramref name="inputName"/> of <paramref name="shape"/>.</summary>
+    public static IReadOnlyList<float[]> Outputs(byte[] model, string inputName, float[] input, long[] shape)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1 };
         using var session = new InferenceSession(model, options);
         using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
         using var runOptions = new RunOptions();
         var outputNames = session.OutputMetadata.Keys.ToArray();
-        using var outputs = session.Run(runOptions, ["input"], [value], outputNames);
+        using var outputs = session.Run(runOptions, [inputName], [value], outputNames);
         return outputs.Select(o => o.GetTensorDataAsSpan<float>().ToArray()).ToArray();
     }
 

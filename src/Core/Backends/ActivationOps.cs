@@ -68,3 +68,20 @@ public readonly struct SigmoidOp : IActivationOp
     public float Forward(float x) => 1f / (1f + MathF.Exp(-x));
     public float Backward(float x, float y, float outputGrad) => y * (1f - y) * outputGrad;
 }
+
+/// <summary>x clamped to [min, max] (PyTorch's Hardtanh, ReLU6 with [0, 6], ONNX's Clip); the gradient passes strictly inside.</summary>
+public readonly struct HardtanhOp(float min, float max) : IActivationOp
+{
+    public float Min { get; } = min;
+    public float Max { get; } = max;
+    public float Forward(float x) => x < Min ? Min : x > Max ? Max : x; // NaN passes through
+    public float Backward(float x, float y, float outputGrad) => x > Min && x < Max ? outputGrad : 0f;
+}
+
+/// <summary>x^p for a constant exponent (ONNX's Pow with a constant, Sqrt as p = ½, Reciprocal as p = -1).</summary>
+public readonly struct PowerOp(float exponent) : IActivationOp
+{
+    public float Exponent { get; } = exponent;
+    public float Forward(float x) => MathF.Pow(x, Exponent);
+    public float Backward(float x, float y, float outputGrad) => Exponent * MathF.Pow(x, Exponent - 1f) * outputGrad;
+}

@@ -55,3 +55,31 @@ public sealed class ScaledTanh(string? name = null) : Activation<ScaledTanhOp>(d
 
 /// <summary>Logistic sigmoid.</summary>
 public sealed class Sigmoid(string? name = null) : Activation<SigmoidOp>(default, name);
+
+/// <summary>x clamped to [minVal, maxVal]: PyTorch's Hardtanh (default [-1, 1]), ReLU6 as Hardtanh(0, 6), ONNX's Clip.</summary>
+public sealed class Hardtanh : Activation<HardtanhOp>
+{
+    public Hardtanh(float minVal = -1f, float maxVal = 1f, string? name = null) : base(new HardtanhOp(minVal, maxVal), name)
+    {
+        if (!(minVal <= maxVal)) throw new ArgumentException($"Hardtanh: min_val must not exceed max_val, got {minVal} and {maxVal}.");
+    }
+
+    public float MinVal => Op.Min;
+    public float MaxVal => Op.Max;
+
+    public override void WriteConfig(JsonObject config)
+    {
+        config["minVal"] = MinVal;
+        config["maxVal"] = MaxVal;
+    }
+
+    public override string ToString() => MinVal == 0f && MaxVal == 6f ? "ReLU6()" : $"Hardtanh(min_val={MinVal}, max_val={MaxVal})";
+}
+
+/// <summary>x^exponent element by element (exponent ½: square root, -1: reciprocal); what exporters decompose layers into.</summary>
+public sealed class Power(float exponent, string? name = null) : Activation<PowerOp>(new PowerOp(exponent), name)
+{
+    public float Exponent => Op.Exponent;
+    public override void WriteConfig(JsonObject config) => config["exponent"] = Exponent;
+    public override string ToString() => $"Power({Exponent})";
+}

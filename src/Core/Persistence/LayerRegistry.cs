@@ -35,6 +35,12 @@ public static class LayerRegistry
         ["Tanh"] = _ => new Tanh(),
         ["ScaledTanh"] = _ => new ScaledTanh(),
         ["Sigmoid"] = _ => new Sigmoid(),
+        ["Hardtanh"] = c => new Hardtanh(Json.Float(c, "minVal"), Json.Float(c, "maxVal")),
+        ["Softmax"] = _ => new Softmax(),
+        ["Power"] = c => new Power(Json.Float(c, "exponent")),
+        ["Reshape"] = c => new Reshape(Json.IntArray(c, "shape")),
+        ["ConstantAffine"] = c => new ConstantAffine(Json.Bool(c, "perElement")),
+        ["ConstantPad"] = c => new ConstantPad(Json.IntArray(c, "begin"), Json.IntArray(c, "end"), Json.Float(c, "value")),
         ["MaxPool1d"] = c => new MaxPool1d(Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.ReadPadding(c, "padding"),
             Json.Sizes(c, "dilation"), Json.Bool(c, "ceilMode")),
         ["MaxPool2d"] = c => new MaxPool2d(Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.ReadPadding(c, "padding"),
@@ -80,6 +86,7 @@ public static class LayerRegistry
     {
         ["Add"] = _ => new Add(),
         ["Concat"] = _ => new Concat(),
+        ["Multiply"] = _ => new Multiply(),
         ["CropTo"] = c => new CropTo(Json.OptionalIntArray(c, "offset")),
     };
 
