@@ -1,4 +1,3 @@
-using MlNetConv.Data;
 using SkiaSharp;
 
 namespace MlNetConv.Estimators.Tests;
@@ -9,23 +8,8 @@ namespace MlNetConv.Estimators.Tests;
 /// </summary>
 public sealed class ImageFileCheckTests
 {
-    private static readonly Lazy<MnistDigits> Digits = new(() => MnistDigits.Load(MnistDigits.FindDefault()));
-
     /// <summary>Digits 0, 1 and 2 of the bundled set as the R, G and B planes of a picture scaled to <paramref name="size"/>.</summary>
-    private static byte[] Encode(SKEncodedImageFormat format, int size)
-    {
-        var digits = Digits.Value;
-        using var bitmap = new SKBitmap(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque);
-        for (int y = 0; y < size; y++)
-            for (int x = 0; x < size; x++)
-            {
-                int at = (y * MnistDigits.Rows / size) * MnistDigits.Columns + x * MnistDigits.Columns / size;
-                byte Plane(int digit) => digits.Pixels.Span[digit * MnistDigits.PixelsPerImage + at];
-                bitmap.SetPixel(x, y, new SKColor(Plane(0), Plane(1), Plane(2)));
-            }
-        using var data = bitmap.Encode(format, 90);
-        return data.ToArray();
-    }
+    private static byte[] Encode(SKEncodedImageFormat format, int size) => Fuzz.DigitPicture.Encode(format, size, first: 0);
 
     private static string? Check(byte[] bytes, long maxPixels = ImageFileCheck.DefaultMaxPixels) => ImageFileCheck.Problem(new MemoryStream(bytes), maxPixels);
 

@@ -1,4 +1,3 @@
-using MlNetConv.Data;
 using MlNetConv.Estimators;
 using SkiaSharp;
 
@@ -18,17 +17,7 @@ public sealed class ImageTarget : FuzzTarget
     public ImageTarget(SKEncodedImageFormat format)
     {
         _format = format;
-        var digits = MnistDigits.Load(MnistDigits.FindDefault());
-        using var bitmap = new SKBitmap(Size, Size, SKColorType.Rgba8888, SKAlphaType.Opaque);
-        for (int y = 0; y < Size; y++)
-            for (int x = 0; x < Size; x++)
-            {
-                int at = (y * MnistDigits.Rows / Size) * MnistDigits.Columns + x * MnistDigits.Columns / Size;
-                byte Plane(int digit) => digits.Pixels.Span[digit * MnistDigits.PixelsPerImage + at];
-                bitmap.SetPixel(x, y, new SKColor(Plane(3), Plane(4), Plane(5)));
-            }
-        using var data = bitmap.Encode(format, 90);
-        Original = data.ToArray();
+        Original = DigitPicture.Encode(format, Size, first: 3);
         _pixels = Decode(Original)!;
     }
 
