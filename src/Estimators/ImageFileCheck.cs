@@ -69,6 +69,24 @@ public static class ImageFileCheck
             return codec.GetPixels(target, (IntPtr)p);
     }
 
+    /// <summary>
+    /// Whether the image's header declares an alpha channel: its transparent areas are read composited over black
+    /// (each channel α·c / 255), as ML.NET's ExtractPixels reads them. False for a file that cannot be opened.
+    /// </summary>
+    public static bool HasAlpha(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var codec = SKCodec.Create(stream);
+            return codec is not null && codec.Info.AlphaType != SKAlphaType.Opaque;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private static string Describe(SKCodecResult result) => result switch
     {
         SKCodecResult.IncompleteInput => "the file is truncated: not every row of the image is in it",

@@ -66,6 +66,28 @@ public sealed class TruncatedImageTests(TrainedModelFixture model) : IClassFixtu
     }
 
     [Fact]
+    public void ImagesWithAnAlphaChannel_AreNotedWithHowTheyAreRead()
+    {
+        model.Training.Expect(ExitCodes.Ok);
+        var (folder, _) = Write("alpha", 0);
+        var files = Directory.GetFiles(folder, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(2).ToList();
+        foreach (var f in files)
+        {
+            using var original = SkiaSharp.SKBitmap.Decode(f);
+            using var rgba = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(original.Width, original.Height, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul));
+            for (int y = 0; y < original.Height; y++)
+                for (int x = 0; x < original.Width; x++)
+                    rgba.SetPixel(x, y, original.GetPixel(x, y).WithAlpha((byte)(255 - x * 9)));
+            using var file = File.Create(f);
+            rgba.Encode(file, SkiaSharp.SKEncodedImageFormat.Png, 100);
+        }
+        var run = CliRun.Of("score", model.ModelPath, folder, "-o", Path.Combine(_folder, "s.csv")).Expect(ExitCodes.Ok);
+        Assert.Contains($"2 image(s) in '{folder}' have an alpha channel: transparent areas are read composited over black.", run.Error);
+        var opaque = CliRun.Of("score", model.ModelPath, Write("opaque", 0).Folder, "-o", Path.Combine(_folder, "t.csv")).Expect(ExitCodes.Ok);
+        Assert.DoesNotContain("alpha channel", opaque.Error);
+    }
+
+    [Fact]
     public void AnImageOverThePixelLimit_IsABadFile()
     {
         model.Training.Expect(ExitCodes.Ok);

@@ -106,6 +106,7 @@ internal sealed class ScoreCommand
     {
         var bar = bars.Add($"scoring {files.Count} images", files.Count);
         var bad = ImageCheck.AllBad(fullPaths, maxPixels).Select(b => (Path: files[b.Index], b.Problem, b.Index)).ToList();
+        ImageCheck.NoteTransparency(fullPaths, folder, _console);
         if (bad.Count > 0 && policy == BadFilePolicy.Fail) throw ImageCheck.Failure([.. bad.Select(b => (b.Path, b.Problem))], folder);
         foreach (var b in bad) _console.Warn($"skipped bad image '{b.Path}': {b.Problem}.");
         bar?.Increment(bad.Count);

@@ -51,6 +51,7 @@ internal static class DataLoader
         if (data.ImagePaths is not { } paths) return data;
         data = data with { MaxPixels = maxPixels };
         var bad = ImageCheck.AllBad(paths, maxPixels);
+        ImageCheck.NoteTransparency(paths, data.Source, console);
         if (bad.Count == 0) return data;
         if (policy == BadFilePolicy.Fail) throw ImageCheck.Failure([.. bad.Select(b => (paths[b.Index], b.Problem))], data.Source);
         foreach (var (index, problem) in bad) console.Warn($"skipped bad image '{paths[index]}': {problem}.");

@@ -20,6 +20,18 @@ internal static class ImageCheck
         return [.. problems.Select((p, i) => (i, p)).Where(x => x.p is not null).Select(x => (x.i, x.p!))];
     }
 
+    /// <summary>Says once how many images have an alpha channel and how their transparent areas are read.</summary>
+    public static void NoteTransparency(IReadOnlyList<string> paths, string source, CliConsole console)
+    {
+        int withAlpha = 0;
+        Parallel.For(0, paths.Count, i =>
+        {
+            if (ImageFileCheck.HasAlpha(paths[i])) Interlocked.Increment(ref withAlpha);
+        });
+        if (withAlpha > 0)
+            console.Warn($"{withAlpha} image(s) in '{source}' have an alpha channel: transparent areas are read composited over black.");
+    }
+
     /// <summary>The first bad image of <paramref name="paths"/> from <paramref name="start"/> on, or null.</summary>
     public static (int Index, string Problem)? FirstBad(IReadOnlyList<string> paths, long maxPixels, int start = 0)
     {
