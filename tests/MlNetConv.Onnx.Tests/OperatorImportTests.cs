@@ -40,6 +40,8 @@ public sealed class OperatorImportTests
         ["maxpool_ceil_dilated"] = () => new(12, [2, 9, 9], "MaxPool", [], [A("kernel_shape", 3, 2), A("strides", 2, 2), A("dilations", 1, 2), A("ceil_mode", 1L)]),
         ["avgpool_count_include_pad"] = () => new(11, [2, 7, 6], "AveragePool", [], [A("kernel_shape", 3, 3), A("strides", 2, 2), A("pads", 1, 1, 1, 0), A("count_include_pad", 1L)]),
         ["avgpool_exclude_pad_same"] = () => new(17, [2, 7, 6], "AveragePool", [], [A("kernel_shape", 3, 2), A("strides", 2, 2), S("auto_pad", "SAME_UPPER")]),
+        ["lppool_p2"] = () => new(11, [2, 7, 6], "LpPool", [], [A("kernel_shape", 3, 2), A("strides", 2, 2), A("p", 2L)]),
+        ["lppool_p3_pads"] = () => new(11, [2, 7, 6], "LpPool", [], [A("kernel_shape", 3, 3), A("strides", 2, 1), A("pads", 1, 1, 1, 0), A("p", 3L)]),
         ["global_max_pool"] = () => new(13, [3, 5, 4], "GlobalMaxPool", [], []),
         ["lrn"] = () => new(13, [7, 3, 3], "LRN", [], [A("size", 5L), A("alpha", 2e-3f), A("beta", 0.7f), A("bias", 1.5f)]),
         ["clip_relu6_inputs"] = () => new(13, [2, 3, 3], "Clip", [new("lo", [], [0f]), new("hi", [], [0.3f])], []),

@@ -19,6 +19,7 @@ internal sealed partial class GraphImporter
         "MaxPool" => MaxPool(node, inputs),
         "MaxUnpool" => [MaxUnpool(node, inputs)],
         "AveragePool" => [Pool(node, inputs, max: false)],
+        "LpPool" => [LpPool(node, inputs)],
         "GlobalAveragePool" => [GlobalPool(node, inputs, max: false)],
         "GlobalMaxPool" => [GlobalPool(node, inputs, max: true)],
         "LRN" => [Lrn(node, inputs)],

@@ -314,7 +314,7 @@ internal sealed partial class GraphImporter
     }
 
     private const string Supported = "Supported operators: Conv, ConvTranspose, BatchNormalization, Relu, LeakyRelu, Tanh, Sigmoid, Clip, Softmax, " +
-        "MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, LRN, Dropout, Gemm, MatMul, Flatten, Reshape, Squeeze, Unsqueeze, Add, Sum, Concat, " +
+        "MaxPool, AveragePool, LpPool, GlobalAveragePool, GlobalMaxPool, LRN, Dropout, Gemm, MatMul, Flatten, Reshape, Squeeze, Unsqueeze, Add, Sum, Concat, " +
         "Identity, Pad, Slice (spatial), MaxUnpool, Resize, Upsample, Sub/Mul/Div/Pow/Sqrt/Reciprocal/Neg, If on a known condition, and shape arithmetic on constants (Constant, Shape, Gather, Slice, Concat, " +
         "ConstantOfShape, Cast, Equal, Where, Range, Transpose, Expand, arithmetic).";
 }
