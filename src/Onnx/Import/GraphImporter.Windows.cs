@@ -130,17 +130,22 @@ internal sealed partial class GraphImporter
         }
     }
 
-    private ImportedValue Pool(OnnxNode node, ImportedValue?[] inputs, bool max)
+    /// <summary>The input and window attributes every pooling operator shares (kernel_shape, strides, dilations, ceil_mode, pads or auto_pad).</summary>
+    private readonly record struct PoolWindow(ImportedValue X, int Rank, int[] Kernel, int[] Stride, int[] Dilation, bool Ceil, Padding Padding);
+
+    private PoolWindow ReadPoolWindow(OnnxNode node, ImportedValue?[] inputs)
     {
         var x = Computed(node, inputs, 0);
         int rank = x.Shape.SpatialRank;
         if (rank is < 1 or > 3) throw node.Unsupported($"pooling of {x.Shape}; 1 to 3 spatial axes are supported.");
         if (node.Ints("kernel_shape") is null) throw node.Invalid("attribute 'kernel_shape' is missing.");
-        var kernel = node.Ints("kernel_shape", rank, 1, min: 1);
-        var stride = node.Ints("strides", rank, 1, min: 1);
-        var dilation = node.Ints("dilations", rank, 1, min: 1);
-        bool ceil = node.Int("ceil_mode", 0) != 0;
-        var padding = WindowPadding(node, rank, symmetricWhereEqual: false);
+        return new PoolWindow(x, rank, node.Ints("kernel_shape", rank, 1, min: 1), node.Ints("strides", rank, 1, min: 1),
+            node.Ints("dilations", rank, 1, min: 1), node.Int("ceil_mode", 0) != 0, WindowPadding(node, rank, symmetricWhereEqual: false));
+    }
+
+    private ImportedValue Pool(OnnxNode node, ImportedValue?[] inputs, bool max)
+    {
+        var (x, rank, kernel, stride, dilation, ceil, padding) = ReadPoolWindow(node, inputs);
         if (max)
         {
             if (node.Int("storage_order", 0) != 0 && node.Proto.Output.Count > 1 && node.Proto.Output[1].Length > 0)
@@ -164,21 +169,12 @@ internal sealed partial class GraphImporter
         return AddLayer(node, average, x, node.Name);
     }
 
-    /// <summary>MaxPool, with its Indices output where a later node reads it (an unpooling).</summary>
     /// <summary>LpPool: the p-norm of every window, (Σ |x|^p)^(1/p); p an integer attribute since opset 2 (a float in 1); dilations and ceil_mode since 18.</summary>
     private ImportedValue LpPool(OnnxNode node, ImportedValue?[] inputs)
     {
-        var x = Computed(node, inputs, 0);
-        int rank = x.Shape.SpatialRank;
-        if (rank is < 1 or > 3) throw node.Unsupported($"pooling of {x.Shape}; 1 to 3 spatial axes are supported.");
-        if (node.Ints("kernel_shape") is null) throw node.Invalid("attribute 'kernel_shape' is missing.");
-        var kernel = node.Ints("kernel_shape", rank, 1, min: 1);
-        var stride = node.Ints("strides", rank, 1, min: 1);
-        var dilation = node.Ints("dilations", rank, 1, min: 1);
-        bool ceil = node.Int("ceil_mode", 0) != 0;
+        var (x, rank, kernel, stride, dilation, ceil, padding) = ReadPoolWindow(node, inputs);
         float p = node.Opset < 2 ? node.Float("p", 2f) : node.Int("p", 2);
         if (!(p >= 1)) throw node.Invalid($"p must be at least 1, got {p}.");
-        var padding = WindowPadding(node, rank, symmetricWhereEqual: false);
         ILayer pool = rank switch
         {
             1 => new LPPool1d(p, kernel, stride, ceil, padding, dilation),
@@ -188,6 +184,7 @@ internal sealed partial class GraphImporter
         return AddLayer(node, pool, x, node.Name);
     }
 
+    /// <summary>MaxPool, with its Indices output where a later node reads it (an unpooling).</summary>
     private ImportedValue[] MaxPool(OnnxNode node, ImportedValue?[] inputs)
     {
         var pooled = Pool(node, inputs, max: true);
