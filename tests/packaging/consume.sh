@@ -34,14 +34,14 @@ step() {
 version=$(dotnet msbuild "$repo/src/Core/MlNetConv.Core.csproj" -getProperty:Version)
 feed="$tmp/feed"
 step pack dotnet pack "$repo/MlNetConv.sln" -c Release -o "$feed"
-expected=$(for id in MlNetConv.Cli MlNetConv.Core MlNetConv.Estimators MlNetConv.Gpu MlNetConv.Onnx; do
+expected=$(for id in MlNetConv.Cli MlNetConv.Core MlNetConv.Estimators MlNetConv.Gpu MlNetConv.Onnx MlNetConv.Transforms; do
     echo "$id.$version.nupkg"; echo "$id.$version.snupkg"; done | sort)
 actual=$(ls "$feed" | sort)
 [[ "$actual" == "$expected" ]] || fail "the solution packs$(printf '\n%s' $actual)
 instead of$(printf '\n%s' $expected)"
 echo "packed $(ls "$feed" | grep -c '\.nupkg$') packages, version $version: $(ls "$feed" | grep '\.nupkg$' | tr '\n' ' ')"
 
-# Their metadata: licence, readme, authors, a real description; Estimators depends on Core, Gpu and Onnx of this version.
+# Their metadata: licence, readme, authors, a real description; Estimators depends on Core, Gpu, Onnx and Transforms of this version.
 python3 - "$feed" "$version" <<'EOF' || fail "package metadata"
 import re, sys, zipfile, pathlib
 feed, version = pathlib.Path(sys.argv[1]), sys.argv[2]
@@ -63,7 +63,7 @@ for package in sorted(feed.glob('*.nupkg')):
         if get('description') in ('', 'Package Description') or len(get('description')) < 80: problems.append(f'{pid}: description {get("description")!r}')
         deps = {d.get('id'): d.get('version') for d in meta.iter('dependency')}
         if pid == 'MlNetConv.Estimators':
-            for dep in ('MlNetConv.Core', 'MlNetConv.Gpu', 'MlNetConv.Onnx'):
+            for dep in ('MlNetConv.Core', 'MlNetConv.Gpu', 'MlNetConv.Onnx', 'MlNetConv.Transforms'):
                 if deps.get(dep) != version: problems.append(f'{pid}: depends on {dep} {deps.get(dep)}, not {version}')
         if pid == 'MlNetConv.Cli' and not any(n.endswith('DotnetToolSettings.xml') for n in names): problems.append(f'{pid}: not a tool package')
 if problems:
