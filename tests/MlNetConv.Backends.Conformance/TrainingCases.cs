@@ -1,4 +1,5 @@
 using MlNetConv.Graphs;
+using MlNetConv.Layers;
 using MlNetConv.Losses;
 using MlNetConv.Optimizers;
 using MlNetConv.Tensors;
@@ -23,6 +24,10 @@ internal static class TrainingCases
         // normalised step would blow up into noise of the learning rate's size.
         new(BackendConformance.Training, "plain_cnn_adam_3_steps", r => ManualLoop(r, PlainCnn(r), new AdamOptions(1e-2f), steps: 3)),
         new(BackendConformance.Training, "lenet_style_trainer_2_epochs", TrainerFit),
+        // Fine-tuning: the stem and the residual block frozen (skipped by backward), every batch norm on its running
+        // statistics in training, the tail trained.
+        new(BackendConformance.Training, "residual_cnn_frozen_backbone_and_statistics_sgd_3_steps",
+            r => ManualLoop(r, FrozenBackbone(ResidualCnn(r)), new SgdOptions(0.05f, 0.9f, 1e-4f), steps: 3)),
     ];
 
     /// <summary>Conv-BN-ReLU, a residual block, max pooling, LRN, dropout and a dense head: most layer kinds in one graph.</summary>
@@ -31,6 +36,14 @@ internal static class TrainingCases
         .Residual(main => main.Conv2d(6, 3, padding: 1).BatchNorm2d().ReLU().Conv2d(6, 3, padding: 1, groups: 2).BatchNorm2d())
         .ReLU().MaxPool2d(2).LocalResponseNorm(3).Conv2d(5, 1).Tanh().GlobalAvgPool()
         .Dropout(0.25f).Dense(3).Build(), Sample, r.Backend, seed: 5);
+
+    /// <summary>Freezes the network's first four nodes (conv, bn, relu, residual block) and the statistics of every batch norm.</summary>
+    private static Network FrozenBackbone(Network network)
+    {
+        network.Freeze("3");
+        network.FreezeBatchNorm();
+        return network;
+    }
 
     private static Network PlainCnn(Results r) => new(new NetworkBuilder()
         .Conv2d(4, 3, padding: 1).LeakyReLU(0.1f).AvgPool2d(2).Conv2d(5, 3, stride: 2, padding: 1).Sigmoid().Flatten().Dense(3).Build(),
@@ -47,7 +60,7 @@ internal static class TrainingCases
     {
         const int n = 4;
         using var _ = network;
-        var optimizer = optimizerOptions.Create(network.TrainableParameters);
+        var optimizer = optimizerOptions.Create(network.UpdatedParameters);
         var loss = new SoftmaxCrossEntropyLoss();
         var input = r.Backend.Allocate(network.InputShape.WithBatch(n));
         var labels = r.Backend.AllocateIndices(new Shape(n));
@@ -67,6 +80,13 @@ internal static class TrainingCases
         }
         r.Add("loss curve", losses, Curve);
         foreach (var p in network.Parameters) r.Add(p.Name, p.Value, Curve);
+        // Frozen weights, and statistics that training leaves alone, keep their initial bits (the same on every backend).
+        foreach (var p in network.Parameters.Where(p => p.Frozen)) r.Add($"{p.Name} (frozen)", p.Value, Tolerance.Exact);
+        foreach (var norm in Network.Flatten(network.Root).OfType<BatchNorm>().Where(n => n.FreezeStatistics))
+        {
+            r.Add($"{norm.RunningMean.Name} (frozen)", norm.RunningMean.Value, Tolerance.Exact);
+            r.Add($"{norm.RunningVar.Name} (frozen)", norm.RunningVar.Value, Tolerance.Exact);
+        }
         r.Add("evaluation logits", network.Forward(input), Curve);
     }
 

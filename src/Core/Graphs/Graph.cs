@@ -15,7 +15,9 @@ public sealed record GraphNode(ILayer? Layer, IMergeLayer? Merge, int[] Inputs)
 /// <summary>
 /// A directed acyclic graph of layers. Nodes only refer to earlier nodes, so the list is its own topological order;
 /// backward walks it in reverse and sums gradients where an output fans out (residual skips). A graph is itself a
-/// layer, so residual and inception blocks nest; it may have several outputs (GoogLeNet's auxiliary heads).
+/// layer, so residual and inception blocks nest; it may have several outputs (GoogLeNet's auxiliary heads). Backward
+/// visits only the nodes whose output needs a gradient: those with a weight to update (not frozen) or an input that
+/// needs one, so a frozen backbone in front of a trained head costs no backward pass at all.
 /// </summary>
 public class Graph : ILayer
 {
@@ -28,6 +30,8 @@ public class Graph : ILayer
     private bool _inputGradRequired = true;
     private EvaluationFusion? _fusion;
     private bool _fusionFound;
+    private Parameter[][] _weights = [];
+    private bool[] _gradientNeeded = [];
 
     public Graph(IEnumerable<GraphNode> nodes, IReadOnlyList<int> outputs, string? name = null)
     {
@@ -72,8 +76,7 @@ public class Graph : ILayer
         set
         {
             _inputGradRequired = value;
-            foreach (var node in _nodes)
-                if (node.Layer is not null) node.Layer.InputGradRequired = value || node.Inputs[0] != GraphInput;
+            if (IsBuilt) PlanBackward();
         }
     }
 
@@ -103,7 +106,9 @@ public class Graph : ILayer
         NodeShapes = shapes;
         OutputShapes = _outputs.Select(o => shapes[o]).ToArray();
         _values = new Tensor?[_nodes.Length];
-        InputGradRequired = _inputGradRequired;
+        _weights = _nodes.Select(n => n.Layer?.Parameters.Where(p => p.Trainable).ToArray() ?? []).ToArray();
+        _gradientNeeded = new bool[_nodes.Length];
+        PlanBackward();
         return OutputShape;
     }
 
@@ -175,6 +180,8 @@ public class Graph : ILayer
     {
         if (outputGrads.Count != _outputs.Length)
             throw new ArgumentException($"Graph '{Name}' has {_outputs.Length} outputs but got {outputGrads.Count} gradients.");
+        if (_backend is null) throw new InvalidOperationException($"Graph '{Name}' is used before Build.");
+        PlanBackward(); // parameters may have been frozen or unfrozen since the last step
         var grads = new Tensor?[_nodes.Length + 1];
         var owned = new bool[_nodes.Length + 1];
         for (int j = 0; j < _outputs.Length; j++)
@@ -182,7 +189,7 @@ public class Graph : ILayer
         for (int i = _nodes.Length - 1; i >= 0; i--)
         {
             var grad = grads[i];
-            if (grad is null) continue;
+            if (grad is null || !_gradientNeeded[i]) continue;
             var node = _nodes[i];
             if (node.Layer is not null)
             {
@@ -193,11 +200,32 @@ public class Graph : ILayer
             {
                 var inputGrads = node.Merge!.Backward(grad);
                 for (int k = 0; k < node.Inputs.Length; k++)
-                    if (node.Inputs[k] != GraphInput || InputGradRequired) Accumulate(grads, owned, node.Inputs[k], inputGrads[k]);
+                    if (GradientNeeded(node.Inputs[k])) Accumulate(grads, owned, node.Inputs[k], inputGrads[k]);
             }
         }
         return InputGradRequired ? grads[_nodes.Length] : null;
     }
+
+    /// <summary>
+    /// Marks the nodes whose output needs a gradient: a node with a weight to update, or with an input that needs one (the
+    /// graph's input needs one when <see cref="InputGradRequired"/>). Each layer is told whether its own input needs one,
+    /// so a frozen layer after a trained one still passes the gradient on, and one after frozen layers only is skipped.
+    /// </summary>
+    private void PlanBackward()
+    {
+        for (int i = 0; i < _nodes.Length; i++)
+        {
+            var node = _nodes[i];
+            bool input = false;
+            foreach (int k in node.Inputs) input |= GradientNeeded(k);
+            if (node.Layer is not null) node.Layer.InputGradRequired = input;
+            bool update = false;
+            foreach (var p in _weights[i]) update |= !p.Frozen;
+            _gradientNeeded[i] = input || update;
+        }
+    }
+
+    private bool GradientNeeded(int node) => node == GraphInput ? _inputGradRequired : _gradientNeeded[node];
 
     /// <summary>
     /// Adds a gradient into a node's slot. The first gradient is borrowed (no copy); a second one at a fan-out

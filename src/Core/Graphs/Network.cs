@@ -40,7 +40,12 @@ public sealed class Network : IDisposable
 
     public Shape SampleShape => new(InputShape.Skip(1).ToArray());
     public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Every trainable weight, frozen or not: the network's structure, whatever is being fine-tuned.</summary>
     public IReadOnlyList<Parameter> TrainableParameters { get; }
+
+    /// <summary>The trainable weights that are not frozen: what an optimizer should update (read it after freezing).</summary>
+    public IReadOnlyList<Parameter> UpdatedParameters => TrainableParameters.Where(p => p.Updated).ToArray();
     private IReadOnlyList<IStochasticLayer> Stochastic { get; }
 
     public IReadOnlyList<Shape> OutputShapes => Root is Graph g ? g.OutputShapes : [Root.OutputShape];
@@ -73,6 +78,60 @@ public sealed class Network : IDisposable
             copied.Add(to.Name);
         }
         return copied;
+    }
+
+    /// <summary>
+    /// Freezes every weight of the node named <paramref name="throughNode"/> and of every layer it depends on (its
+    /// ancestors in the graph, through nested graphs): the backbone up to that node keeps its values while the rest
+    /// trains, and its backward pass is skipped. A node is named as in <see cref="Graph.Nodes"/>, nested ones by their
+    /// dotted path (<c>layer3</c>, <c>layer3.1.conv2</c>, as in parameter names). Freeze before creating the
+    /// <see cref="Training.Trainer"/>: its optimizer takes the <see cref="UpdatedParameters"/> of that moment. Returns
+    /// the names of the weights frozen.
+    /// </summary>
+    /// <exception cref="ArgumentException">no node has that name (the message lists the names there are)</exception>
+    public IReadOnlyList<string> Freeze(string throughNode)
+    {
+        var frozen = ParametersThrough(throughNode);
+        foreach (var p in frozen) p.Frozen = true;
+        return frozen.Select(p => p.Name).ToArray();
+    }
+
+    /// <summary>Unfreezes every weight (batch normalisation's frozen statistics stay: see <see cref="FreezeBatchNorm"/>).</summary>
+    public void Unfreeze()
+    {
+        foreach (var p in TrainableParameters) p.Frozen = false;
+    }
+
+    /// <summary>
+    /// The trainable weights of the node named <paramref name="node"/> and of every layer it depends on, in network
+    /// order (named as for <see cref="Freeze"/>): a backbone's learning rate in one line,
+    /// <c>ParametersThrough("layer4").ToDictionary(p => p.Name, _ => 0.1f)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">no node has that name</exception>
+    public IReadOnlyList<Parameter> ParametersThrough(string node)
+    {
+        var through = NodePath.LayersThrough(Root, node).SelectMany(l => l.Parameters).ToHashSet();
+        return TrainableParameters.Where(through.Contains).ToArray();
+    }
+
+    /// <summary>
+    /// Sets <see cref="BatchNorm.FreezeStatistics"/> on the batch normalisation layers of the node named
+    /// <paramref name="throughNode"/> and the layers it depends on (every one when null): training then normalises with
+    /// the running statistics and leaves them alone, as fine-tuning on small batches wants. Returns the layers' dotted names.
+    /// </summary>
+    /// <exception cref="ArgumentException">no node has that name</exception>
+    public IReadOnlyList<string> FreezeBatchNorm(string? throughNode = null)
+    {
+        var layers = throughNode is null ? [Root] : NodePath.LayersThrough(Root, throughNode);
+        var norms = layers.SelectMany(Flatten).OfType<BatchNorm>().ToHashSet();
+        foreach (var norm in norms) norm.FreezeStatistics = true;
+        return NodePath.All(Root).Where(n => n.Node.Layer is BatchNorm bn && norms.Contains(bn)).Select(n => n.Path).ToArray();
+    }
+
+    /// <summary>Lets every batch normalisation layer learn its statistics in training again.</summary>
+    public void UnfreezeBatchNorm()
+    {
+        foreach (var norm in Flatten(Root).OfType<BatchNorm>()) norm.FreezeStatistics = false;
     }
 
     /// <summary>Re-draws every parameter from its initializer.</summary>
@@ -109,9 +168,11 @@ public sealed class Network : IDisposable
         else Root.Backward(outputGrads[0] ?? throw new ArgumentException("The network's only output needs a gradient."));
     }
 
+    /// <summary>Zeroes the gradients of the weights being trained (frozen ones are neither computed nor read).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in TrainableParameters) Backend.Elementwise.Fill(p.Grad!, 0f);
+        foreach (var p in TrainableParameters)
+            if (p.Updated) Backend.Elementwise.Fill(p.Grad!, 0f);
     }
 
     /// <summary>Runs samples through in evaluation mode and returns the first output, batch by batch.</summary>

@@ -8,13 +8,13 @@ namespace MlNetConv.Layers;
 /// <summary>
 /// Batch normalization (Ioffe and Szegedy 2015): y = (x - mean) / sqrt(var + eps) · weight + bias per channel. Training
 /// uses the batch statistics and updates running_mean/running_var with <see cref="Momentum"/> (PyTorch's convention);
-/// evaluation uses the running statistics.
+/// evaluation uses the running statistics, and so does training with <see cref="FreezeStatistics"/>.
 /// </summary>
 public abstract class BatchNorm : Layer
 {
     private Parameter? _weight, _bias, _runningMean, _runningVar;
     private Tensor? _input, _output, _inputGrad, _mean, _invStd;
-    private bool _trained;
+    private bool _batchStatistics;
 
     protected BatchNorm(int spatialRank, float momentum, float epsilon, string? name) : base(name)
     {
@@ -27,6 +27,13 @@ public abstract class BatchNorm : Layer
     public int SpatialRank { get; }
     public float Momentum { get; }
     public float Epsilon { get; }
+
+    /// <summary>
+    /// Training normalises with the running statistics, as evaluation does, and leaves them alone; backward is then that
+    /// of the per-channel affine map (the gradient of the evaluation formula). For fine-tuning on small batches, whose
+    /// statistics would spoil those of the data the network was trained on. Not part of the saved architecture.
+    /// </summary>
+    public bool FreezeStatistics { get; set; }
     public Parameter Weight => _weight ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
     public Parameter BiasParameter => _bias ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
     public Parameter RunningMean => _runningMean ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
@@ -55,13 +62,14 @@ public abstract class BatchNorm : Layer
     {
         CheckInput(input);
         var output = Reuse(ref _output, input.Shape);
-        if (training)
+        bool batchStatistics = training && !FreezeStatistics;
+        if (batchStatistics)
             Backend.Normalization.BatchNormForwardTraining(input, Weight.Value, BiasParameter.Value, RunningMean.Value, RunningVar.Value,
                 Momentum, Epsilon, output, _mean!, _invStd!);
         else
             Backend.Normalization.BatchNormForwardInference(input, Weight.Value, BiasParameter.Value, RunningMean.Value, RunningVar.Value,
                 Epsilon, output, _mean!, _invStd!);
-        _trained = training;
+        _batchStatistics = batchStatistics;
         _input = input;
         return output;
     }
@@ -70,7 +78,7 @@ public abstract class BatchNorm : Layer
     {
         var input = Saved(_input, Name);
         var inputGrad = Reuse(ref _inputGrad, input.Shape);
-        Backend.Normalization.BatchNormBackward(input, outputGrad, Weight.Value, _mean!, _invStd!, _trained, inputGrad, Weight.Grad!, BiasParameter.Grad!);
+        Backend.Normalization.BatchNormBackward(input, outputGrad, Weight.Value, _mean!, _invStd!, _batchStatistics, inputGrad, Weight.Grad!, BiasParameter.Grad!);
         return InputGradRequired ? inputGrad : null;
     }
 

@@ -9,7 +9,8 @@ namespace MlNetConv.Optimizers;
 public record AdamOptions(float LearningRate = 1e-3f, float Beta1 = 0.9f, float Beta2 = 0.999f, float Epsilon = 1e-8f,
     float WeightDecay = 0f, bool Decoupled = false) : OptimizerOptions(LearningRate)
 {
-    public override IOptimizer Create(IReadOnlyList<Parameter> parameters) => new Adam(parameters, this);
+    public override IOptimizer Create(IReadOnlyList<Parameter> parameters, IReadOnlyDictionary<string, float>? learningRateScales = null) =>
+        new Adam(parameters, this, learningRateScales);
 }
 
 /// <summary>AdamW: Adam with decoupled weight decay (default 0.01, as in PyTorch).</summary>
@@ -21,8 +22,10 @@ public sealed class Adam : IOptimizer
     private readonly Parameter[] _parameters;
     private readonly Tensor[] _m, _v;
     private readonly AdamOptions _options;
+    private readonly float[] _scales;
 
-    public Adam(IReadOnlyList<Parameter> parameters, AdamOptions options)
+    /// <param name="learningRateScales">a factor on the learning rate by parameter name (missing: 1); it scales the decoupled decay too</param>
+    public Adam(IReadOnlyList<Parameter> parameters, AdamOptions options, IReadOnlyDictionary<string, float>? learningRateScales = null)
     {
         if (options.LearningRate <= 0 || options.Beta1 is < 0 or >= 1 || options.Beta2 is < 0 or >= 1 || options.Epsilon <= 0 || options.WeightDecay < 0)
             throw new ArgumentException($"Adam: invalid hyper-parameters {options}.");
@@ -30,6 +33,7 @@ public sealed class Adam : IOptimizer
         _parameters = parameters.Where(p => p.Trainable).ToArray();
         _m = _parameters.Select(p => p.Value.Backend.Allocate(p.Shape)).ToArray();
         _v = _parameters.Select(p => p.Value.Backend.Allocate(p.Shape)).ToArray();
+        _scales = LearningRateScales.For(_parameters, learningRateScales, "Adam");
         LearningRate = options.LearningRate;
     }
 
@@ -42,7 +46,8 @@ public sealed class Adam : IOptimizer
         for (int i = 0; i < _parameters.Length; i++)
         {
             var p = _parameters[i];
-            p.Value.Backend.Optimizer.AdamStep(p.Value, p.Grad!, _m[i], _v[i], LearningRate, _options.Beta1, _options.Beta2,
+            if (p.Frozen) continue;
+            p.Value.Backend.Optimizer.AdamStep(p.Value, p.Grad!, _m[i], _v[i], LearningRate * _scales[i], _options.Beta1, _options.Beta2,
                 _options.Epsilon, _options.WeightDecay, _options.Decoupled, StepCount);
         }
     }

@@ -10,6 +10,7 @@ public interface IOptimizer
     /// <summary>Number of steps taken so far.</summary>
     int StepCount { get; }
 
+    /// <summary>Updates every parameter that is not <see cref="Parameter.Frozen"/> from its gradient.</summary>
     void Step();
 
     /// <summary>Every state tensor under a stable name (<c>momentum_buffer.conv1.weight</c>) plus the step count.</summary>
@@ -22,5 +23,7 @@ public interface IOptimizer
 /// <summary>An optimizer's hyper-parameters; creates the optimizer for a network's trainable parameters.</summary>
 public abstract record OptimizerOptions(float LearningRate)
 {
-    public abstract IOptimizer Create(IReadOnlyList<Parameter> parameters);
+    /// <param name="parameters">what to update (the trainable ones; frozen ones are skipped at each step)</param>
+    /// <param name="learningRateScales">a factor on the learning rate by parameter name (missing: 1), e.g. 0.1 for a backbone</param>
+    public abstract IOptimizer Create(IReadOnlyList<Parameter> parameters, IReadOnlyDictionary<string, float>? learningRateScales = null);
 }

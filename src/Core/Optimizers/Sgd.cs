@@ -6,7 +6,8 @@ namespace MlNetConv.Optimizers;
 public sealed record SgdOptions(float LearningRate = 0.01f, float Momentum = 0f, float WeightDecay = 0f, bool Nesterov = false)
     : OptimizerOptions(LearningRate)
 {
-    public override IOptimizer Create(IReadOnlyList<Parameter> parameters) => new Sgd(parameters, this);
+    public override IOptimizer Create(IReadOnlyList<Parameter> parameters, IReadOnlyDictionary<string, float>? learningRateScales = null) =>
+        new Sgd(parameters, this, learningRateScales);
 }
 
 public sealed class Sgd : IOptimizer
@@ -14,8 +15,10 @@ public sealed class Sgd : IOptimizer
     private readonly Parameter[] _parameters;
     private readonly Tensor?[] _velocity;
     private readonly SgdOptions _options;
+    private readonly float[] _scales;
 
-    public Sgd(IReadOnlyList<Parameter> parameters, SgdOptions options)
+    /// <param name="learningRateScales">a factor on the learning rate by parameter name (missing: 1)</param>
+    public Sgd(IReadOnlyList<Parameter> parameters, SgdOptions options, IReadOnlyDictionary<string, float>? learningRateScales = null)
     {
         if (options.LearningRate <= 0 || options.Momentum < 0 || options.WeightDecay < 0)
             throw new ArgumentException($"SGD: learning rate must be > 0, momentum and weight decay >= 0 (got {options}).");
@@ -23,6 +26,7 @@ public sealed class Sgd : IOptimizer
         _options = options;
         _parameters = parameters.Where(p => p.Trainable).ToArray();
         _velocity = _parameters.Select(p => options.Momentum != 0 ? p.Value.Backend.Allocate(p.Shape) : null).ToArray();
+        _scales = LearningRateScales.For(_parameters, learningRateScales, "SGD");
         LearningRate = options.LearningRate;
     }
 
@@ -34,7 +38,8 @@ public sealed class Sgd : IOptimizer
         for (int i = 0; i < _parameters.Length; i++)
         {
             var p = _parameters[i];
-            p.Value.Backend.Optimizer.SgdStep(p.Value, p.Grad!, _velocity[i], LearningRate, _options.Momentum, _options.WeightDecay, _options.Nesterov);
+            if (p.Frozen) continue;
+            p.Value.Backend.Optimizer.SgdStep(p.Value, p.Grad!, _velocity[i], LearningRate * _scales[i], _options.Momentum, _options.WeightDecay, _options.Nesterov);
         }
         StepCount++;
     }

@@ -137,17 +137,20 @@ public static class LayerRegistry
         foreach (var item in Json.Array(c, "nodes"))
         {
             var json = item!.AsObject();
-            string type = Json.String(json, "type");
-            int[] inputs = Json.IntArray(json, "inputs");
-            if (Merges.TryGetValue(type, out var merge))
-            {
-                var m = merge(Json.Object(json, "config"));
-                m.Name = Json.String(json, "name");
-                nodes.Add(new GraphNode(null, m, inputs));
-            }
-            else nodes.Add(new GraphNode(ReadLayer(json), null, inputs));
+            nodes.Add(ReadNode(json, Json.IntArray(json, "inputs")));
         }
         return new Graph(nodes, Json.IntArray(c, "outputs"));
+    }
+
+    /// <summary>An unbuilt copy of a graph node's layer or merge (its configuration, not its weights) reading <paramref name="inputs"/>.</summary>
+    internal static GraphNode Copy(GraphNode node, int[] inputs) => ReadNode(ToJson(node), inputs);
+
+    private static GraphNode ReadNode(JsonObject json, int[] inputs)
+    {
+        if (!Merges.TryGetValue(Json.String(json, "type"), out var merge)) return new GraphNode(ReadLayer(json), null, inputs);
+        var m = merge(Json.Object(json, "config"));
+        m.Name = Json.String(json, "name");
+        return new GraphNode(null, m, inputs);
     }
 
     private static Geometry.ConnectionTable? Table(JsonObject c) => Json.ReadTable(c, "connections");

@@ -10,6 +10,8 @@ namespace MlNetConv.Tensors;
 /// </summary>
 public sealed class Parameter
 {
+    private bool _frozen;
+
     public Parameter(string localName, Tensor value, bool trainable = true, IInitializer? initializer = null, int fanIn = 0, int fanOut = 0)
     {
         LocalName = localName;
@@ -34,6 +36,23 @@ public sealed class Parameter
     public Tensor? Grad { get; }
 
     public bool Trainable { get; }
+
+    /// <summary>
+    /// Whether training leaves this weight alone (transfer learning): optimizers skip it, so it keeps its values bit for
+    /// bit, and the backward pass skips what only it needed (<see cref="Graphs.Network.Freeze"/>). Its
+    /// <see cref="Grad"/> is then neither computed nor zeroed and means nothing. Only trainable weights can be frozen;
+    /// buffers are never trained anyway.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">set on a buffer</exception>
+    public bool Frozen
+    {
+        get => _frozen;
+        set => _frozen = !value || Trainable ? value
+            : throw new InvalidOperationException($"'{Name}' is a buffer, not a trainable weight: there is nothing to freeze.");
+    }
+
+    /// <summary>Trainable and not frozen: what an optimizer updates.</summary>
+    public bool Updated => Trainable && !_frozen;
     public IInitializer? Initializer { get; }
     public int FanIn { get; }
     public int FanOut { get; }

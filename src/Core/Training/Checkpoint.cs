@@ -10,8 +10,9 @@ namespace MlNetConv.Training;
 /// Where a training run stands, beyond its weights and optimizer state: epochs done, batches done of the next epoch
 /// with their running metrics, and the early-stopping record (best epoch and loss, epochs without improvement, the
 /// best weights). Saved as a <see cref="ModelFile"/> whose extra tensors are the optimizer state (and best weights)
-/// and whose metadata holds the rest, with the seed, batch size and training rows of the run, which the run that
-/// resumes it must share: every random draw depends only on (seed, epoch, step), so it then ends bit-identical.
+/// and whose metadata holds the rest, with the seed, batch size, training rows and frozen parameters of the run, which
+/// the run that resumes it must share: every random draw depends only on (seed, epoch, step), so it then ends
+/// bit-identical.
 /// </summary>
 internal sealed class Checkpoint
 {
@@ -47,6 +48,7 @@ internal sealed class Checkpoint
             ["run.seed"] = run.Seed.ToString(inv),
             ["run.batch_size"] = run.BatchSize.ToString(inv),
             ["run.training_rows"] = run.TrainingRows.ToString(inv),
+            ["run.frozen"] = string.Join('\n', Frozen(network)),
         };
         ModelFile.Save(path, network, new TrainingState(tensors, metadata));
     }
@@ -88,6 +90,16 @@ internal sealed class Checkpoint
         if (written != run)
             throw new ArgumentException($"Checkpoint '{path}' was written by a run with seed {written.Seed}, batch size {written.BatchSize} and {written.TrainingRows} training rows; "
                 + $"this run has seed {run.Seed}, batch size {run.BatchSize} and {run.TrainingRows} rows. Resume with the settings and data it was written with.");
+
+        if (meta.TryGetValue("run.frozen", out var frozenThen))
+        {
+            var then = frozenThen.Length == 0 ? [] : frozenThen.Split('\n');
+            var now = Frozen(network);
+            var differ = then.Except(now).Select(n => $"'{n}' was frozen and is not").Concat(now.Except(then).Select(n => $"'{n}' is frozen and was not")).ToArray();
+            if (differ.Length > 0)
+                throw new ArgumentException($"Checkpoint '{path}' was written by a run with {then.Length} frozen parameters, this run has {now.Length}: {differ[0]}"
+                    + (differ.Length > 1 ? $" (and {differ.Length - 1} more)" : "") + ". Freeze what the run that wrote it froze.");
+        }
 
         try
         {
@@ -134,4 +146,6 @@ internal sealed class Checkpoint
         }
         return checkpoint;
     }
+
+    private static string[] Frozen(Network network) => network.TrainableParameters.Where(p => p.Frozen).Select(p => p.Name).ToArray();
 }

@@ -10,7 +10,8 @@ namespace MlNetConv.Training;
 /// <summary>
 /// The training loop: seeded shuffling per epoch, mini-batches, optimizer and schedule, validation, early stopping,
 /// progress, cancellation and checkpoints. Every random draw depends only on (seed, epoch, step), so a run resumed
-/// from a checkpoint ends with the same weights as an uninterrupted one.
+/// from a checkpoint ends with the same weights as an uninterrupted one. The optimizer updates the network's
+/// <see cref="Network.UpdatedParameters"/> as they are when the trainer is created: freeze first.
 /// </summary>
 public sealed class Trainer
 {
@@ -27,7 +28,18 @@ public sealed class Trainer
         _loss = options.Loss ?? WeightedSumLoss.Single(new SoftmaxCrossEntropyLoss());
         if (_loss.Terms.Count != network.OutputCount)
             throw new ArgumentException($"The network has {network.OutputCount} outputs but the loss has {_loss.Terms.Count} terms.");
-        _optimizer = options.Optimizer.Create(network.TrainableParameters);
+        _optimizer = options.Optimizer.Create(network.UpdatedParameters, LearningRateScalesOf(network, options));
+    }
+
+    /// <summary>The options' scales of the parameters being updated; every name must be a trainable parameter's.</summary>
+    private static Dictionary<string, float>? LearningRateScalesOf(Network network, TrainerOptions options)
+    {
+        if (options.LearningRateScales is not { } scales) return null;
+        var trainable = network.TrainableParameters.ToDictionary(p => p.Name);
+        foreach (var name in scales.Keys)
+            if (!trainable.ContainsKey(name))
+                throw new ArgumentException($"The learning-rate scales name '{name}', which is no trainable parameter of the network.");
+        return scales.Where(s => trainable[s.Key].Updated).ToDictionary();
     }
 
     public IOptimizer Optimizer => _optimizer;

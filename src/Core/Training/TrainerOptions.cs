@@ -15,6 +15,14 @@ public sealed record TrainerOptions
     public OptimizerOptions Optimizer { get; init; } = new SgdOptions(0.01f, 0.9f);
     public ILearningRateSchedule? Schedule { get; init; }
 
+    /// <summary>
+    /// A factor on the (scheduled) learning rate by trainable parameter name, missing ones 1: fine-tuning a backbone
+    /// slower than its new head, <c>network.ParametersThrough("layer4").ToDictionary(p => p.Name, _ => 0.1f)</c>. A factor
+    /// of 0 leaves a weight where it is; freezing it (<see cref="Graphs.Network.Freeze"/>) also spares its gradient and
+    /// optimizer state.
+    /// </summary>
+    public IReadOnlyDictionary<string, float>? LearningRateScales { get; init; }
+
     /// <summary>Loss per network output; null: softmax cross-entropy on a single output.</summary>
     public WeightedSumLoss? Loss { get; init; }
 
@@ -57,6 +65,7 @@ public sealed record TrainerOptions
         if (ValidationFraction is < 0f or >= 1f) throw new ArgumentException($"Validation fraction must be in [0, 1), got {ValidationFraction}.");
         if (EarlyStoppingPatience is <= 0) throw new ArgumentException($"Early-stopping patience must be positive, got {EarlyStoppingPatience}.");
         if (CheckpointEvery is <= 0) throw new ArgumentException($"Checkpoint interval must be positive, got {CheckpointEvery}.");
+        foreach (var (name, scale) in LearningRateScales ?? new Dictionary<string, float>()) Optimizers.LearningRateScales.Check(name, scale);
     }
 }
 

@@ -7,7 +7,8 @@ namespace MlNetConv.Tests.Layers;
 
 /// <summary>
 /// Batch normalization in training (batch statistics: every output depends on every input of its channel) and in
-/// evaluation (running statistics: a per-channel affine map), and the running-statistics update.
+/// evaluation (running statistics: a per-channel affine map), the running-statistics update, and training with frozen
+/// statistics (the evaluation map and its gradient).
 /// </summary>
 public sealed class BatchNormTests
 {
@@ -17,6 +18,9 @@ public sealed class BatchNormTests
         Training = false,
         Parameters = (layer, p) => layer is BatchNorm bn && p == bn.RunningVar ? Values.Uniform(0.5, 2) : null,
     };
+
+    /// <summary>Training with frozen statistics is the evaluation formula, running variance positive as there.</summary>
+    private static readonly GradientCheckOptions FrozenStatistics = Evaluation with { Training = true };
 
     // Shape-preserving; weight and bias per channel (2C), running mean and variance (2C buffers).
     private static readonly LayerCases Cases = new(
@@ -28,7 +32,10 @@ public sealed class BatchNormTests
         new("bn2d_training_batch1", () => new BatchNorm2d(), new Shape(1, 2, 3, 3), new Shape(1, 2, 3, 3), 2 * 2, 2 * 2),
         new("bn2d_eval", () => new BatchNorm2d(), new Shape(2, 3, 4, 4), new Shape(2, 3, 4, 4), 2 * 3, 2 * 3, Evaluation),
         new("bn3d_training", () => new BatchNorm3d(), new Shape(2, 2, 3, 3, 3), new Shape(2, 2, 3, 3, 3), 2 * 2, 2 * 2),
-        new("bn3d_eval", () => new BatchNorm3d(), new Shape(2, 2, 3, 3, 3), new Shape(2, 2, 3, 3, 3), 2 * 2, 2 * 2, Evaluation));
+        new("bn3d_eval", () => new BatchNorm3d(), new Shape(2, 2, 3, 3, 3), new Shape(2, 2, 3, 3, 3), 2 * 2, 2 * 2, Evaluation),
+        new("bn1d_nc_frozen_statistics", () => new BatchNorm1d { FreezeStatistics = true }, new Shape(4, 3), new Shape(4, 3), 2 * 3, 2 * 3, FrozenStatistics),
+        new("bn2d_frozen_statistics", () => new BatchNorm2d { FreezeStatistics = true }, new Shape(2, 3, 4, 4), new Shape(2, 3, 4, 4), 2 * 3, 2 * 3, FrozenStatistics),
+        new("bn2d_frozen_statistics_batch1_1x1", () => new BatchNorm2d { FreezeStatistics = true }, new Shape(1, 3, 1, 1), new Shape(1, 3, 1, 1), 2 * 3, 2 * 3, FrozenStatistics));
 
     public static TheoryData<string> Names => Cases.Names;
 
@@ -93,6 +100,37 @@ public sealed class BatchNormTests
         AssertClose(expected, y);
         Assert.Equal([0.5f, -1f], layer.RunningMean.Value.ToArray());
         Assert.Equal([4f, 0.25f], layer.RunningVar.Value.ToArray());
+    }
+
+    /// <summary>
+    /// With frozen statistics, training gives the bits of evaluation, leaves the running statistics as they were, and its
+    /// input gradient is the affine map's, weight · invStd per channel, where batch statistics would give another.
+    /// </summary>
+    [Fact]
+    public void FrozenStatistics_TrainLikeEvaluation_WithoutTouchingTheStatistics()
+    {
+        // x: (3, 2, 2, 2)
+        var shape = new Shape(3, 2, 2, 2);
+        var (layer, input, _) = Build(new BatchNorm2d { FreezeStatistics = true }, shape);
+        layer.RunningMean.Value.CopyFrom([0.5f, -1f]);
+        layer.RunningVar.Value.CopyFrom([4f, 0.25f]);
+        layer.Weight.Value.CopyFrom([1.5f, -2f]);
+
+        var evaluation = layer.Forward(input, training: false).ToArray();
+        var training = layer.Forward(input, training: true).ToArray();
+        Assert.Equal(evaluation, training);
+        Assert.Equal([0.5f, -1f], layer.RunningMean.Value.ToArray());
+        Assert.Equal([4f, 0.25f], layer.RunningVar.Value.ToArray());
+
+        using var outputGrad = input.Backend.Allocate(shape);
+        outputGrad.CopyFrom(Enumerable.Repeat(1f, shape.Size).ToArray());
+        var inputGrad = layer.Backward(outputGrad)!.ToArray();
+        double[] expected = [1.5 / Math.Sqrt(4 + 1e-5), -2 / Math.Sqrt(0.25 + 1e-5)];
+        ForEach(shape, (at, c) => Assert.Equal(expected[c], inputGrad[at], 1e-5));
+
+        layer.FreezeStatistics = false;
+        layer.Forward(input, training: true);
+        Assert.NotEqual([0.5f, -1f], layer.RunningMean.Value.ToArray());
     }
 
     private static (T Layer, Tensor Input, float[] Values) Build<T>(T layer, Shape shape) where T : BatchNorm

@@ -14,7 +14,7 @@ public sealed class TrainerTests : IDisposable
     private static readonly Shape Sample = new(1, 6, 6);
 
     /// <summary>A tiny problem: 6x6 images with a bright bar that is horizontal (class 0), vertical (1) or diagonal (2), plus noise.</summary>
-    private static InMemoryDataset Bars(int count, ulong seed)
+    internal static InMemoryDataset Bars(int count, ulong seed)
     {
         var random = new RandomStream(seed);
         var features = new float[count * 36];
