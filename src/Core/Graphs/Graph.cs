@@ -75,6 +75,7 @@ public class Graph : ILayer
         get => _inputGradRequired;
         set
         {
+            if (_inputGradRequired == value) return;
             _inputGradRequired = value;
             if (IsBuilt) PlanBackward();
         }

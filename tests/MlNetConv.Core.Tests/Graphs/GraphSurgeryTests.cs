@@ -2,6 +2,7 @@ using MlNetConv.Backends.Meta;
 using MlNetConv.Graphs;
 using MlNetConv.Layers;
 using MlNetConv.Tensors;
+using MlNetConv.Tests.Support;
 using MlNetConv.Zoo;
 
 namespace MlNetConv.Tests.Graphs;
@@ -33,7 +34,7 @@ public sealed class GraphSurgeryTests
     {
         var (root, sample) = Create(name);
         using var full = new Network(root, sample, seed: 7);
-        RandomStatistics(full);
+        BatchNormValues.Randomize(full, 8);
         var cutRoot = GraphSurgery.CutAt(full.Root, node);
         Assert.False(cutRoot.IsBuilt);
         Assert.Equal(full.Root.TypeName, cutRoot.TypeName);
@@ -199,20 +200,5 @@ public sealed class GraphSurgeryTests
         Tensor ValueOf(int i) => i == Graph.GraphInput ? input : values[i];
         for (int i = 0; i < graph.Nodes.Count; i++) values[i] = Evaluate(graph.Nodes[i], ValueOf);
         return values[graph.OutputNodes[0]];
-    }
-
-    /// <summary>Batch-norm statistics and affine weights far from the identity, so that the normalisation matters.</summary>
-    private static void RandomStatistics(Network network)
-    {
-        var random = new RandomStream(8);
-        float[] Values(int count, double low, double high) => Enumerable.Range(0, count).Select(_ => (float)(low + (high - low) * random.NextDouble())).ToArray();
-        foreach (var norm in Network.Flatten(network.Root).OfType<BatchNorm>())
-        {
-            int c = norm.RunningMean.Size;
-            norm.RunningMean.Value.CopyFrom(Values(c, -0.5, 0.5));
-            norm.RunningVar.Value.CopyFrom(Values(c, 0.2, 3));
-            norm.Weight.Value.CopyFrom(Values(c, 0.5, 1.5));
-            norm.BiasParameter.Value.CopyFrom(Values(c, -0.3, 0.3));
-        }
     }
 }

@@ -1,7 +1,7 @@
 using MlNetConv.Graphs;
-using MlNetConv.Layers;
 using MlNetConv.Optimizers;
 using MlNetConv.Tensors;
+using MlNetConv.Tests.Support;
 using MlNetConv.Training;
 
 namespace MlNetConv.Tests.Training;
@@ -65,7 +65,7 @@ public sealed class FineTuningTests : IDisposable
     {
         var data = TrainerTests.Bars(100, 1);
         using var full = SmallNetwork();
-        RandomStatistics(full);
+        BatchNormValues.Randomize(full, 21);
         full.Freeze("flatten");
         full.FreezeBatchNorm();
         var fullRun = new Trainer(full, Options()).Fit(data);
@@ -138,7 +138,7 @@ public sealed class FineTuningTests : IDisposable
     public void FrozenBatchStatistics_StayPut_WhileTheLayerStillTrainsItsAffineWeights()
     {
         using var network = SmallNetwork();
-        RandomStatistics(network);
+        BatchNormValues.Randomize(network, 21);
         Assert.Equal(["bn"], network.FreezeBatchNorm("pool"));
         var before = Values(network);
         new Trainer(network, Options()).Fit(TrainerTests.Bars(100, 1));
@@ -197,17 +197,5 @@ public sealed class FineTuningTests : IDisposable
         var refused = Assert.Throws<ArgumentException>(() => new Trainer(other, options with { ResumeFrom = checkpoint }).Fit(data));
         Assert.Equal($"Checkpoint '{checkpoint}' was written by a run with 2 frozen parameters, this run has 4: 'bn.weight' is frozen and was not " +
             "(and 1 more). Freeze what the run that wrote it froze.", refused.Message);
-    }
-
-    /// <summary>Running statistics far from the identity, so that using them or the batch's makes a difference.</summary>
-    private static void RandomStatistics(Network network)
-    {
-        var random = new RandomStream(21);
-        foreach (var norm in Network.Flatten(network.Root).OfType<BatchNorm>())
-        {
-            int c = norm.RunningMean.Size;
-            norm.RunningMean.Value.CopyFrom(Enumerable.Range(0, c).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray());
-            norm.RunningVar.Value.CopyFrom(Enumerable.Range(0, c).Select(_ => (float)(0.2 + 2 * random.NextDouble())).ToArray());
-        }
     }
 }
