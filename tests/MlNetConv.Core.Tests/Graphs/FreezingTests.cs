@@ -55,6 +55,19 @@ public sealed class FreezingTests(ITestOutputHelper output)
         Assert.Throws<InvalidOperationException>(() => network["bn1.running_mean"].Frozen = true);
     }
 
+    /// <summary>An imported graph's node names may hold dots: such a name is found whole.</summary>
+    [Fact]
+    public void NodeNamesWithDots_AreFoundWhole()
+    {
+        var g = new GraphBuilder();
+        var x = g.Add(g.Input, new Conv2d(2, 3, name: "features.conv"), new ReLU(name: "features.relu"));
+        var root = g.Build("imported", g.Add(x, new Flatten(name: "flatten"), new Dense(2, name: "classifier.fc")));
+        using var network = new Network(root, new Shape(1, 5, 5), MlNetConv.Backends.Meta.MetaBackend.Default);
+        Assert.Equal(["features.conv.weight", "features.conv.bias"], network.Freeze("features.relu"));
+        Assert.Equal("features.relu", GraphSurgery.LastHiddenNode(root));
+        Assert.Equal(["features.conv", "features.relu"], ((Graph)GraphSurgery.CutAt(root, "features.relu")).Nodes.Select(n => n.Name));
+    }
+
     /// <summary>
     /// With everything but the head frozen, backward computes the head's gradients only: the frozen layers' gradient
     /// tensors are never written (backward would add to the 7 planted in them), and the head's are those of a full backward.
