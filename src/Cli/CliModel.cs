@@ -8,6 +8,7 @@ using MlNetConv.Estimators;
 using MlNetConv.Estimators.Persistence;
 using MlNetConv.Persistence;
 using MlNetConv.Tensors;
+using MlNetConv.Transforms;
 
 namespace MlNetConv.Cli;
 
@@ -17,30 +18,24 @@ namespace MlNetConv.Cli;
 /// MapValueToKey(Label) → LoadImages(Image ← ImagePath) → ResizeImages → [ConvertToGrayscale] → ExtractPixels(Features)
 ///   → ConvNet classifier (Score, PredictedLabel) → MapKeyToValue(PredictedLabel)
 /// </code>
-/// saved for the input columns Label and ImagePath (text), so any ML.NET app can load it and score image files. Pixel
-/// data (IDX files) enters after the image steps, as a Features column of (C, H, W) values in [0, 1].
+/// saved for the input columns Label and ImagePath (text), so any ML.NET app can load it and score image files. The image
+/// steps are those of the model's <see cref="ImagePreprocessing"/> (by default R, G, B or grey in [0, 1]; a pretrained
+/// network's own otherwise). Pixel data (IDX files) enters after the image steps, as a Features column of (C, H, W) values
+/// read by the same convention.
 /// </summary>
 internal static class CliModel
 {
     public const string Label = "Label", ImagePath = "ImagePath", Image = "Image", Features = "Features", Score = "Score", PredictedLabel = "PredictedLabel";
 
-    /// <summary>Pixels 0..255 become values 0..1, as ExtractPixels scales them and as the engine reads image columns.</summary>
-    public const float PixelScale = 1f / 255;
-
-    /// <summary>Image path → Features of <paramref name="input"/> (C, H, W): one channel reads the grey level, three R, G, B.</summary>
-    public static IEstimator<ITransformer> ImageSteps(MLContext ml, Shape input)
-    {
-        var steps = new EstimatorChain<ITransformer>()
+    /// <summary>Image path → Features (C, H, W) as <paramref name="image"/> reads images.</summary>
+    public static IEstimator<ITransformer> ImageSteps(MLContext ml, ImagePreprocessing image) =>
+        new EstimatorChain<ITransformer>()
             .Append<ITransformer>(ml.Transforms.LoadImages(Image, imageFolder: null, ImagePath))
-            .Append<ITransformer>(ml.Transforms.ResizeImages(Image, imageWidth: input[2], imageHeight: input[1]));
-        if (input[0] == 1) steps = steps.Append<ITransformer>(ml.Transforms.ConvertToGrayscale(Image));
-        return steps.Append<ITransformer>(ml.Transforms.ExtractPixels(Features, Image,
-            input[0] == 1 ? ImagePixelExtractingEstimator.ColorBits.Red : ImagePixelExtractingEstimator.ColorBits.Rgb, scaleImage: PixelScale));
-    }
+            .Append(image.Steps(ml, Features, Image));
 
     /// <summary>The image steps fitted with nothing to learn from: what a model trained on pixels is saved with.</summary>
-    public static IEnumerable<ITransformer> FittedImageSteps(MLContext ml, Shape input) =>
-        (IEnumerable<ITransformer>)ImageSteps(ml, input).Fit(ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>()));
+    public static IEnumerable<ITransformer> FittedImageSteps(MLContext ml, ImagePreprocessing image) =>
+        CliModel.Flatten((IEnumerable<ITransformer>)ImageSteps(ml, image).Fit(ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>())));
 
     /// <summary>The input schema every saved model records: Label and ImagePath, text.</summary>
     public static DataViewSchema InputSchema(MLContext ml) => ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>()).Schema;

@@ -36,12 +36,13 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
                 throw new ArgumentOutOfRangeException(nameof(input), $"ConvNet: the validation set has input {validationFeatures.SampleShape} and {validationClasses} classes, the training set {features.SampleShape} and {classCount}.");
         }
         var network = ConvNetTraining.Run(_ml, o, input, features, new KeyLabelColumn(o.LabelColumnName),
-            o.Architecture ?? Architectures.LeNet5(features.SampleShape[^1], classCount),
+            o.Network(classCount, () => Architectures.LeNet5(features.SampleShape[^1], classCount)),
             n => n.OutputShapes[0].Rank != 2 || n.OutputShapes[0][1] != classCount
                 ? $"the network's output is {n.OutputShapes[0]}, but label column '{o.LabelColumnName}' has {classCount} classes: end the network with Dense({classCount})."
                 : null,
             loss: null);
-        return new ConvNetClassificationTransformer(new ConvNetModel(network, o.Normalization), o.FeatureColumnName, features.IsImage,
+        var normalization = o.ModelNormalization(features);
+        return new ConvNetClassificationTransformer(new ConvNetModel(network, normalization), o.FeatureColumnName, features.Image is { } image ? image with { Normalization = normalization } : null,
             o.ScoreColumnName, o.PredictedLabelColumnName, input.Schema[o.LabelColumnName].Annotations) { ImagePathColumnName = o.ImagePathColumnName };
     }
 
@@ -72,7 +73,7 @@ public sealed class ConvNetClassificationTrainer : IEstimator<ConvNetClassificat
     private (FeatureColumn Features, int Classes) CheckSchema(DataViewSchema schema)
     {
         var o = _options;
-        var features = FeatureColumn.Resolve(schema, o.FeatureColumnName, o.InputShape);
+        var features = FeatureColumn.Resolve(schema, o.FeatureColumnName, o.InputShape, o.ImageReading);
         var label = FeatureColumn.Find(schema, o.LabelColumnName, "label");
         if (label.Type is not KeyDataViewType key || key.RawType != typeof(uint))
             throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: label column '{o.LabelColumnName}' must be a UInt32 key (add MapValueToKey), got {label.Type}.");

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetConv.Transforms;
 
 namespace MlNetConv.Estimators;
 
@@ -10,9 +11,9 @@ namespace MlNetConv.Estimators;
 /// </summary>
 public sealed class ConvNetClassificationTransformer : ConvNetTransformer
 {
-    internal ConvNetClassificationTransformer(ConvNetModel model, string featureColumn, bool imageInput, string scoreColumn, string predictedLabelColumn,
+    internal ConvNetClassificationTransformer(ConvNetModel model, string featureColumn, ImagePreprocessing? imagePreprocessing, string scoreColumn, string predictedLabelColumn,
         DataViewSchema.Annotations labelAnnotations, int batchSize = 256)
-        : base(model, featureColumn, imageInput, batchSize)
+        : base(model, featureColumn, imagePreprocessing, batchSize)
     {
         if (model.OutputShape.Rank != 1)
             throw new ArgumentException($"A classifier's network must output (N, classes), this one outputs (N, {string.Join(", ", model.OutputShape)}).", nameof(model));

@@ -8,8 +8,9 @@ using MlNetConv.Preprocessing;
 namespace MlNetConv.Estimators;
 
 /// <summary>
-/// A trained classifier as the transformer needs it: network bytes, input shape, normalisation and class count,
-/// plus a pool of scorers (a network instance with its buffers) so concurrent cursors and prediction engines never
+/// A trained network as a transformer needs it: network bytes, input shape, normalisation and class count, whether its
+/// output becomes probabilities (a classifier's or segmenter's softmax) or is given as it is (a featurizer's), plus a pool
+/// of scorers (a network instance with its buffers) so concurrent cursors and prediction engines never
 /// share layer buffers and steady-state scoring allocates no tensors.
 /// </summary>
 public sealed class ConvNetModel
@@ -20,15 +21,16 @@ public sealed class ConvNetModel
     private const string MeanTensor = "normalization.mean", StdTensor = "normalization.std";
 
     /// <summary>A model over a trained network (which it keeps as its first scorer: do not train it further).</summary>
-    public ConvNetModel(Network network, ChannelNormalization? normalization)
+    /// <param name="probabilities">true: the softmax of the output over its channel axis (class probabilities); false: the output as it is (features)</param>
+    public ConvNetModel(Network network, ChannelNormalization? normalization, bool probabilities = true)
         : this(network, normalization, ModelFile.ToBytes(network, normalization is null ? TrainingState.Empty : new TrainingState(
             [new NamedTensor(MeanTensor, new Shape(normalization.Mean.Count), [.. normalization.Mean]),
              new NamedTensor(StdTensor, new Shape(normalization.Std.Count), [.. normalization.Std])],
-            new Dictionary<string, string>())))
+            new Dictionary<string, string>())), probabilities)
     {
     }
 
-    private ConvNetModel(Network network, ChannelNormalization? normalization, byte[] bytes)
+    private ConvNetModel(Network network, ChannelNormalization? normalization, byte[] bytes, bool probabilities)
     {
         if (network.OutputShapes[0].Rank < 2)
             throw new ArgumentException($"The network must output (N, classes) or (N, classes, spatial...), this one outputs {network.OutputShapes[0]}.", nameof(network));
@@ -38,20 +40,22 @@ public sealed class ConvNetModel
         OutputShape = new Shape(network.OutputShapes[0].ToArray()[1..]);
         ClassCount = OutputShape[0];
         Backend = network.Backend;
-        _pool.Add(new Scorer(network));
+        Probabilities = probabilities;
+        _pool.Add(new Scorer(network, probabilities));
     }
 
     /// <summary>Reads a model written by <see cref="Bytes"/>.</summary>
     /// <param name="backend">where to score; the CPU when null</param>
-    public static ConvNetModel FromBytes(ReadOnlySpan<byte> bytes, IBackend? backend = null) => FromOwnedBytes(bytes.ToArray(), backend);
+    public static ConvNetModel FromBytes(ReadOnlySpan<byte> bytes, IBackend? backend = null, bool probabilities = true) =>
+        FromOwnedBytes(bytes.ToArray(), backend, probabilities);
 
     /// <summary>Reads a model from bytes that it keeps, without a copy, as its <see cref="Bytes"/>: the caller must not change them.</summary>
-    internal static ConvNetModel FromOwnedBytes(byte[] bytes, IBackend? backend = null)
+    internal static ConvNetModel FromOwnedBytes(byte[] bytes, IBackend? backend = null, bool probabilities = true)
     {
         var (network, state) = ModelFile.FromBytes(bytes, backend);
         try
         {
-            return new ConvNetModel(network, ReadNormalization(state, network.SampleShape), bytes);
+            return new ConvNetModel(network, ReadNormalization(state, network.SampleShape), bytes, probabilities);
         }
         catch
         {
@@ -84,7 +88,10 @@ public sealed class ConvNetModel
     /// <summary>The number of classes: the output's channel count.</summary>
     public int ClassCount { get; }
 
-    /// <summary>One sample's output: (classes) for a classifier, (classes, H, W) for per-pixel segmentation.</summary>
+    /// <summary>Whether <see cref="Score"/> gives softmax probabilities (true) or the network's output as it is (false).</summary>
+    public bool Probabilities { get; }
+
+    /// <summary>One sample's output: (classes) for a classifier, (classes, H, W) for per-pixel segmentation, (C, ...) features.</summary>
     public Shape OutputShape { get; }
 
     /// <summary>Where the model scores.</summary>
@@ -93,13 +100,13 @@ public sealed class ConvNetModel
     /// <summary>The network and its normalisation in the engine's own file format (<see cref="ModelFile"/>).</summary>
     public ReadOnlyMemory<byte> Bytes => _networkBytes;
 
-    /// <summary>Softmax probabilities over the class axis for <paramref name="count"/> samples.</summary>
+    /// <summary>Softmax probabilities over the class axis (or the output as it is, see <see cref="Probabilities"/>) for <paramref name="count"/> samples.</summary>
     /// <param name="features">count × sample size raw values (normalised here); overwritten</param>
-    /// <param name="scores">count × OutputShape probabilities</param>
+    /// <param name="scores">count × OutputShape values</param>
     public void Score(Span<float> features, int count, Span<float> scores)
     {
         Normalization?.Apply(features, SampleShape, count);
-        var scorer = _pool.TryTake(out var s) ? s : new Scorer(ModelFile.FromBytes(_networkBytes, Backend).Network);
+        var scorer = _pool.TryTake(out var s) ? s : new Scorer(ModelFile.FromBytes(_networkBytes, Backend).Network, Probabilities);
         try
         {
             scorer.Run(features[..(count * SampleShape.Size)], count, scores[..(count * OutputShape.Size)]);
@@ -111,7 +118,7 @@ public sealed class ConvNetModel
     }
 
     /// <summary>One network with its input and probability buffers, used by one thread at a time.</summary>
-    private sealed class Scorer(Network network)
+    private sealed class Scorer(Network network, bool probabilities)
     {
         private Tensor? _input, _probabilities;
 
@@ -120,10 +127,14 @@ public sealed class ConvNetModel
             var backend = network.Backend;
             var input = backend.Reuse(ref _input, network.InputShape.WithBatch(count));
             input.CopyFrom(features);
-            var logits = network.Forward(input);
-            var probabilities = backend.Reuse(ref _probabilities, logits.Shape);
-            backend.Loss.Softmax(logits, probabilities);
-            backend.Download(probabilities, scores);
+            var output = network.Forward(input);
+            if (probabilities)
+            {
+                var softmax = backend.Reuse(ref _probabilities, output.Shape);
+                backend.Loss.Softmax(output, softmax);
+                output = softmax;
+            }
+            backend.Download(output, scores);
         }
     }
 }

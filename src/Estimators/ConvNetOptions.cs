@@ -3,6 +3,8 @@ using MlNetConv.Layers;
 using MlNetConv.Optimizers;
 using MlNetConv.Training;
 using MlNetConv.Preprocessing;
+using MlNetConv.Transforms;
+using MlNetConv.Graphs;
 
 namespace MlNetConv.Estimators;
 
@@ -27,6 +29,31 @@ public abstract class ConvNetOptions
     /// </summary>
     public ConvNetModel? StartFrom { get; set; }
 
+    /// <summary>
+    /// Fine-tuning: a pretrained network (<c>PretrainedModels.ResNet18ImageNet()</c>, <c>PretrainedModel.FromOnnx(...)</c>, a
+    /// model trained here) to start from. The classifier trains <see cref="PretrainedModel.WithHead"/>: the network through
+    /// its feature node, then a new dense layer for the label's classes; the pretrained weights are copied in first and
+    /// images are read as its preprocessing says (unless <see cref="ImagePreprocessing"/> is set). Leave
+    /// <see cref="Architecture"/> unset.
+    /// </summary>
+    public PretrainedModel? Pretrained { get; set; }
+
+    /// <summary>
+    /// Freezes the parameters of the named node and of every node it depends on: they keep their values bit for bit and
+    /// get no gradient. With <see cref="Pretrained"/>, <see cref="PretrainedModel.BackbonePart"/> freezes the whole backbone
+    /// (the new head alone trains); a node of the pretrained network freezes it and what comes before it.
+    /// </summary>
+    public string? FreezeThrough { get; set; }
+
+    /// <summary>With <see cref="Pretrained"/>: the factor on the learning rate of the backbone's parameters (e.g. 0.1); the head's is the optimizer's.</summary>
+    public float BackboneLearningRateScale { get; set; } = 1f;
+
+    /// <summary>
+    /// Normalise with the running statistics in training too, and leave them as they are, in the BatchNorm layers of the
+    /// backbone (with <see cref="Pretrained"/>) or of the whole network: for small batches or data unlike the pretraining's.
+    /// </summary>
+    public bool FreezeBatchNorm { get; set; }
+
     public int Epochs { get; set; } = Defaults.Epochs;
     public int BatchSize { get; set; } = Defaults.BatchSize;
     public OptimizerOptions Optimizer { get; set; } = new SgdOptions(0.01f, 0.9f);
@@ -45,6 +72,37 @@ public abstract class ConvNetOptions
 
     /// <summary>Applied to every input, in training and scoring, and saved with the model.</summary>
     public ChannelNormalization? Normalization { get; set; }
+
+    /// <summary>
+    /// How an image feature column becomes samples (channel order, offset, scale, normalisation; its size must be the
+    /// column's). Null: R, G, B (or the grey plane for InputShape (1, H, W)) scaled to [0, 1]. Its normalisation, if any,
+    /// is the model's (do not set <see cref="Normalization"/> as well).
+    /// </summary>
+    public ImagePreprocessing? ImagePreprocessing { get; set; }
+
+    /// <summary>How images are read: <see cref="ImagePreprocessing"/>, else the pretrained network's, else the default (null).</summary>
+    internal ImagePreprocessing? ImageReading => ImagePreprocessing ?? Pretrained?.Preprocessing;
+
+    /// <summary>The network to train: <see cref="Architecture"/>, or the pretrained network with a new head, or <paramref name="otherwise"/>.</summary>
+    internal ILayer Network(int classes, Func<ILayer> otherwise)
+    {
+        if (Architecture is not null && Pretrained is not null)
+            throw new ArgumentException("ConvNet: set Architecture or Pretrained, not both (fine-tuning trains the pretrained network with a new head).");
+        if (Pretrained is null && BackboneLearningRateScale != 1f)
+            throw new ArgumentException("ConvNet: BackboneLearningRateScale needs a Pretrained network (its backbone's parameters are the ones scaled).");
+        if (!(BackboneLearningRateScale >= 0) || float.IsPositiveInfinity(BackboneLearningRateScale))
+            throw new ArgumentOutOfRangeException(nameof(BackboneLearningRateScale), BackboneLearningRateScale, "ConvNet: the backbone's learning-rate factor must be finite and at least 0.");
+        return Architecture ?? Pretrained?.WithHead(classes) ?? otherwise();
+    }
+
+    /// <summary>The normalisation the model applies: <see cref="Normalization"/> or the image preprocessing's.</summary>
+    internal ChannelNormalization? ModelNormalization(FeatureColumn features)
+    {
+        var fromImages = features.Image?.Normalization;
+        if (Normalization is not null && fromImages is not null && !ReferenceEquals(Normalization, fromImages))
+            throw new ArgumentException("ConvNet: set the normalisation once, in Normalization or in the ImagePreprocessing, not in both.");
+        return Normalization ?? fromImages;
+    }
 
     /// <summary>
     /// (C, H, W) of the feature vector when its column does not carry dimensions (e.g. a plain float vector); for an

@@ -6,6 +6,7 @@ using MlNetConv.Layers;
 using MlNetConv.Losses;
 using MlNetConv.Persistence;
 using MlNetConv.Training;
+using MlNetConv.Transforms;
 using MlNetConv.Zoo;
 
 namespace MlNetConv.Estimators;
@@ -45,6 +46,11 @@ internal static class ConvNetTraining
             Log(channel, ChannelMessageKind.Info, choice);
             var network = new Network(Architectures.Clone(architecture), features.SampleShape, backend, (ulong)seed);
             if (checkNetwork(network) is { } problem) throw new InvalidOperationException($"ConvNet: {problem}");
+            if (o.Pretrained is { } pretrained)
+            {
+                int copied = pretrained.CopyWeights(network, PretrainedModel.BackbonePart + ".");
+                Log(channel, ChannelMessageKind.Info, $"ConvNet: fine-tuning the {pretrained.Name}: {copied} of {network.Parameters.Count} parameter tensors copied.");
+            }
             if (o.StartFrom is { } start)
             {
                 using var source = ModelFile.FromBytes(start.Bytes.Span).Network;
@@ -55,14 +61,15 @@ internal static class ConvNetTraining
             Log(channel, ChannelMessageKind.Info,
                 $"ConvNet: {network.ParameterCount} parameters, input {features.SampleShape}, output {network.OutputShapes[0]}, {train.Count} training rows{(train is StreamingDataset ? " (streamed)" : "")} on {network.Backend.Name}.");
 
+            var scales = FineTune(o, network, channel);
             if (o.ResumeFrom is { } from) Log(channel, ChannelMessageKind.Info, $"ConvNet: resuming the run of checkpoint '{from}'.");
             new Trainer(network, new TrainerOptions
             {
                 Epochs = o.Epochs, BatchSize = o.BatchSize, Seed = (ulong)seed, Optimizer = o.Optimizer, Schedule = o.Schedule,
                 ValidationFraction = validation is null ? o.ValidationFraction : 0, EarlyStoppingPatience = o.EarlyStoppingPatience,
-                Augmentation = o.Augmentation, Normalization = o.Normalization, Progress = new Progress(o.Progress, channel),
+                Augmentation = o.Augmentation, Normalization = o.ModelNormalization(features), Progress = new Progress(o.Progress, channel),
                 Loss = loss is null ? null : WeightedSumLoss.Single(loss),
-                CheckpointPath = o.CheckpointPath, CheckpointEvery = o.CheckpointEvery, ResumeFrom = o.ResumeFrom,
+                CheckpointPath = o.CheckpointPath, CheckpointEvery = o.CheckpointEvery, ResumeFrom = o.ResumeFrom, LearningRateScales = scales,
             }).Fit(train, validation, o.CancellationToken);
             return network;
         }
@@ -71,6 +78,20 @@ internal static class ConvNetTraining
             (train as IDisposable)?.Dispose();
             (validation as IDisposable)?.Dispose();
         }
+    }
+
+    /// <summary>Freezes parameters and BatchNorm statistics as the options say; returns the learning-rate factors of the backbone, if any.</summary>
+    private static IReadOnlyDictionary<string, float>? FineTune(ConvNetOptions o, Network network, IChannel channel)
+    {
+        string? backbone = o.Pretrained is null ? null : PretrainedModel.BackbonePart;
+        if (o.FreezeThrough is { } node)
+        {
+            var frozen = network.Freeze(node);
+            Log(channel, ChannelMessageKind.Info, $"ConvNet: {frozen.Count} parameter tensors frozen through '{node}'.");
+        }
+        if (o.FreezeBatchNorm) network.FreezeBatchNorm(backbone);
+        if (backbone is null || o.BackboneLearningRateScale == 1f) return null;
+        return network.ParametersThrough(backbone).ToDictionary(p => p.Name, _ => o.BackboneLearningRateScale);
     }
 
     private static void Log(IChannel channel, ChannelMessageKind kind, string message)

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetConv.Transforms;
 
 namespace MlNetConv.Estimators;
 
@@ -13,11 +14,13 @@ internal delegate ReadOnlySpan<float> ScoresSource();
 /// </summary>
 public abstract class ConvNetTransformer : ITransformer
 {
-    private protected ConvNetTransformer(ConvNetModel model, string featureColumn, bool imageInput, int batchSize)
+    private protected ConvNetTransformer(ConvNetModel model, string featureColumn, ImagePreprocessing? imagePreprocessing, int batchSize)
     {
+        if (imagePreprocessing is not null && imagePreprocessing.SampleShape != model.SampleShape)
+            throw new ArgumentException($"Images read as {imagePreprocessing.SampleShape} do not fit the network's input {model.SampleShape}.", nameof(imagePreprocessing));
         Model = model;
         FeatureColumnName = featureColumn;
-        ImageInput = imageInput;
+        ImagePreprocessing = imagePreprocessing;
         BatchSize = batchSize;
     }
 
@@ -25,7 +28,10 @@ public abstract class ConvNetTransformer : ITransformer
     public string FeatureColumnName { get; }
 
     /// <summary>Whether the feature column holds images (MLImage) rather than float vectors.</summary>
-    public bool ImageInput { get; }
+    public bool ImageInput => ImagePreprocessing is not null;
+
+    /// <summary>How the images of the feature column become samples (null for a float-vector column); its normalisation is the model's.</summary>
+    public ImagePreprocessing? ImagePreprocessing { get; }
 
     /// <summary>A text column whose value (an image path) errors about unreadable images quote, if the input has it.</summary>
     public string? ImagePathColumnName { get; init; } = ConvNetClassificationOptions.Defaults.ImagePath;
@@ -57,7 +63,7 @@ public abstract class ConvNetTransformer : ITransformer
 
     private protected abstract void Save(ModelSaveContext ctx);
 
-    internal FeatureColumn CheckInput(DataViewSchema schema) => FeatureColumn.ForModel(schema, FeatureColumnName, Model.SampleShape, ImageInput);
+    internal FeatureColumn CheckInput(DataViewSchema schema) => FeatureColumn.ForModel(schema, FeatureColumnName, Model.SampleShape, ImagePreprocessing);
 
     /// <summary>The input columns, then the columns this transformer adds.</summary>
     internal DataViewSchema OutputSchema(DataViewSchema input)

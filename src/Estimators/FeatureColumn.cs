@@ -2,36 +2,41 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using MlNetConv.Tensors;
+using MlNetConv.Transforms;
 
 namespace MlNetConv.Estimators;
 
 /// <summary>
 /// The feature column and how its values become one planar (C, H, W) sample: a known-size Single vector (e.g. from
-/// ExtractPixels, whose dimensions give the shape) or an image (MLImage, e.g. from LoadImages and ResizeImages),
-/// whose R, G, B planes (or the R plane alone for one channel, as for grey images) are scaled to [0, 1].
+/// ExtractPixels, whose dimensions give the shape) or an image (MLImage, e.g. from LoadImages and ResizeImages), read by
+/// its <see cref="ImagePreprocessing"/>.
 /// </summary>
 internal sealed class FeatureColumn
 {
-    /// <summary>The scale ML.NET's ExtractPixels applies with <c>scaleImage: 1f / 255</c>; the saved model relies on the two agreeing.</summary>
-    public const float PixelScale = 1f / 255;
-
-    private FeatureColumn(string name, bool isImage, Shape sampleShape)
+    private FeatureColumn(string name, ImagePreprocessing? image, Shape sampleShape)
     {
         Name = name;
-        IsImage = isImage;
+        Image = image;
         SampleShape = sampleShape;
     }
 
     public string Name { get; }
-    public bool IsImage { get; }
+
+    /// <summary>How the column's images are read; null for a vector column.</summary>
+    public ImagePreprocessing? Image { get; }
+
+    public bool IsImage => Image is not null;
     public Shape SampleShape { get; }
 
     public static DataViewSchema.Column Find(DataViewSchema schema, string name, string role) =>
         schema.GetColumnOrNull(name)
         ?? throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: {role} column '{name}' not found; the schema has: {string.Join(", ", schema.Select(c => c.Name))}.");
 
-    /// <summary>The column for training: the shape is <paramref name="explicitShape"/>, else the vector's dimensions or the image's size.</summary>
-    public static FeatureColumn Resolve(DataViewSchema schema, string name, int[]? explicitShape)
+    /// <summary>
+    /// The column for training: the shape is <paramref name="explicitShape"/>, else the vector's dimensions or the image's
+    /// size; images are read with <paramref name="image"/>, or the default convention (R, G, B in [0, 1]).
+    /// </summary>
+    public static FeatureColumn Resolve(DataViewSchema schema, string name, int[]? explicitShape, ImagePreprocessing? image = null)
     {
         var column = Find(schema, name, "feature");
         switch (column.Type)
@@ -41,17 +46,19 @@ internal sealed class FeatureColumn
                 var shape = new Shape(explicitShape ?? (vector.Dimensions.Length >= 2 ? vector.Dimensions.ToArray() : [1, vector.Size]));
                 if (shape.Size != vector.Size)
                     throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: input shape {shape} has {shape.Size} values but column '{name}' has {vector.Size}.");
-                return new FeatureColumn(name, false, shape);
+                return new FeatureColumn(name, null, shape);
             }
-            case ImageDataViewType image:
+            case ImageDataViewType imageType:
             {
-                if (image.Height == 0 || image.Width == 0)
+                if (imageType.Height == 0 || imageType.Width == 0)
                     throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: image column '{name}' has no fixed size; add ResizeImages(\"{name}\", width, height) before the trainer.");
-                int channels = explicitShape?[0] ?? 3;
-                var shape = new Shape(channels, image.Height, image.Width);
+                int channels = image?.Channels ?? explicitShape?[0] ?? 3;
+                var shape = new Shape(channels, imageType.Height, imageType.Width);
                 if (channels is not (1 or 3) || (explicitShape is not null && !explicitShape.SequenceEqual(shape)))
-                    throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: image column '{name}' is {image.Height}x{image.Width}, which gives input (3 or 1, {image.Height}, {image.Width}), not {new Shape(explicitShape!)}.");
-                return new FeatureColumn(name, true, shape);
+                    throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: image column '{name}' is {imageType.Height}x{imageType.Width}, which gives input (3 or 1, {imageType.Height}, {imageType.Width}), not {new Shape(explicitShape!)}.");
+                if (image is not null && image.SampleShape != shape)
+                    throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: image column '{name}' is {imageType.Height}x{imageType.Width}, the image preprocessing reads {image.Height}x{image.Width}: resize to it.");
+                return new FeatureColumn(name, image ?? ImagePreprocessing.Default(shape), shape);
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet: column '{name}' must be an image or a vector of a known number of Single values, got {column.Type}.");
@@ -59,14 +66,14 @@ internal sealed class FeatureColumn
     }
 
     /// <summary>The column for scoring with a model trained on <paramref name="sampleShape"/> samples.</summary>
-    public static FeatureColumn ForModel(DataViewSchema schema, string name, Shape sampleShape, bool image)
+    public static FeatureColumn ForModel(DataViewSchema schema, string name, Shape sampleShape, ImagePreprocessing? image)
     {
         var column = Find(schema, name, "feature");
-        bool fits = image
+        bool fits = image is not null
             ? column.Type is ImageDataViewType i && i.Height == sampleShape[1] && i.Width == sampleShape[2]
             : column.Type is VectorDataViewType { IsKnownSize: true } v && v.ItemType == NumberDataViewType.Single && v.Size == sampleShape.Size;
         if (!fits)
-            throw new ArgumentOutOfRangeException(nameof(schema), image
+            throw new ArgumentOutOfRangeException(nameof(schema), image is not null
                 ? $"ConvNet: column '{name}' must be an image of {sampleShape[1]}x{sampleShape[2]} (height x width; use ResizeImages), got {column.Type}."
                 : $"ConvNet: column '{name}' must be a vector of {sampleShape.Size} Single values (input {sampleShape}), got {column.Type}.");
         return new FeatureColumn(name, image, sampleShape);
@@ -142,21 +149,14 @@ internal sealed class FeatureReader
     {
         MLImage image = null!;
         _image!(ref image);
-        var shape = _column.SampleShape;
-        int channels = shape[0], height = shape[1], width = shape[2], plane = height * width;
         if ((object?)image is null) throw Bad("no image (an empty or missing path)");
-        if (image.Height != height || image.Width != width) throw Bad($"the image is {image.Height}x{image.Width}, expected {height}x{width}: add ResizeImages");
-        var (r, g, b) = image.PixelFormat switch
+        try
         {
-            MLPixelFormat.Bgra32 => (2, 1, 0),
-            MLPixelFormat.Rgba32 => (0, 1, 2),
-            _ => throw Bad($"pixel format {image.PixelFormat} is not supported (Bgra32 or Rgba32)"),
-        };
-        var pixels = image.Pixels;
-        for (int c = 0; c < channels; c++)
+            _column.Image!.Read(image, destination);
+        }
+        catch (ArgumentException e) when (e.ParamName is null)
         {
-            var target = destination.Slice(c * plane, plane);
-            for (int i = 0, at = c == 0 ? r : c == 1 ? g : b; i < plane; i++, at += 4) target[i] = pixels[at] * FeatureColumn.PixelScale;
+            throw Bad(e.Message, e);
         }
     }
 }

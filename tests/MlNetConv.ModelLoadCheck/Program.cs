@@ -1,5 +1,6 @@
 // Loads an ML.NET model zip with nothing but ml.Model.Load (no registration call) and prints, one row per line,
-// the predicted label (or class map) and the scores in round-trip format: the other half of the save/load round-trip test.
+// the predicted label (or class map; "-" for a featurizer) and the scores (a featurizer's features, whose output column
+// the tests name Score) in round-trip format: the other half of the save/load round-trip tests.
 // Usage: MlNetConv.ModelLoadCheck <model.zip> <features.bin>   (features.bin: int32 rows, int32 size, float32 values)
 using System.Globalization;
 using Microsoft.ML;
@@ -24,7 +25,8 @@ var data = ml.Data.LoadFromEnumerable(
 var scored = model.Transform(data);
 using var cursor = scored.GetRowCursor(scored.Schema);
 var score = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
-var predicted = scored.Schema.GetColumnOrNull("PredictedMask") is { } mask ? Mask(cursor, mask) : Text(cursor, scored.Schema["PredictedLabel"]);
+var predicted = scored.Schema.GetColumnOrNull("PredictedMask") is { } mask ? Mask(cursor, mask)
+    : scored.Schema.GetColumnOrNull("PredictedLabel") is { } predictedLabel ? Text(cursor, predictedLabel) : () => "-";
 VBuffer<float> scores = default;
 while (cursor.MoveNext())
 {

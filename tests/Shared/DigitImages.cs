@@ -37,6 +37,26 @@ internal static class DigitImages
         bitmap.Encode(file, SKEncodedImageFormat.Png, 100);
     }
 
+    /// <summary>
+    /// Writes a colour PNG whose red, green and blue planes are three different digits, so that a reader that swaps, drops
+    /// or mixes planes gives other values.
+    /// </summary>
+    public static void WriteColourPng(int red, int green, int blue, string path)
+    {
+        var digits = Digits.Value;
+        ReadOnlySpan<byte> Plane(int index) => digits.Pixels.Span.Slice(index * MnistDigits.PixelsPerImage, MnistDigits.PixelsPerImage);
+        using var bitmap = new SKBitmap(MnistDigits.Columns, MnistDigits.Rows, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        for (int y = 0; y < MnistDigits.Rows; y++)
+            for (int x = 0; x < MnistDigits.Columns; x++)
+            {
+                int at = y * MnistDigits.Columns + x;
+                bitmap.SetPixel(x, y, new SKColor(Plane(red)[at], Plane(green)[at], Plane(blue)[at]));
+            }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var file = File.Create(path);
+        bitmap.Encode(file, SKEncodedImageFormat.Png, 100);
+    }
+
     /// <summary>A folder with one sub-folder per label, one PNG per digit.</summary>
     public static string WriteClassFolder(string folder, int start, int count, params int[] labels)
     {

@@ -14,11 +14,13 @@ using MlNetConv.Preprocessing;
 using MlNetConv.Summary;
 using MlNetConv.Tensors;
 using MlNetConv.Training;
+using MlNetConv.Transforms;
 
 namespace MlNetConv.Cli.Commands;
 
 /// <summary>
-/// <c>train ARCHITECTURE --data DATA --output model.zip [options]</c>: trains a zoo network through an ML.NET pipeline
+/// <c>train ARCHITECTURE --data DATA --output model.zip [options]</c> (or <c>train --pretrained resnet18|FILE.onnx ...</c>, which
+/// fine-tunes a pretrained network with a new head, see <see cref="PretrainedSource"/>): trains a zoo network through an ML.NET pipeline
 /// (MapValueToKey, LoadImages and ResizeImages for image folders, the ConvNet trainer), saves the model with
 /// <c>ml.Model.Save</c> (temporary file, then rename) and appends a line to the results file. Ctrl-C or SIGTERM stops
 /// training after the current step, writes a checkpoint (<c>--checkpoint</c>, else <c>OUTPUT.checkpoint</c>) and exits
@@ -29,7 +31,8 @@ internal sealed class TrainCommand
     public sealed record Settings(
         string Architecture, DataSpec Data, string Output, int Epochs, int BatchSize, float LearningRate, float Momentum, int Seed,
         Shape? Input, ImageAugmentation? Augmentation, float ValidationFraction, DataSpec? Test, string? Results, BadFilePolicy OnBadFile, long MaxPixels, Device Device,
-        string? Checkpoint = null, string? Resume = null, IReadOnlyList<string>? CommandLine = null)
+        string? Checkpoint = null, string? Resume = null, IReadOnlyList<string>? CommandLine = null, string? Pretrained = null, string? Freeze = null,
+        float BackboneLearningRateScale = 1f, bool FreezeBatchNorm = false)
     {
         /// <summary>Where an interrupted run writes its checkpoint: <c>--checkpoint</c>, else beside the output.</summary>
         public string CheckpointPath => Checkpoint ?? Output + ".checkpoint";
@@ -37,7 +40,33 @@ internal sealed class TrainCommand
 
     private readonly CliConsole _console;
     private readonly Interruption _interruption;
-    private readonly Argument<string> _architecture = new("architecture") { Description = "A zoo network: " + string.Join(", ", ZooModels.All.Select(m => m.Name)) };
+    private readonly Argument<string?> _architecture = new("architecture")
+    {
+        Description = "A zoo network: " + string.Join(", ", ZooModels.All.Select(m => m.Name)) + " (or --pretrained instead)",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+    private readonly Option<string?> _pretrained = new("--pretrained")
+    {
+        Description = "Fine-tune a pretrained network with a new classifier head instead of training a zoo network: resnet18 (the ImageNet ResNet-18 of the "
+            + "NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18, at --input's size, default 3x224x224) or FILE.onnx (read with ImageNet's normalisation)",
+        HelpName = "resnet18|FILE.onnx",
+    };
+    private readonly Option<string?> _freeze = new("--freeze")
+    {
+        Description = "With --pretrained: keep the parameters of this node and of every node before it unchanged; 'backbone' trains the new head alone",
+        HelpName = "NODE|backbone",
+    };
+    private readonly Option<float> _backboneLearningRate = new("--backbone-lr-scale")
+    {
+        Description = "With --pretrained: the factor on the pretrained part's learning rate (the head's is --lr)",
+        HelpName = "F",
+        DefaultValueFactory = _ => 1f,
+        Validators = { r => { if (r.GetValueOrDefault<float>() is var f && !(f >= 0 && float.IsFinite(f))) r.AddError($"--backbone-lr-scale must be finite and at least 0, got {f}."); } },
+    };
+    private readonly Option<bool> _freezeBatchNorm = new("--freeze-batchnorm")
+    {
+        Description = "Normalise with the running statistics in training too and keep them (the pretrained part's BatchNorm layers, or all)",
+    };
     private readonly Option<DataSpec> _data = CliOptions.Data("Training data: an image folder with one sub-folder per class, or idx:IMAGES,LABELS (IDX files, plain or gzip)", required: true);
     private readonly Option<string> _output = new("--output", "-o") { Description = "Where to save the ML.NET model zip", HelpName = "model.zip", Required = true };
     private readonly Option<int> _epochs = new("--epochs") { Description = "Passes over the training data", HelpName = "N", DefaultValueFactory = _ => 10 };
@@ -113,12 +142,12 @@ internal sealed class TrainCommand
         _epochs.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError($"--epochs must be positive, got {r.GetValueOrDefault<int>()}."); });
         _learningRate.Validators.Add(r => { if (!(r.GetValueOrDefault<float>() > 0)) r.AddError($"--lr must be positive, got {r.GetValueOrDefault<float>()}."); });
         _momentum.Validators.Add(r => { if (r.GetValueOrDefault<float>() is < 0f or >= 1f) r.AddError($"--momentum must be in [0, 1), got {r.GetValueOrDefault<float>()}."); });
-        Command = new Command("train", "Train a zoo network on an image folder or IDX files through an ML.NET pipeline and save the model. "
+        Command = new Command("train", "Train a zoo network on an image folder or IDX files (or fine-tune a pretrained one, --pretrained) through an ML.NET pipeline and save the model. "
             + $"Ctrl-C (SIGINT) or SIGTERM stops after the current step, writes a checkpoint and exits with {ExitCodes.Interrupted} (SIGTERM: {ExitCodes.Terminated}), "
             + "printing the command line that resumes the run")
         {
             _architecture, _data, _output, _epochs, _batchSize, _learningRate, _momentum, _seed, _input, _augment, _validationFraction, _test, _results,
-            _onBadFile, _maxMegapixels, _device, _checkpoint, _resume,
+            _onBadFile, _maxMegapixels, _device, _checkpoint, _resume, _pretrained, _freeze, _backboneLearningRate, _freezeBatchNorm,
         };
         Command.SetAction(p => Run(Bind(p)));
     }
@@ -129,10 +158,11 @@ internal sealed class TrainCommand
     public Action<TrainingProgress>? AfterStep { get; set; }
 
     public Settings Bind(ParseResult p) => new(
-        p.GetRequiredValue(_architecture), p.GetRequiredValue(_data), p.GetRequiredValue(_output), p.GetValue(_epochs), p.GetValue(_batchSize),
+        p.GetValue(_architecture) ?? "", p.GetRequiredValue(_data), p.GetRequiredValue(_output), p.GetValue(_epochs), p.GetValue(_batchSize),
         p.GetValue(_learningRate), p.GetValue(_momentum), p.GetValue(_seed), p.GetValue(_input), p.GetValue(_augment), p.GetValue(_validationFraction),
         p.GetValue(_test), p.GetValue(_results), p.GetValue(_onBadFile), CliOptions.Pixels(p.GetValue(_maxMegapixels)), p.GetValue(_device),
-        p.GetValue(_checkpoint), p.GetValue(_resume), WithoutResume(p));
+        p.GetValue(_checkpoint), p.GetValue(_resume), WithoutResume(p), p.GetValue(_pretrained), p.GetValue(_freeze), p.GetValue(_backboneLearningRate),
+        p.GetValue(_freezeBatchNorm));
 
     /// <summary>The words of the command line as given, less any <c>--resume FILE</c>.</summary>
     private IReadOnlyList<string> WithoutResume(ParseResult p)
@@ -153,11 +183,18 @@ internal sealed class TrainCommand
         if (s.Checkpoint is { } checkpoint && Path.GetFullPath(checkpoint) == Path.GetFullPath(s.Output))
             throw new CliException("--checkpoint must name another file than --output.", ExitCodes.Usage);
         if (s.Resume is { } resume && !File.Exists(resume)) throw new CliException($"checkpoint '{resume}' (--resume) does not exist.");
-        var zoo = ZooModels.Find(s.Architecture);
+        if ((s.Architecture.Length > 0) == (s.Pretrained is not null))
+            throw new CliException("give a zoo architecture or --pretrained, one of them.", ExitCodes.Usage);
+        if (s.Pretrained is null && (s.Freeze is not null || s.BackboneLearningRateScale != 1f))
+            throw new CliException("--freeze and --backbone-lr-scale go with --pretrained.", ExitCodes.Usage);
+        var zoo = s.Pretrained is null ? ZooModels.Find(s.Architecture) : null;
+        var pretrained = s.Pretrained is { } source ? PretrainedSource.Load(source, s.Input) : null;
         var ml = new MLContext(s.Seed);
         var data = DataLoader.Load(ml, s.Data, _console);
+        if (pretrained is not null && data.IsPixels)
+            throw new CliException("--pretrained fine-tunes on image folders (RGB images); IDX files hold grey pixels.", ExitCodes.Usage);
         data = DataLoader.CheckImages(ml, data, s.OnBadFile, s.MaxPixels, _console);
-        var input = s.Input ?? data.PixelShape ?? zoo.DefaultInput;
+        var input = pretrained?.Preprocessing!.SampleShape ?? s.Input ?? data.PixelShape ?? zoo!.DefaultInput;
         if (data.PixelShape is { } pixels && pixels != input)
             throw new CliException($"the IDX images are {ZooModel.FormatShape(pixels)}; --input must match them (or be left out), got {ZooModel.FormatShape(input)}.", ExitCodes.Usage);
         if (input[0] is not (1 or 3))
@@ -166,15 +203,16 @@ internal sealed class TrainCommand
             throw new CliException("--augment lighting needs RGB input (3 channels).", ExitCodes.Usage);
         int classes = data.Labels.Count;
         if (classes < 2) throw new CliException($"the training data '{data.Source}' has {classes} class; at least 2 are needed.");
-        var architecture = zoo.For(input, classes);
-        ModelSummary summary = SummaryCommand.Of(zoo, input, classes);
-        _console.Out.WriteLine($"{zoo.Name}: {summary.TotalParameters.ToString("N0", CultureInfo.InvariantCulture)} parameters, input {ZooModel.FormatShape(input)}, "
+        var architecture = pretrained?.WithHead(classes) ?? zoo!.For(input, classes);
+        ModelSummary summary = zoo is null ? ModelSummary.Of(architecture, input) : SummaryCommand.Of(zoo, input, classes);
+        string name = zoo?.Name ?? $"{pretrained!.Name} with a new head";
+        _console.Out.WriteLine($"{name}: {summary.TotalParameters.ToString("N0", CultureInfo.InvariantCulture)} parameters, input {ZooModel.FormatShape(input)}, "
             + $"{classes} classes, {data.Count} rows from '{data.Source}'");
 
         (ITransformer Model, List<TrainingProgress> Epochs) model;
         try
         {
-            model = Train(s, ml, data, input, architecture);
+            model = Train(s, ml, data, input, architecture, pretrained);
         }
         catch (TrainingInterruptedException e)
         {
@@ -192,7 +230,7 @@ internal sealed class TrainCommand
         var (accuracy, on) = Accuracy(ml, s, model.Epochs);
         clock.Stop();
         string results = s.Results ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Output)) ?? ".", "results.jsonl");
-        ResultsFile.Append(results, new TrainingRecord(zoo.Name, ZooModel.FormatShape(input), classes, summary.TotalParameters, summary.TotalMultiplyAccumulates,
+        ResultsFile.Append(results, new TrainingRecord(zoo?.Name ?? $"pretrained:{s.Pretrained}", ZooModel.FormatShape(input), classes, summary.TotalParameters, summary.TotalMultiplyAccumulates,
             accuracy, on, s.Epochs, Math.Round(clock.Elapsed.TotalSeconds, 2), data.Count, s.Data.ToString()!, Path.GetFullPath(s.Output), DateTimeOffset.UtcNow));
         _console.Out.WriteLine($"results appended to {results}");
         _console.Out.WriteLine($"wall time: {clock.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s");
@@ -201,13 +239,21 @@ internal sealed class TrainCommand
     }
 
     /// <summary>Fits the pipeline (with Ctrl-C and SIGTERM handled) and returns the chain to save with the epochs' progress.</summary>
-    private (ITransformer Model, List<TrainingProgress> Epochs) Train(Settings s, MLContext ml, LabeledData data, Shape input, ILayer architecture) =>
+    private (ITransformer Model, List<TrainingProgress> Epochs) Train(Settings s, MLContext ml, LabeledData data, Shape input, ILayer architecture,
+        Transforms.PretrainedModel? pretrained) =>
         ProgressBars.Run(_console, bars =>
         {
             var reporter = new EpochReporter(bars, _console, data.Count, AfterStep);
+            var image = pretrained?.Preprocessing ?? ImagePreprocessing.Default(input);
             var options = new ConvNetClassificationOptions
             {
-                Architecture = architecture,
+                // The trainer gets the pixels as a vector (the image steps come before it): the normalisation is given here.
+                Architecture = pretrained is null ? architecture : null,
+                Pretrained = pretrained,
+                Normalization = image.Normalization,
+                FreezeThrough = s.Freeze,
+                BackboneLearningRateScale = s.BackboneLearningRateScale,
+                FreezeBatchNorm = s.FreezeBatchNorm,
                 Epochs = s.Epochs,
                 BatchSize = s.BatchSize,
                 Optimizer = new SgdOptions(s.LearningRate, s.Momentum),
@@ -224,7 +270,7 @@ internal sealed class TrainCommand
                 CancellationToken = _interruption.Token,
             };
             IEstimator<ITransformer> pipeline = ml.Transforms.Conversion.MapValueToKey(CliModel.Label, keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
-            if (!data.IsPixels) pipeline = pipeline.Append(CliModel.ImageSteps(ml, input));
+            if (!data.IsPixels) pipeline = pipeline.Append(CliModel.ImageSteps(ml, image));
             pipeline = pipeline.Append(ml.MulticlassClassification.Trainers.ConvNet(ml, options))
                 .Append(ml.Transforms.Conversion.MapKeyToValue(CliModel.PredictedLabel));
             try
@@ -233,7 +279,7 @@ internal sealed class TrainCommand
                     () => data.NamingBadImages(() => pipeline.Fit(data.View)));
                 // A model trained on pixels is saved with the image steps after the label mapping, so it scores image files too.
                 var steps = CliModel.Flatten(fitted).ToList();
-                if (data.IsPixels) steps.InsertRange(1, CliModel.FittedImageSteps(ml, input));
+                if (data.IsPixels) steps.InsertRange(1, CliModel.FittedImageSteps(ml, image));
                 return ((ITransformer)new TransformerChain<ITransformer>([.. steps]), reporter.Epochs);
             }
             finally

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetConv.Data;
 using MlNetConv.Tensors;
+using MlNetConv.Transforms;
 
 namespace MlNetConv.Cli.Data;
 
@@ -91,6 +92,7 @@ internal static class DataLoader
             throw new CliException($"IDX files do not match: '{spec.Images}' has {images.Count} images, '{spec.Labels}' has {labels.Count} labels.");
         int rowsPerImage = images.Dimensions[1], columns = images.Dimensions[2], size = rowsPerImage * columns, count = images.Count;
         var shape = new Shape(1, rowsPerImage, columns);
+        var convention = ImagePreprocessing.Default(shape);
         var names = Enumerable.Range(0, 256).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         var pixels = images.Data;
         var labelBytes = labels.Data;
@@ -100,8 +102,7 @@ internal static class DataLoader
             for (int i = 0; i < count; i++)
             {
                 var features = new float[size];
-                var source = pixels.Span.Slice(i * size, size);
-                for (int j = 0; j < size; j++) features[j] = source[j] * CliModel.PixelScale;
+                convention.ReadGrey(pixels.Span.Slice(i * size, size), features);
                 yield return new PixelRow { Label = names[labelBytes.Span[i]], Features = features };
             }
         }

@@ -118,15 +118,18 @@ public static class LoadedModels
         }
         var (model, settings) = ModelBlob.Decode(values, backend);
 
+        if (settings.Task == SavedSettings.Featurization)
+            return new ConvNetFeaturizerTransformer(model, settings.FeatureColumn, settings.ImagePreprocessing(model), settings.ScoreColumn,
+                batchSize ?? settings.BatchSize) { ImagePathColumnName = settings.ImagePathColumn };
         if (settings.Task == SavedSettings.Segmentation)
-            return new ConvNetSegmentationTransformer(model, settings.FeatureColumn, settings.ImageInput, settings.ScoreColumn, settings.PredictedColumn,
+            return new ConvNetSegmentationTransformer(model, settings.FeatureColumn, settings.ImagePreprocessing(model), settings.ScoreColumn, settings.PredictedColumn,
                 settings.ClassNames, batchSize ?? settings.BatchSize) { ImagePathColumnName = settings.ImagePathColumn };
         var input = new DataViewSchema.Builder();
         input.AddColumn(settings.FeatureColumn, settings.ImageInput
             ? new ImageDataViewType(model.SampleShape[1], model.SampleShape[2])
             : new VectorDataViewType(NumberDataViewType.Single, model.SampleShape.Size));
         var labelAnnotations = new TransformerChain<ITransformer>(parts).GetOutputSchema(input.ToSchema())[settings.PredictedColumn].Annotations;
-        return new ConvNetClassificationTransformer(model, settings.FeatureColumn, settings.ImageInput, settings.ScoreColumn, settings.PredictedColumn,
+        return new ConvNetClassificationTransformer(model, settings.FeatureColumn, settings.ImagePreprocessing(model), settings.ScoreColumn, settings.PredictedColumn,
             labelAnnotations, batchSize ?? settings.BatchSize) { ImagePathColumnName = settings.ImagePathColumn };
     }
 

@@ -1,26 +1,54 @@
 using System.Text.Json;
 using Microsoft.ML.Data;
 using MlNetConv.Backends;
+using MlNetConv.Transforms;
 
 namespace MlNetConv.Estimators.Persistence;
 
 /// <summary>
-/// What a saved transformer needs besides its network: its task ("classification" or "segmentation"), columns and
-/// batch size, and for segmentation the class names (a classifier's come from the saved label values).
+/// What a saved transformer needs besides its network: its task ("classification", "segmentation" or "featurization"), columns and
+/// batch size, for segmentation the class names (a classifier's come from the saved label values), and for an image
+/// column how its pixels are read (absent in older zips: R, G, B scaled to [0, 1]; the size and channels are the network's
+/// input, the normalisation is the model's).
 /// </summary>
 internal sealed record SavedSettings(string Task, string FeatureColumn, bool ImageInput, string? ImagePathColumn, string ScoreColumn,
     string PredictedColumn, int BatchSize, string[]? ClassNames)
 {
-    public const string Classification = "classification", Segmentation = "segmentation";
+    public const string Classification = "classification", Segmentation = "segmentation", Featurization = "featurization";
 
-    public static SavedSettings Of(ConvNetTransformer t) => t switch
+    public ChannelOrder? ChannelOrder { get; init; }
+    public float? PixelOffset { get; init; }
+    public float? PixelScale { get; init; }
+
+    public static SavedSettings Of(ConvNetTransformer t) => (t switch
     {
-        ConvNetClassificationTransformer c => new(Classification, c.FeatureColumnName, c.ImageInput, c.ImagePathColumnName, c.ScoreColumnName,
+        ConvNetClassificationTransformer c => new SavedSettings(Classification, c.FeatureColumnName, c.ImageInput, c.ImagePathColumnName, c.ScoreColumnName,
             c.PredictedLabelColumnName, c.BatchSize, null),
-        ConvNetSegmentationTransformer s => new(Segmentation, s.FeatureColumnName, s.ImageInput, s.ImagePathColumnName, s.ScoreColumnName,
+        ConvNetSegmentationTransformer s => new SavedSettings(Segmentation, s.FeatureColumnName, s.ImageInput, s.ImagePathColumnName, s.ScoreColumnName,
             s.PredictedMaskColumnName, s.BatchSize, [.. s.ClassNames]),
+        ConvNetFeaturizerTransformer f => new SavedSettings(Featurization, f.FeatureColumnName, f.ImageInput, f.ImagePathColumnName, f.OutputColumnName,
+            "", f.BatchSize, null),
         _ => throw new NotSupportedException($"Saving {t.GetType().Name} is not supported."),
-    };
+    }) with { ChannelOrder = t.ImagePreprocessing?.Order, PixelOffset = t.ImagePreprocessing?.Offset, PixelScale = t.ImagePreprocessing?.Scale };
+
+    /// <summary>How the saved model reads images, or null for a float-vector column.</summary>
+    /// <exception cref="InvalidDataException">the saved pixel scale or offset is not finite</exception>
+    public ImagePreprocessing? ImagePreprocessing(ConvNetModel model)
+    {
+        if (!ImageInput) return null;
+        if (PixelScale is { } scale && !float.IsFinite(scale) || PixelOffset is { } offset && !float.IsFinite(offset) || ChannelOrder is { } order && !Enum.IsDefined(order))
+            throw new InvalidDataException($"ConvNet model in the ML.NET zip: bad pixel settings (order {ChannelOrder}, offset {PixelOffset}, scale {PixelScale}).");
+        var shape = model.SampleShape;
+        if (shape.Rank != 3 || shape[0] is not (1 or 3))
+            throw new InvalidDataException($"ConvNet model in the ML.NET zip: an image model's input must be (1 or 3, H, W), this one is {shape}.");
+        return Transforms.ImagePreprocessing.Default(shape) with
+        {
+            Order = ChannelOrder ?? Transforms.ChannelOrder.Rgb,
+            Offset = PixelOffset ?? 0,
+            Scale = PixelScale ?? Transforms.ImagePreprocessing.DefaultScale,
+            Normalization = model.Normalization,
+        };
+    }
 }
 
 /// <summary>
@@ -74,7 +102,7 @@ internal static class ModelBlob
         if (Header(bytes, header[0]) != items[0].ToString()) throw Corrupt("the model bytes do not match the header's hash");
         try
         {
-            return (ConvNetModel.FromOwnedBytes(bytes, backend), settings);
+            return (ConvNetModel.FromOwnedBytes(bytes, backend, probabilities: settings.Task != SavedSettings.Featurization), settings);
         }
         catch (InvalidDataException e)
         {

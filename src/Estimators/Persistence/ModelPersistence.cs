@@ -21,6 +21,7 @@ namespace MlNetConv.Estimators.Persistence;
 /// Expression           → Score = known-size vector of S floats parsed from the score text
 /// classifier:   MapValue, ValueToKey   → PredictedLabel = key over the label's values
 /// segmentation: Expression, ConvertType → PredictedMask = P UInt32 class indices (parsed from the fields' text)
+/// featurizer:   nothing more (its Score is the feature column, the network's output as it is)
 /// DropColumns          → the temporary columns
 /// </code>
 /// After <c>ml.Model.Load</c> the chain scores row by row with the engine; <see cref="LoadedModels.WithBatchedScoring"/>
@@ -59,11 +60,16 @@ internal static class ModelPersistence
             .Append(t switch
             {
                 ConvNetClassificationTransformer c => PredictedLabel(ml, c),
+                ConvNetFeaturizerTransformer => new EstimatorChain<ITransformer>(),
                 _ => ml.Transforms.Expression(SavedFormat.ArgMax, Parse("", SavedFormat.ArgMaxWidth), SavedFormat.Positions, SavedFormat.ArgMaxText)
                     .Append(ml.Transforms.Conversion.ConvertType(settings.PredictedColumn, SavedFormat.ArgMax, DataKind.UInt32)),
             })
-            .Append(ml.Transforms.DropColumns([.. SavedFormat.TemporaryColumns, .. partColumns,
-                t is ConvNetClassificationTransformer ? SavedFormat.Value : SavedFormat.ArgMax]));
+            .Append(ml.Transforms.DropColumns([.. SavedFormat.TemporaryColumns, .. partColumns, .. t switch
+            {
+                ConvNetClassificationTransformer => [SavedFormat.Value],
+                ConvNetFeaturizerTransformer => Array.Empty<string>(),
+                _ => [SavedFormat.ArgMax],
+            }]));
 
         var fitted = scoring.Fit(t.ImageInput ? Empty<ImageRow>(ml, t, new ImageDataViewType(t.Model.SampleShape[1], t.Model.SampleShape[2]))
             : Empty<VectorRow>(ml, t, new VectorDataViewType(NumberDataViewType.Single, t.Model.SampleShape.Size)));
@@ -100,10 +106,8 @@ internal static class ModelPersistence
     private static string Parse(string type, int width) => $"(i, s) => {type}(mid(s, int(i) * {width}, int(i) * {width} + {width}))";
 
     /// <summary>The features as the scoring mapping's float vector: a copy, or for images ExtractPixels with the scale and channels the engine reads.</summary>
-    private static IEstimator<ITransformer> Features(MLContext ml, ConvNetTransformer t) => t.ImageInput
-        ? ml.Transforms.ExtractPixels(SavedFormat.Features, t.FeatureColumnName,
-            t.Model.SampleShape[0] == 1 ? ImagePixelExtractingEstimator.ColorBits.Red : ImagePixelExtractingEstimator.ColorBits.Rgb,
-            scaleImage: FeatureColumn.PixelScale)
+    private static IEstimator<ITransformer> Features(MLContext ml, ConvNetTransformer t) => t.ImagePreprocessing is { } image
+        ? image.ExtractPixels(ml, SavedFormat.Features, t.FeatureColumnName)
         : ml.Transforms.CopyColumns(SavedFormat.Features, t.FeatureColumnName);
 
     /// <summary>An empty view with the classifier's feature column, to fit the saved chain on.</summary>

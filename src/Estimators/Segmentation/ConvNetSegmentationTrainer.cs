@@ -28,6 +28,9 @@ public sealed class ConvNetSegmentationTrainer : IEstimator<ConvNetSegmentationT
     public ConvNetSegmentationTransformer Fit(IDataView input)
     {
         var o = _options;
+        if (o.Pretrained is not null)
+            throw new InvalidOperationException("ConvNet segmentation: a segmentation network starts from trained weights through StartFrom (parameters copied by name, "
+                + "e.g. a ResNet classifier's into Architectures.Fcn); Pretrained adds a classifier head. FreezeThrough and FreezeBatchNorm apply.");
         var architecture = o.Architecture ?? throw new InvalidOperationException(
             "ConvNet segmentation: set Architecture to a fully convolutional network, e.g. Architectures.Fcn8s(...) or one built with NetworkBuilder.");
         var (features, classes) = CheckSchema(input.Schema, architecture);
@@ -38,7 +41,8 @@ public sealed class ConvNetSegmentationTrainer : IEstimator<ConvNetSegmentationT
         var loss = new SoftmaxCrossEntropyLoss(o.ClassWeights);
         var network = ConvNetTraining.Run(_ml, o, input, features,
             new MaskLabelColumn(o.LabelColumnName, height, width, classes, o.IgnoreLabel, loss.IgnoreIndex), architecture, _ => null, loss);
-        return new ConvNetSegmentationTransformer(new ConvNetModel(network, o.Normalization), o.FeatureColumnName, features.IsImage,
+        var normalization = o.ModelNormalization(features);
+        return new ConvNetSegmentationTransformer(new ConvNetModel(network, normalization), o.FeatureColumnName, features.Image is { } image ? image with { Normalization = normalization } : null,
             o.ScoreColumnName, o.PredictedMaskColumnName, o.ClassNames) { ImagePathColumnName = o.ImagePathColumnName };
     }
 
@@ -66,7 +70,7 @@ public sealed class ConvNetSegmentationTrainer : IEstimator<ConvNetSegmentationT
     private (FeatureColumn Features, int Classes) CheckSchema(DataViewSchema schema, Layers.ILayer architecture)
     {
         var o = _options;
-        var features = FeatureColumn.Resolve(schema, o.FeatureColumnName, o.InputShape);
+        var features = FeatureColumn.Resolve(schema, o.FeatureColumnName, o.InputShape, o.ImageReading);
         if (features.SampleShape.Rank != 3)
             throw new ArgumentOutOfRangeException(nameof(schema), $"ConvNet segmentation: input {features.SampleShape} must be (C, H, W); set InputShape.");
         // The network's output shape, from shapes alone (nothing is allocated).

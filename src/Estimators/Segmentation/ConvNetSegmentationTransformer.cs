@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetConv.Transforms;
 
 namespace MlNetConv.Estimators;
 
@@ -9,9 +10,9 @@ namespace MlNetConv.Estimators;
 /// </summary>
 public sealed class ConvNetSegmentationTransformer : ConvNetTransformer
 {
-    internal ConvNetSegmentationTransformer(ConvNetModel model, string featureColumn, bool imageInput, string scoreColumn, string predictedMaskColumn,
+    internal ConvNetSegmentationTransformer(ConvNetModel model, string featureColumn, ImagePreprocessing? imagePreprocessing, string scoreColumn, string predictedMaskColumn,
         IReadOnlyList<string>? classNames, int batchSize = 64)
-        : base(model, featureColumn, imageInput, batchSize)
+        : base(model, featureColumn, imagePreprocessing, batchSize)
     {
         if (model.OutputShape.Rank != 3)
             throw new ArgumentException($"A segmentation network must output (N, classes, H, W), this one outputs (N, {string.Join(", ", model.OutputShape)}).", nameof(model));
