@@ -1,5 +1,4 @@
 using MlNetConv.Backends;
-using MlNetConv.Backends.Meta;
 using MlNetConv.Graphs;
 using MlNetConv.Layers;
 using MlNetConv.Onnx;
@@ -121,7 +120,7 @@ public sealed class PretrainedModel
     /// <summary>
     /// A classifier for <paramref name="classes"/> classes on this network (unbuilt, weights not copied): the network
     /// through <paramref name="node"/> (default: <see cref="DefaultFeatureNode"/>) as the part named
-    /// <see cref="BackbonePart"/>, then global average pooling when that node gives maps, a flattening and a new dense layer
+    /// <see cref="BackbonePart"/>, then a flattening and a new dense layer
     /// named <see cref="HeadPart"/>. Fine-tuning copies the weights in with <see cref="CopyWeights"/> and prefix
     /// <c>"backbone."</c>; without them it is the same network trained from scratch.
     /// </summary>
@@ -130,12 +129,7 @@ public sealed class PretrainedModel
         if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), classes, "A classifier needs at least 2 classes.");
         var backbone = Through(node ?? DefaultFeatureNode);
         backbone.Name = BackbonePart;
-        using var shapes = new Network(Architectures.Clone(backbone), Network.SampleShape, MetaBackend.Default);
-        var layers = new List<ILayer> { backbone };
-        if (shapes.OutputShapes[0].Rank > 2) layers.Add(new GlobalAvgPool("pool"));
-        layers.Add(new Flatten("flatten"));
-        layers.Add(new Dense(classes, name: HeadPart));
-        return new Sequential(layers, "finetune");
+        return new Sequential([backbone, new Flatten("flatten"), new Dense(classes, name: HeadPart)], "finetune");
     }
 
     public override string ToString() => $"{Name}: input {Network.SampleShape}{(FeatureNode is null ? "" : $", features at '{FeatureNode}'")}";
