@@ -1,6 +1,5 @@
 using MlNetConv.Graphs;
 using MlNetConv.Layers;
-using MlNetConv.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace MlNetConv.Onnx.Tests;
@@ -21,23 +20,8 @@ public sealed class ResNetPreprocessImportTests(ITestOutputHelper output)
         Assert.Equal([3, 224, 224], network.SampleShape);
         Assert.Equal([1, 3, 224, 224], network.OutputShapes[0]);
         var model = File.ReadAllBytes(ModelPath);
-        const int images = 20, batch = 5, size = 3 * 224 * 224;
-        double worst = 0, largest = 0;
-        for (int start = 0; start < images; start += batch)
-        {
-            var inputs = Enumerable.Range(start, batch).Select(i => TestImages.Colour(i)).ToArray();
-            var ours = network.Predict(inputs.SelectMany(v => v).ToArray(), batch);
-            for (int i = 0; i < batch; i++)
-            {
-                var theirs = OnnxRuntimeCheck.Outputs(model, "OriginalInput", inputs[i], [1, 3, 224, 224]).Single();
-                Assert.Equal(size, theirs.Length);
-                for (int j = 0; j < size; j++)
-                {
-                    worst = Math.Max(worst, Math.Abs(ours[i * size + j] - theirs[j]));
-                    largest = Math.Max(largest, Math.Abs(theirs[j]));
-                }
-            }
-        }
+        const int images = 20;
+        var (worst, largest) = FixedBatchComparison.Run(network, model, "OriginalInput", i => TestImages.Colour(i), images, batch: 5);
         output.WriteLine($"ResNet preprocessing on {images} coloured digits: max |ours - ONNX Runtime| = {worst:G3}, largest |value| = {largest:G4}");
         Assert.True(largest > 100, "ONNX Runtime's outputs are all small: the comparison would be empty");
         Assert.True(worst <= 1e-4, $"max |ours - ONNX Runtime| = {worst:G3}");

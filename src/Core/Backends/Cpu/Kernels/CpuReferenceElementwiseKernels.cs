@@ -73,16 +73,7 @@ internal sealed class CpuReferenceElementwiseKernels : IElementwiseKernels
         geometry.Check("forward", input.Shape, output.Shape);
         ReadOnlySpan<float> x = CpuData.Read(input);  // (N, C, D, H, W) of geometry.Input
         var y = CpuData.Span(output);                  // (N, C, D', H', W') of geometry.Output
-        var (i, o, b, mode) = (geometry.Input, geometry.Output, geometry.Begin, geometry.Mode);
-        int maps = input.Shape.N * input.Shape.C;
-        for (int m = 0; m < maps; m++)
-            for (int d = 0; d < o.D; d++)
-                for (int h = 0; h < o.H; h++)
-                    for (int w = 0; w < o.W; w++)
-                    {
-                        int sd = BorderPadGeometry.Source(mode, d, i.D, b.D), sh = BorderPadGeometry.Source(mode, h, i.H, b.H), sw = BorderPadGeometry.Source(mode, w, i.W, b.W);
-                        y[((m * o.D + d) * o.H + h) * o.W + w] = x[((m * i.D + sd) * i.H + sh) * i.W + sw];
-                    }
+        foreach (var (to, from) in Copies(geometry, input.Shape.N * input.Shape.C)) y[to] = x[from];
     }
 
     /// <summary>Every output gradient added to the double sum of the input element it copied, in the output's order; rounded once.</summary>
@@ -91,18 +82,23 @@ internal sealed class CpuReferenceElementwiseKernels : IElementwiseKernels
         geometry.Check("backward", inputGrad.Shape, outputGrad.Shape);
         ReadOnlySpan<float> dy = CpuData.Read(outputGrad);
         var dx = CpuData.Span(inputGrad);
-        var (i, o, b, mode) = (geometry.Input, geometry.Output, geometry.Begin, geometry.Mode);
         var sums = new double[dx.Length];
-        int maps = inputGrad.Shape.N * inputGrad.Shape.C;
+        foreach (var (to, from) in Copies(geometry, inputGrad.Shape.N * inputGrad.Shape.C)) sums[from] += dy[to];
+        for (int k = 0; k < dx.Length; k++) dx[k] = (float)sums[k];
+    }
+
+    /// <summary>For every output element of a border pad, in order: its index and the index of the input element it copies.</summary>
+    private static IEnumerable<(int To, int From)> Copies(BorderPadGeometry geometry, int maps)
+    {
+        var (i, o, b, mode) = (geometry.Input, geometry.Output, geometry.Begin, geometry.Mode);
         for (int m = 0; m < maps; m++)
             for (int d = 0; d < o.D; d++)
                 for (int h = 0; h < o.H; h++)
                     for (int w = 0; w < o.W; w++)
                     {
                         int sd = BorderPadGeometry.Source(mode, d, i.D, b.D), sh = BorderPadGeometry.Source(mode, h, i.H, b.H), sw = BorderPadGeometry.Source(mode, w, i.W, b.W);
-                        sums[((m * i.D + sd) * i.H + sh) * i.W + sw] += dy[((m * o.D + d) * o.H + h) * o.W + w];
+                        yield return (((m * o.D + d) * o.H + h) * o.W + w, ((m * i.D + sd) * i.H + sh) * i.W + sw);
                     }
-        for (int k = 0; k < dx.Length; k++) dx[k] = (float)sums[k];
     }
 
     public void Axpy(float alpha, Tensor x, Tensor y)
