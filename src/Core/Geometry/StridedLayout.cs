@@ -73,9 +73,6 @@ public readonly record struct StridedLayout
             throw new ArgumentException($"{operation}: a walk of {Count} elements reading up to element {Extent - 1} does not fit source {source} and destination {destination}.");
     }
 
-    /// <summary>The layout of a contiguous (row-major) tensor of <paramref name="shape"/>.</summary>
-    public static StridedLayout Contiguous(Shape shape) => new(shape.ToArray(), Strides(shape));
-
     /// <summary>
     /// <paramref name="source"/> read as <paramref name="output"/> under numpy broadcasting: one rank, each dimension equal to
     /// the output's or 1 (stride 0: repeated).
@@ -85,10 +82,10 @@ public readonly record struct StridedLayout
     {
         if (!Broadcasting.Broadcasts(source, output))
             throw new ArgumentException($"Broadcast: {source} does not broadcast to {output}: both need one rank and every dimension equal to the output's or 1.");
-        var strides = Strides(source);
-        for (int k = 0; k < source.Rank; k++)
-            if (source[k] != output[k]) strides[k] = 0;
-        return new StridedLayout(output.ToArray(), strides);
+        Span<int> size = stackalloc int[output.Rank], stride = stackalloc int[output.Rank];
+        Strides(source, stride);
+        for (int k = 0; k < output.Rank; k++) (size[k], stride[k]) = (output[k], source[k] == output[k] ? stride[k] : 0);
+        return new StridedLayout(size, stride);
     }
 
     /// <summary>
@@ -99,8 +96,8 @@ public readonly record struct StridedLayout
     public static StridedLayout Permute(Shape source, ReadOnlySpan<int> dims)
     {
         CheckPermutation(dims, source.Rank, "Permute");
-        var strides = Strides(source);
-        Span<int> size = stackalloc int[dims.Length], stride = stackalloc int[dims.Length];
+        Span<int> strides = stackalloc int[source.Rank], size = stackalloc int[dims.Length], stride = stackalloc int[dims.Length];
+        Strides(source, strides);
         for (int k = 0; k < dims.Length; k++) (size[k], stride[k]) = (source[dims[k]], strides[dims[k]]);
         return new StridedLayout(size, stride);
     }
@@ -116,25 +113,25 @@ public readonly record struct StridedLayout
 
     /// <summary>
     /// The reduction of <paramref name="source"/> to <paramref name="destination"/> (PyTorch's <c>sum_to_size</c>): for each
-    /// destination element, Kept gives where its block starts in the source and Reduced
-    /// walks the block (the axes where the destination has size 1 and the source more).
+    /// destination element, Kept gives where its block starts in the source and Reduced walks the block (the axes where
+    /// the destination has size 1 and the source more).
     /// </summary>
     /// <exception cref="ArgumentException">the destination does not broadcast to the source</exception>
     public static (StridedLayout Kept, StridedLayout Reduced) SumTo(Shape source, Shape destination)
     {
         if (!Broadcasting.Broadcasts(destination, source))
             throw new ArgumentException($"SumTo: {source} cannot be summed to {destination}: both need one rank and every dimension of the destination equal to the source's or 1.");
-        var strides = Strides(source);
-        var reduced = new int[source.Rank];
-        for (int k = 0; k < source.Rank; k++) reduced[k] = destination[k] == source[k] ? 1 : source[k];
-        return (new StridedLayout(destination.ToArray(), strides), new StridedLayout(reduced, strides));
+        int rank = source.Rank;
+        Span<int> strides = stackalloc int[rank], kept = stackalloc int[rank], reduced = stackalloc int[rank];
+        Strides(source, strides);
+        for (int k = 0; k < rank; k++) (kept[k], reduced[k]) = (destination[k], destination[k] == source[k] ? 1 : source[k]);
+        return (new StridedLayout(kept, strides), new StridedLayout(reduced, strides));
     }
 
-    private static int[] Strides(Shape shape)
+    /// <summary>The row-major strides of a contiguous tensor of <paramref name="shape"/>.</summary>
+    private static void Strides(Shape shape, Span<int> strides)
     {
-        var strides = new int[shape.Rank];
         for (int k = shape.Rank - 1, stride = 1; k >= 0; stride *= shape[k], k--) strides[k] = stride;
-        return strides;
     }
 
     private static void CheckPermutation(ReadOnlySpan<int> dims, int rank, string what)

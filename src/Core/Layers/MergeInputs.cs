@@ -13,8 +13,9 @@ internal static class MergeInputs
         for (int i = 0; i < inputs.Count; i++)
         {
             var shape = inputs[i].Shape;
-            if (shape.Rank != built[i].Rank || shape.N != inputs[0].Shape.N || !shape.Skip(1).SequenceEqual(built[i].Skip(1)))
-                throw new ArgumentException($"{merge}: input {i} is {shape}, expected (N={inputs[0].Shape.N}, {string.Join(", ", built[i].Skip(1))}).");
+            bool same = shape.Rank == built[i].Rank && shape.N == inputs[0].Shape.N;
+            for (int k = 1; same && k < shape.Rank; k++) same = shape[k] == built[i][k];
+            if (!same) throw new ArgumentException($"{merge}: input {i} is {shape}, expected (N={inputs[0].Shape.N}, {string.Join(", ", built[i].Skip(1))}).");
         }
     }
 }

@@ -172,8 +172,8 @@ internal sealed partial class GraphImporter
         var inputs = node.Proto.Input.Select(name => name.Length == 0 ? null : Lookup(node, name)).ToArray();
         if (node.OpType != "MaxUnpool" && inputs.Any(i => i is { IsIndices: true }))
             throw node.Unsupported("reads the indices of a max pooling; only MaxUnpool does here.");
-        if (node.OpType is not ("Transpose" or "Gemm" or "Shape" or "Size") && inputs.Any(i => i is { IsTransposed: true }))
-            throw node.Unsupported("reads a transposed matrix, whose batch is its second axis; only Gemm (transA = 1), Transpose and Shape read one here.");
+        if (node.OpType is not ("Transpose" or "Gemm" or "Shape" or "Size" or "Identity") && inputs.Any(i => i is { IsTransposed: true }))
+            throw node.Unsupported("reads a transposed matrix, whose batch is its second axis; only Gemm (transA = 1), Transpose, Identity and Shape read one here.");
         ImportedValue?[] outputs;
         try
         {
