@@ -22,9 +22,11 @@ namespace MlNetConv.Onnx;
 /// statistics; ReLU, LeakyReLU, Tanh, Sigmoid → Relu, LeakyRelu, Tanh, Sigmoid; max and average pooling → MaxPool,
 /// AveragePool (ceil mode as extra end padding, so PyTorch's windows and divisors are kept); global pooling →
 /// GlobalAveragePool or GlobalMaxPool then Flatten (the layer's output is (N, C)); Flatten → Flatten; Dense → Gemm; dropout → nothing (the identity in evaluation); Add → Add or Sum; Concat → Concat;
-/// transposed convolutions → ConvTranspose; CropTo → Slice; Upsample → Resize; local response norm (odd sizes) → LRN;
-/// Hardtanh → Clip; Softmax → Softmax; Power → Pow; Multiply → Mul; MaxUnpool → MaxUnpool with its pooling's Indices; Reshape → Reshape; ConstantPad → Pad; ConstantAffine → Mul and Add;
-/// graphs and chains → their nodes, inlined. Any other layer throws <see cref="NotSupportedException"/> naming it.
+/// transposed convolutions → ConvTranspose; CropTo → Slice; Upsample → Resize; local response norm (odd sizes, and even
+/// sizes with ONNX's window) → LRN; Hardtanh → Clip; Softmax → Softmax; Power → Pow; Multiply → Mul (Add and Multiply
+/// broadcast as ONNX's do); MaxUnpool → MaxUnpool with its pooling's Indices; Reshape → Reshape; ConstantPad → Pad;
+/// ReflectionPad, ReplicationPad → Pad (reflect, edge); Narrow → Slice; IndexSelect → Gather; Permute → Transpose;
+/// ConstantAffine → Mul and Add; graphs and chains → their nodes, inlined. Any other layer throws <see cref="NotSupportedException"/> naming it.
 /// </para>
 /// <para>
 /// <see cref="OnnxExportOptions"/> adds the model's input normalisation before the network and a softmax after it, so
@@ -201,7 +203,13 @@ public static class OnnxExport
             Hardtanh clip => Node("Clip", path, [input, Floats(path + ".min", [], [clip.MinVal]), Floats(path + ".max", [], [clip.MaxVal])]),
             Layers.Softmax => Node("Softmax", path, [input], Attribute("axis", 1L)),
             Power power => Node("Pow", path, [input, Floats(path + ".exponent", [], [power.Exponent])]),
-            LocalResponseNorm lrn when lrn.Size % 2 == 1 => Node("LRN", path, [input], Attribute("size", (long)lrn.Size),
+            BorderPad pad => Node("Pad", path, [input, Ints(path + ".pads", [0, 0, .. pad.Begin.Select(b => (long)b), 0, 0, .. pad.End.Select(e => (long)e)])],
+                Text("mode", pad.Mode == BorderMode.Reflect ? "reflect" : "edge")),
+            Narrow narrow => Node("Slice", path, [input, Ints(path + ".starts", [narrow.Start]), Ints(path + ".ends", [(long)narrow.Start + narrow.Length]),
+                Ints(path + ".axes", [narrow.Dim])]),
+            IndexSelect select => Node("Gather", path, [input, Ints(path + ".indices", [.. select.Index.Select(i => (long)i)])], Attribute("axis", (long)select.Dim)),
+            Permute permute => Node("Transpose", path, [input], Attribute("perm", permute.Dims)),
+            LocalResponseNorm lrn when lrn.Window == ChannelWindow.Onnx(lrn.Size) => Node("LRN", path, [input], Attribute("size", (long)lrn.Size),
                 Attribute("alpha", lrn.AlphaOverSize ? lrn.Alpha : lrn.Alpha * lrn.Size), Attribute("beta", lrn.Beta), Attribute("bias", lrn.K)),
             ConvTranspose transposed => EmitTransposed(transposed, input, path),
             Upsample upsample => EmitUpsample(upsample, input, path),
@@ -399,7 +407,8 @@ public static class OnnxExport
 
         private static NotSupportedException Unsupported(string path, string typeName) =>
             new($"ONNX export: layer '{path}' of type {typeName} has no ONNX counterpart here. Supported: convolutions, BatchNorm, ReLU, " +
-                "LeakyReLU, Tanh, Sigmoid, Hardtanh, Softmax, max/average/global pooling, local response norm (odd sizes), transposed convolutions, " +
-                "Upsample, MaxUnpool, Power, Flatten, Reshape, ConstantAffine, ConstantPad, Dense, Dropout, Add, Multiply, Concat, CropTo, and graphs of them.");
+                "LeakyReLU, Tanh, Sigmoid, Hardtanh, Softmax, max/average/global pooling, local response norm (odd sizes, even with ONNX's window), " +
+                "transposed convolutions, Upsample, MaxUnpool, Power, Flatten, Reshape, Permute, Narrow, IndexSelect, ConstantAffine, ConstantPad, " +
+                "ReflectionPad, ReplicationPad, Dense, Dropout, Add, Multiply, Concat, CropTo, and graphs of them.");
     }
 }

@@ -14,13 +14,17 @@ namespace MlNetConv.Onnx;
 /// <para>
 /// Operators: Conv (1-3D, groups, dilations, pads, auto_pad), ConvTranspose (output_padding, output_shape),
 /// BatchNormalization (every opset; spatial, is_test, consumed_inputs, training_mode), Relu, LeakyRelu, Tanh, Sigmoid,
-/// Clip, Softmax, MaxPool (ceil_mode, dilations), AveragePool (count_include_pad, ceil_mode), GlobalAveragePool,
-/// GlobalMaxPool, LRN (odd sizes), Dropout, Gemm (alpha, beta, transB), MatMul (+ Add of a bias), Flatten, Reshape,
-/// Squeeze, Unsqueeze, Add (residual sums), Sum, Concat (channels), Identity, Pad (constant; negative pads crop), Slice of
-/// spatial axes, MaxUnpool of a MaxPool's Indices, Resize and Upsample (nearest and linear where the sampling positions are PyTorch's), Add, Sub, Mul, Div
-/// with a constant (normalisation at the input) or between tensors of one shape, Pow, Sqrt, Reciprocal, Neg, and If
-/// whose condition is known. Shape arithmetic (<see cref="ConstantFolder.Operators"/>) is evaluated at import for the
-/// fixed sample shape.
+/// Clip, Softmax, MaxPool (ceil_mode, dilations), AveragePool (count_include_pad, ceil_mode), LpPool, GlobalAveragePool,
+/// GlobalMaxPool, LRN (ONNX's window, even sizes included), Dropout, Gemm (alpha, beta, transA of a transposed matrix,
+/// transB), MatMul (+ Add of a bias), Flatten, Reshape, Squeeze, Unsqueeze, Add (residual sums), Sum, Concat (channels),
+/// Identity, Pad (constant, where negative pads crop; reflect and edge), Slice of the channel and spatial axes, Split of
+/// any axis after the batch (split as attribute or input, num_outputs), Transpose keeping the batch first (or of a matrix
+/// read by Gemm with transA), Gather with constant indices along an axis after the batch, MaxUnpool of a MaxPool's
+/// Indices, Resize and Upsample (nearest and linear where the sampling positions are PyTorch's), Add, Sub, Mul, Div with
+/// a constant (normalisation at the input) or between computed tensors of one shape or shapes that broadcast (one rank
+/// and batch, each other dimension equal or 1: a squeeze-and-excitation gate), Pow, Sqrt, Reciprocal, Neg, and If whose
+/// condition is known. Shape arithmetic (<see cref="ConstantFolder.Operators"/>) is evaluated at import for the fixed
+/// sample shape.
 /// </para>
 /// <para>
 /// Untrusted files: parsing is bounded by the file's length and a nesting limit; every tensor's stored values must match

@@ -16,6 +16,7 @@ internal static class ArgumentCases
         new(Arguments, "convolution", Convolution),
         new(Arguments, "dense", Dense),
         new(Arguments, "pooling", Pooling),
+        new(Arguments, "elementwise", Elementwise),
     ];
 
     /// <summary>Records the refusal of <paramref name="call"/>; a backend that accepts it fails the case at once.</summary>
@@ -70,5 +71,21 @@ internal static class ArgumentCases
         Refused(r, "Lp forward: output of another size", () => b.Pooling.LpForward(g, 2f, x, T(2, 3, 3, 2)));
         Refused(r, "max unpool backward: gradient of another size", () => b.Pooling.MaxUnpoolBackward(g, T(2, 3, 5, 6), I(2, 3, 3, 3), y));
         r.Throws("average forward: the right shapes", () => b.Pooling.AvgForward(g, x, y));
+    }
+
+    private static void Elementwise(Results r)
+    {
+        var b = r.Backend;
+        Tensor T(params int[] dims) => r.Tensor(new Shape(dims), Random(new Shape(dims), "args"));
+        Refused(r, "broadcast: an operand of another channel count", () => b.Elementwise.Broadcast(new Backends.AddOp(), T(2, 3, 4), T(2, 2, 1), T(2, 3, 4)));
+        Refused(r, "broadcast: an operand larger than the destination", () => b.Elementwise.Broadcast(new Backends.MultiplyOp(), T(2, 3, 4), T(2, 3, 5), T(2, 3, 4)));
+        Refused(r, "broadcast: an operand of another rank", () => b.Elementwise.Broadcast(new Backends.AddOp(), T(2, 3, 4), T(3, 4), T(2, 3, 4)));
+        Refused(r, "sum to: a destination that does not broadcast", () => b.Elementwise.SumTo(T(2, 3, 4), T(2, 2, 1)));
+        Refused(r, "copy strided: a walk past the source", () => b.Elementwise.CopyStrided(T(2, 3), new StridedLayout([3, 2], [1, 4]), T(3, 2)));
+        Refused(r, "copy strided: a destination of another size", () => b.Elementwise.CopyStrided(T(2, 3), StridedLayout.Permute(new Shape(2, 3), [1, 0]), T(2, 2)));
+        var g = BorderPadGeometry.Create(new Shape(2, 3, 4), [1], [2], BorderMode.Reflect, "pad");
+        Refused(r, "border pad forward: output of another size", () => b.Elementwise.BorderPadForward(g, T(2, 3, 4), T(2, 3, 6)));
+        Refused(r, "border pad backward: input gradient of another channel count", () => b.Elementwise.BorderPadBackward(g, T(2, 3, 7), T(2, 2, 4)));
+        r.Throws("border pad forward: the right shapes", () => b.Elementwise.BorderPadForward(g, T(2, 3, 4), T(2, 3, 7)));
     }
 }

@@ -1,3 +1,4 @@
+using MlNetConv.Geometry;
 using MlNetConv.Tensors;
 using static MlNetConv.Conformance.BackendConformance;
 
@@ -15,6 +16,8 @@ internal static class NormalizationCases
         Lrn("lrn_size5_alexnet", new Shape(2, 7, 3, 3), 5, 1e-4f * 50, 0.75f, 2f),
         Lrn("lrn_size3_over_size", new Shape(1, 4, 5, 2), 3, 0.5f / 3, 0.6f, 1f),
         Lrn("lrn_size4_even", new Shape(2, 6, 2, 2), 4, 0.2f, 0.75f, 1.5f),
+        Lrn("lrn_size4_even_onnx_window", new Shape(2, 6, 2, 2), 4, 0.2f, 0.75f, 1.5f, onnxWindow: true),
+        Lrn("lrn_size2_onnx_window_1d", new Shape(3, 5, 7), 2, 0.4f, 0.5f, 1f, onnxWindow: true),
     ];
 
     private static ConformanceCase BatchNorm(string name, Shape shape) => new(Normalization, name, r =>
@@ -58,18 +61,19 @@ internal static class NormalizationCases
                 b.Allocate(new Shape(1, c)), mean, invStd));
     });
 
-    private static ConformanceCase Lrn(string name, Shape shape, int size, float alpha, float beta, float k) => new(Normalization, name, r =>
+    private static ConformanceCase Lrn(string name, Shape shape, int size, float alpha, float beta, float k, bool onnxWindow = false) => new(Normalization, name, r =>
     {
+        var window = onnxWindow ? ChannelWindow.Onnx(size) : ChannelWindow.PyTorch(size);
         var b = r.Backend;
         var x = r.Tensor(shape, Random(shape, name + " x", -3f, 3f));
         var y = r.Tensor(shape, Random(shape, "garbage"));
         var scale = b.Allocate(shape);
-        b.Normalization.LocalResponseNormForward(x, size, alpha, beta, k, y, scale);
+        b.Normalization.LocalResponseNormForward(x, window, alpha, beta, k, y, scale);
         r.Add("forward", y);
         r.Add("scale", scale);
         var dy = r.Tensor(shape, Random(shape, name + " dy"));
         var dx = r.Tensor(shape, Random(shape, "garbage"));
-        b.Normalization.LocalResponseNormBackward(x, y, scale, dy, size, alpha, beta, dx);
+        b.Normalization.LocalResponseNormBackward(x, y, scale, dy, window, alpha, beta, dx);
         r.Add("input gradient", dx);
     });
 }

@@ -15,7 +15,7 @@ namespace MlNetConv.Fuzz;
 public sealed class OnnxModelTarget : FuzzTarget
 {
     private static readonly long[] Boundaries = [0, -1, 1, 2, 7, int.MaxValue, (long)int.MaxValue + 1, 1L << 40, long.MaxValue, long.MinValue];
-    private static readonly string[] Operators = ["Conv", "Gemm", "Reshape", "MaxPool", "AveragePool", "Concat", "Slice", "Resize", "Pad", "Softmax", "If", "Einsum", "Shape", "Mul"];
+    private static readonly string[] Operators = ["Conv", "Gemm", "Reshape", "MaxPool", "AveragePool", "Concat", "Slice", "Resize", "Pad", "Softmax", "If", "Einsum", "Shape", "Mul", "Split", "Transpose", "Gather", "LRN"];
     private readonly float[] _input = [.. Enumerable.Range(0, 2 * 2 * 9 * 9).Select(i => MathF.Sin(i * 0.29f))];
     private readonly float[] _expected;
 

@@ -23,7 +23,8 @@ public sealed class OnnxImportFuzzTests(ITestOutputHelper output)
     [Fact]
     public void MutatedModelsFailCleanlyQuicklyAndWithinMemory()
     {
-        (string Name, byte[] Bytes)[] seeds = [("tiny", OnnxModels.Tiny()), ("traced", OnnxModels.ShapeArithmetic(13)), ("traced11", OnnxModels.ShapeArithmetic(11))];
+        (string Name, byte[] Bytes)[] seeds =
+            [("tiny", OnnxModels.Tiny()), ("traced", OnnxModels.ShapeArithmetic(13)), ("traced11", OnnxModels.ShapeArithmetic(11)), ("computed", OnnxModels.ComputedTensors())];
         var random = new Random(20240611);
         int imported = 0, invalid = 0, unsupported = 0;
         long worstBytes = 0, worstProcess = 0;

@@ -59,6 +59,23 @@ internal static class OnnxModels
         return Model(graph, opset, irVersion: 3).ToByteArray();
     }
 
+    /// <summary>
+    /// Operators on tensors the network computes (opset 13): Split of the channels, Concat in another order, a channel
+    /// Gather with a repeat, a Transpose to channels last and back, a squeeze-and-excitation gate (a broadcasting Mul), a
+    /// reflect Pad and an LRN of even size, then a Gemm that reads a transposed matrix. Input (N, 3, 6, 6), batch symbolic.
+    /// </summary>
+    public static byte[] ComputedTensors() => new OnnxGraph(13, [3, 6, 6]).Then(g =>
+    {
+        var rgb = g.Ops("Split", ["x", g.Ints(1, 2)], 2, Attribute("axis", 1L));
+        var bgr = g.Op("Concat", [rgb[1], g.Op("Gather", [rgb[0], g.Ints(0, 0)], Attribute("axis", 1L))], Attribute("axis", 1L));
+        var turned = g.Op("Transpose", [g.Op("Sigmoid", [g.Op("Transpose", [bgr], Attribute("perm", [0, 2, 3, 1]))])], Attribute("perm", [0, 3, 1, 2]));
+        var gated = g.SqueezeExcitation(turned, 4);
+        var padded = g.Op("Pad", [gated, g.Ints(0, 0, 1, 2, 0, 0, 2, 1)], new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("reflect") });
+        var normalised = g.Op("LRN", [padded], Attribute("size", 2L));
+        var flat = g.Op("Flatten", [g.Op("GlobalAveragePool", [normalised])], Attribute("axis", 1L));
+        g.Output(g.Op("Gemm", [g.Op("Transpose", [flat]), g.Floats(4, 3)], Attribute("transA", 1L)));
+    }).Build("computed");
+
     public static ModelProto Model(GraphProto graph, int opset, long irVersion = 8) =>
         new() { IrVersion = irVersion, ProducerName = "tests", Graph = graph, OpsetImport = { new OperatorSetIdProto { Version = opset } } };
 

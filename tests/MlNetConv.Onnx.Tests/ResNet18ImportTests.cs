@@ -1,5 +1,4 @@
 using MlNetConv.Layers;
-using MlNetConv.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace MlNetConv.Onnx.Tests;
@@ -24,23 +23,8 @@ public sealed class ResNet18ImportTests(ITestOutputHelper output)
         long stored = proto.Graph.Initializer.Sum(t => (long)t.FloatData.Count);
         long statistics = network.Parameters.Where(p => !p.Trainable).Sum(p => (long)p.Size);
         Assert.Equal(stored, network.ParameterCount + statistics);
-        const int images = 20, batch = 5;
-        double worst = 0, largest = 0;
-        for (int start = 0; start < images; start += batch)
-        {
-            var inputs = Enumerable.Range(start, batch).Select(i => TestImages.Digit(i)).ToArray();
-            var ours = network.Predict(inputs.SelectMany(v => v).ToArray(), batch);
-            for (int i = 0; i < batch; i++)
-            {
-                var theirs = OnnxRuntimeCheck.Outputs(model, "Input247", inputs[i], [1, 3, 224, 224]).Single();
-                Assert.Equal(512, theirs.Length);
-                for (int j = 0; j < 512; j++)
-                {
-                    worst = Math.Max(worst, Math.Abs(ours[i * 512 + j] - theirs[j]));
-                    largest = Math.Max(largest, Math.Abs(theirs[j]));
-                }
-            }
-        }
+        const int images = 20;
+        var (worst, largest) = FixedBatchComparison.Run(network, model, "Input247", i => TestImages.Digit(i), images, batch: 5);
         output.WriteLine($"ResNet-18 (CNTK) on {images} digits: max |ours - ONNX Runtime| = {worst:G3}, largest |feature| = {largest:G4}");
         Assert.True(largest > 0.1, "ONNX Runtime's features are all near zero: the comparison would be empty");
         Assert.True(worst <= 1e-4, $"max |ours - ONNX Runtime| = {worst:G3}");

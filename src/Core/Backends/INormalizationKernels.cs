@@ -32,12 +32,15 @@ public interface INormalizationKernels
         Tensor inputGrad, Tensor gammaGrad, Tensor betaGrad);
 
     /// <summary>
-    /// b_c = a_c / (k + alpha' * sum_{c' in window(c)} a_c'^2)^beta, window of <paramref name="size"/> channels centred on c,
+    /// b_c = a_c / (k + alpha' * sum_{c' in window(c)} a_c'^2)^beta over the channels of <paramref name="window"/>,
     /// alpha' = alpha (the AlexNet paper) or alpha / size (PyTorch, ONNX). scale (same shape) keeps the denominator base.
     /// </summary>
-    void LocalResponseNormForward(Tensor input, int size, float alpha, float beta, float k, Tensor output, Tensor scale);
+    /// <param name="input">(N, C, spatial...)</param>
+    /// <param name="output">(N, C, spatial...), overwritten</param>
+    /// <param name="scale">(N, C, spatial...), overwritten</param>
+    void LocalResponseNormForward(Tensor input, Geometry.ChannelWindow window, float alpha, float beta, float k, Tensor output, Tensor scale);
 
-    /// <summary>inputGrad overwritten; alpha as passed to forward.</summary>
-    void LocalResponseNormBackward(Tensor input, Tensor output, Tensor scale, Tensor outputGrad, int size, float alpha, float beta,
+    /// <summary>inputGrad overwritten; the window and alpha as passed to forward.</summary>
+    void LocalResponseNormBackward(Tensor input, Tensor output, Tensor scale, Tensor outputGrad, Geometry.ChannelWindow window, float alpha, float beta,
         Tensor inputGrad);
 }

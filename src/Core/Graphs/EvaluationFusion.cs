@@ -48,7 +48,7 @@ internal sealed class EvaluationFusion
                 (norm, last) = (bn, next);
                 next = SoleReader(next);
             }
-            if (next >= 0 && nodes[next].Merge is Add && nodes[next].Inputs is [int a, int b] && a != b)
+            if (next >= 0 && nodes[next].Merge is Add { Broadcasts: false } && nodes[next].Inputs is [int a, int b] && a != b)
             {
                 inside[last] = true;
                 residual = a == last ? b : a;

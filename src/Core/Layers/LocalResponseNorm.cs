@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MlNetConv.Geometry;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Layers;
@@ -6,10 +7,12 @@ namespace MlNetConv.Layers;
 /// <summary>
 /// Local response normalization across channels (Krizhevsky et al. 2012):
 /// b_c = a_c / (k + α Σ_{c' = c - n/2}^{c + (n-1)/2} a_c'^2)^β, with AlexNet's k = 2, n = 5, α = 1e-4, β = 0.75.
-/// With <paramref name="alphaOverSize"/> α is divided by n, as PyTorch and ONNX define it.
+/// With <paramref name="alphaOverSize"/> α is divided by n, as PyTorch and ONNX define it. An even window leans back
+/// (n/2 channels before c, PyTorch's) unless <paramref name="before"/> says how many channels before c it takes (ONNX's
+/// ⌊(n-1)/2⌋, <see cref="ChannelWindow.Onnx"/>).
 /// </summary>
 public sealed class LocalResponseNorm(int size = 5, float alpha = 1e-4f, float beta = 0.75f, float k = 2f, bool alphaOverSize = false,
-    string? name = null) : Layer(name)
+    string? name = null, int? before = null) : Layer(name)
 {
     private Tensor? _input, _output, _scale, _inputGrad;
 
@@ -18,6 +21,12 @@ public sealed class LocalResponseNorm(int size = 5, float alpha = 1e-4f, float b
     public float Beta { get; } = beta;
     public float K { get; } = k;
     public bool AlphaOverSize { get; } = alphaOverSize;
+
+    /// <summary>The channels summed for each channel.</summary>
+    public ChannelWindow Window { get; } = before is not { } b ? ChannelWindow.PyTorch(size)
+        : b >= 0 && b < size ? new ChannelWindow(size, b)
+        : throw new ArgumentException($"LocalResponseNorm: the window of {size} channels cannot take {b} before the channel (0..{size - 1}).");
+
     private float EffectiveAlpha => AlphaOverSize ? Alpha / Size : Alpha;
 
     protected override Shape OnBuild(Shape input) => input;
@@ -29,7 +38,7 @@ public sealed class LocalResponseNorm(int size = 5, float alpha = 1e-4f, float b
         CheckInput(input);
         var output = Reuse(ref _output, input.Shape);
         var scale = Reuse(ref _scale, input.Shape);
-        Backend.Normalization.LocalResponseNormForward(input, Size, EffectiveAlpha, Beta, K, output, scale);
+        Backend.Normalization.LocalResponseNormForward(input, Window, EffectiveAlpha, Beta, K, output, scale);
         _input = input;
         return output;
     }
@@ -39,7 +48,7 @@ public sealed class LocalResponseNorm(int size = 5, float alpha = 1e-4f, float b
         if (!InputGradRequired) return null;
         var input = Saved(_input, Name);
         var inputGrad = Reuse(ref _inputGrad, input.Shape);
-        Backend.Normalization.LocalResponseNormBackward(input, _output!, _scale!, outputGrad, Size, EffectiveAlpha, Beta, inputGrad);
+        Backend.Normalization.LocalResponseNormBackward(input, _output!, _scale!, outputGrad, Window, EffectiveAlpha, Beta, inputGrad);
         return inputGrad;
     }
 
@@ -50,7 +59,9 @@ public sealed class LocalResponseNorm(int size = 5, float alpha = 1e-4f, float b
         config["beta"] = Beta;
         config["k"] = K;
         config["alphaOverSize"] = AlphaOverSize;
+        config["before"] = Window.Before;
     }
 
-    public override string ToString() => $"LocalResponseNorm({Size}, alpha={Alpha}, beta={Beta}, k={K})";
+    public override string ToString() =>
+        $"LocalResponseNorm({Size}, alpha={Alpha}, beta={Beta}, k={K}{(Window != ChannelWindow.PyTorch(Size) ? $", before={Window.Before}" : "")})";
 }

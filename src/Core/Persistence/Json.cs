@@ -29,6 +29,7 @@ internal static class Json
     public static bool Bool(JsonObject c, string key) => Required(c, key).GetValue<bool>();
     public static string String(JsonObject c, string key) => Required(c, key).GetValue<string>();
     public static int[] IntArray(JsonObject c, string key) => Required(c, key).AsArray().Select(v => v!.GetValue<int>()).ToArray();
+    public static int? OptionalInt(JsonObject c, string key) => c[key] is JsonValue v ? v.GetValue<int>() : null;
     public static int[]? OptionalIntArray(JsonObject c, string key) => c[key] is JsonArray a ? a.Select(v => v!.GetValue<int>()).ToArray() : null;
     public static double[]? OptionalDoubleArray(JsonObject c, string key) => c[key] is JsonArray a ? a.Select(v => v!.GetValue<double>()).ToArray() : null;
     public static JsonArray Array(JsonObject c, string key) => Required(c, key).AsArray();

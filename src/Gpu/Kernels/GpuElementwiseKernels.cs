@@ -21,6 +21,10 @@ internal sealed partial class GpuElementwiseKernels : IElementwiseKernels
     private readonly Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, RegionCopy> _copyRegion;
     private readonly Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, int, int> _addChannelBias;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _channelSums;
+    private readonly Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, StridedLayout> _copyStrided;
+    private readonly Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, StridedLayout, StridedLayout> _sumTo;
+    private readonly Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, BorderPadGeometry> _borderPadForward, _borderPadBackward;
+    private readonly Dictionary<Type, Delegate> _broadcast = [];
 
     public GpuElementwiseKernels(GpuBackend backend)
     {
@@ -39,6 +43,12 @@ internal sealed partial class GpuElementwiseKernels : IElementwiseKernels
         _copyRegion = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, RegionCopy>(CopyRegionKernel);
         _addChannelBias = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, int, int>(AddChannelBiasKernel);
         _channelSums = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(ChannelSumsKernel);
+        _copyStrided = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, StridedLayout>(CopyStridedKernel);
+        _sumTo = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, StridedLayout, StridedLayout>(SumToKernel);
+        _borderPadForward = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, BorderPadGeometry>(BorderPadForwardKernel);
+        _borderPadBackward = a.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, BorderPadGeometry>(BorderPadBackwardKernel);
+        LoadBroadcast<AddOp>();
+        LoadBroadcast<MultiplyOp>();
     }
 
     public void Fill(Tensor destination, float value) => Fill(GpuData.Of(destination), value);
@@ -75,6 +85,64 @@ internal sealed partial class GpuElementwiseKernels : IElementwiseKernels
         Same(a, destination, "Multiply");
         Same(b, destination, "Multiply");
         Launch(_multiply, destination.Size, GpuData.Of(a), GpuData.Of(b), GpuData.Of(destination));
+    }
+
+    public void Broadcast<TOp>(TOp op, Tensor a, Tensor b, Tensor destination) where TOp : struct, IBinaryOp
+    {
+        var first = StridedLayout.Broadcast(a.Shape, destination.Shape);
+        var second = StridedLayout.Broadcast(b.Shape, destination.Shape);
+        var kernel = LoadBroadcast<TOp>();
+        _b.Bind();
+        int n = destination.Size, t = _b.Threads(n);
+        if (n > 0) kernel(t, n, t, GpuData.Of(a), GpuData.Of(b), GpuData.Of(destination), first, second, op);
+    }
+
+    public void SumTo(Tensor source, Tensor destination)
+    {
+        var (kept, reduced) = StridedLayout.SumTo(source.Shape, destination.Shape);
+        _b.Bind();
+        int n = destination.Size, t = _b.Threads(n);
+        if (n > 0) _sumTo(t, n, t, GpuData.Of(source), GpuData.Of(destination), kept, reduced);
+    }
+
+    public void CopyStrided(Tensor source, in StridedLayout layout, Tensor destination)
+    {
+        layout.Check("CopyStrided", source.Shape, destination.Shape);
+        _b.Bind();
+        int n = destination.Size, t = _b.Threads(n);
+        if (n > 0) _copyStrided(t, n, t, GpuData.Of(source), GpuData.Of(destination), layout);
+    }
+
+    public void BorderPadForward(in BorderPadGeometry geometry, Tensor input, Tensor output)
+    {
+        geometry.Check("forward", input.Shape, output.Shape);
+        _b.Bind();
+        int n = output.Size, t = _b.Threads(n);
+        if (n > 0) _borderPadForward(t, n, t, GpuData.Of(input), GpuData.Of(output), geometry);
+    }
+
+    public void BorderPadBackward(in BorderPadGeometry geometry, Tensor outputGrad, Tensor inputGrad)
+    {
+        geometry.Check("backward", inputGrad.Shape, outputGrad.Shape);
+        _b.Bind();
+        int n = inputGrad.Size, t = _b.Threads(n);
+        if (n > 0) _borderPadBackward(t, n, t, GpuData.Of(outputGrad), GpuData.Of(inputGrad), geometry);
+    }
+
+    /// <summary>The broadcasting kernel of one op, compiled on first use (the built-in ops at construction).</summary>
+    private Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, StridedLayout, StridedLayout, TOp> LoadBroadcast<TOp>()
+        where TOp : struct, IBinaryOp
+    {
+        lock (_broadcast)
+        {
+            if (!_broadcast.TryGetValue(typeof(TOp), out var kernel))
+            {
+                _b.Bind();
+                kernel = _b.Accelerator.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, StridedLayout, StridedLayout, TOp>(BroadcastKernel);
+                _broadcast[typeof(TOp)] = kernel;
+            }
+            return (Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, StridedLayout, StridedLayout, TOp>)kernel;
+        }
     }
 
     public void Axpy(float alpha, Tensor x, Tensor y)
@@ -219,6 +287,70 @@ internal sealed partial class GpuElementwiseKernels : IElementwiseKernels
     private static void MultiplyKernel(Index1D t, int n, int stride, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
     {
         for (int i = t; i < n; i += stride) c[i] = a[i] * b[i];
+    }
+
+    private static void BroadcastKernel<TOp>(Index1D t, int n, int stride, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        StridedLayout first, StridedLayout second, TOp op) where TOp : struct, IBinaryOp
+    {
+        for (int i = t; i < n; i += stride) c[i] = op.Apply(a[first.SourceOf(i)], b[second.SourceOf(i)]);
+    }
+
+    // One thread per destination element; its block summed in double in the source's order.
+    private static void SumToKernel(Index1D t, int n, int stride, ArrayView<float> x, ArrayView<float> y, StridedLayout kept, StridedLayout reduced)
+    {
+        int count = reduced.Count;
+        for (int j = t; j < n; j += stride)
+        {
+            int start = kept.SourceOf(j);
+            double sum = 0;
+            for (int r = 0; r < count; r++) sum += x[start + reduced.SourceOf(r)];
+            y[j] = (float)sum;
+        }
+    }
+
+    private static void CopyStridedKernel(Index1D t, int n, int stride, ArrayView<float> x, ArrayView<float> y, StridedLayout layout)
+    {
+        for (int i = t; i < n; i += stride) y[i] = x[layout.SourceOf(i)];
+    }
+
+    // i runs over the output (maps, D', H', W').
+    private static void BorderPadForwardKernel(Index1D t, int n, int stride, ArrayView<float> x, ArrayView<float> y, BorderPadGeometry g)
+    {
+        Int3 input = g.Input, output = g.Output, begin = g.Begin;
+        for (int at = t; at < n; at += stride)
+        {
+            int w = at % output.W, h = at / output.W % output.H, d = at / (output.W * output.H) % output.D, map = at / (output.W * output.H * output.D);
+            int sd = BorderPadGeometry.Source(g.Mode, d, input.D, begin.D), sh = BorderPadGeometry.Source(g.Mode, h, input.H, begin.H);
+            y[at] = x[((map * input.D + sd) * input.H + sh) * input.W + BorderPadGeometry.Source(g.Mode, w, input.W, begin.W)];
+        }
+    }
+
+    // i runs over the input (maps, D, H, W); each element gathers the output elements that copied it, in the output's order.
+    private static void BorderPadBackwardKernel(Index1D t, int n, int stride, ArrayView<float> dy, ArrayView<float> dx, BorderPadGeometry g)
+    {
+        Int3 input = g.Input, output = g.Output, begin = g.Begin, end = g.End;
+        for (int at = t; at < n; at += stride)
+        {
+            int w = at % input.W, h = at / input.W % input.H, d = at / (input.W * input.H) % input.D, map = at / (input.W * input.H * input.D);
+            double sum = 0;
+            for (int pd = 0; pd < 3; pd++)
+            {
+                int d0 = BorderPadGeometry.PreimageStart(g.Mode, d, pd, input.D, begin.D), dn = BorderPadGeometry.PreimageCount(g.Mode, d, pd, input.D, begin.D, end.D);
+                for (int od = d0; od < d0 + dn; od++)
+                    for (int ph = 0; ph < 3; ph++)
+                    {
+                        int h0 = BorderPadGeometry.PreimageStart(g.Mode, h, ph, input.H, begin.H), hn = BorderPadGeometry.PreimageCount(g.Mode, h, ph, input.H, begin.H, end.H);
+                        for (int oh = h0; oh < h0 + hn; oh++)
+                            for (int pw = 0; pw < 3; pw++)
+                            {
+                                int w0 = BorderPadGeometry.PreimageStart(g.Mode, w, pw, input.W, begin.W), wn = BorderPadGeometry.PreimageCount(g.Mode, w, pw, input.W, begin.W, end.W);
+                                int row = ((map * output.D + od) * output.H + oh) * output.W;
+                                for (int ow = w0; ow < w0 + wn; ow++) sum += dy[row + ow];
+                            }
+                    }
+            }
+            dx[at] = (float)sum;
+        }
     }
 
     private static void AxpyKernel(Index1D t, int n, int stride, float alpha, ArrayView<float> x, ArrayView<float> y)

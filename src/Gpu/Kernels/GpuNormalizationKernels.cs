@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using MlNetConv.Backends;
+using MlNetConv.Geometry;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Gpu.Kernels;
@@ -62,21 +63,21 @@ internal sealed class GpuNormalizationKernels : INormalizationKernels
                 Views(gamma, gamma, gammaGrad, betaGrad, mean, invStd), p);
     }
 
-    public void LocalResponseNormForward(Tensor input, int size, float alpha, float beta, float k, Tensor output, Tensor scale)
+    public void LocalResponseNormForward(Tensor input, ChannelWindow window, float alpha, float beta, float k, Tensor output, Tensor scale)
     {
         _b.Bind();
         int n = input.Size, t = _b.Threads(n);
         if (n > 0) _lrnForward(t, n, t, GpuData.Of(input), GpuData.Of(output), GpuData.Of(scale),
-            new LrnParams(input.Shape.C, input.Shape.SpatialSize, size, alpha, beta, k));
+            new LrnParams(input.Shape.C, input.Shape.SpatialSize, window, alpha, beta, k));
     }
 
-    public void LocalResponseNormBackward(Tensor input, Tensor output, Tensor scale, Tensor outputGrad, int size, float alpha, float beta,
+    public void LocalResponseNormBackward(Tensor input, Tensor output, Tensor scale, Tensor outputGrad, ChannelWindow window, float alpha, float beta,
         Tensor inputGrad)
     {
         _b.Bind();
         int n = input.Size, t = _b.Threads(n);
         if (n > 0) _lrnBackward(t, n, t, GpuData.Of(input), GpuData.Of(output), GpuData.Of(scale), GpuData.Of(outputGrad), GpuData.Of(inputGrad),
-            new LrnParams(input.Shape.C, input.Shape.SpatialSize, size, alpha, beta, 0f));
+            new LrnParams(input.Shape.C, input.Shape.SpatialSize, window, alpha, beta, 0f));
     }
 
     private static BatchNormParams Params(Tensor input, float momentum, float epsilon, bool batchStatistics) =>
@@ -91,7 +92,7 @@ internal sealed class GpuNormalizationKernels : INormalizationKernels
     internal readonly record struct BatchNormViews(ArrayView<float> Gamma, ArrayView<float> Beta, ArrayView<float> RunningMean,
         ArrayView<float> RunningVar, ArrayView<float> Mean, ArrayView<float> InvStd);
 
-    internal readonly record struct LrnParams(int C, int S, int Size, float Alpha, float Beta, float K);
+    internal readonly record struct LrnParams(int C, int S, ChannelWindow Window, float Alpha, float Beta, float K);
 
     private static int At(BatchNormParams p, int ch, int i)
     {
@@ -177,14 +178,13 @@ internal sealed class GpuNormalizationKernels : INormalizationKernels
         }
     }
 
-    // The window of channel ch: ch - size/2 .. ch + (size-1)/2, clipped (PyTorch's).
     private static void LrnForwardKernel(Index1D t, int n, int stride, ArrayView<float> x, ArrayView<float> y, ArrayView<float> scale, LrnParams p)
     {
         int plane = p.C * p.S;
         for (int at = t; at < n; at += stride)
         {
             int sample = at / plane, ch = at / p.S % p.C, j = at % p.S;
-            int lo = Math.Max(0, ch - p.Size / 2), hi = Math.Min(p.C - 1, ch + (p.Size - 1) / 2);
+            int lo = p.Window.First(ch), hi = p.Window.Last(ch, p.C);
             float sum = 0f;
             for (int w = lo; w <= hi; w++)
             {
@@ -197,7 +197,7 @@ internal sealed class GpuNormalizationKernels : INormalizationKernels
         }
     }
 
-    // Channel ch lies in the windows of the channels ch - (size-1)/2 .. ch + size/2.
+    // Channel ch lies in the windows of the channels FirstReader(ch) .. LastReader(ch).
     private static void LrnBackwardKernel(Index1D t, int n, int stride, ArrayView<float> x, ArrayView<float> y, ArrayView<float> scale,
         ArrayView<float> dy, ArrayView<float> dx, LrnParams p)
     {
@@ -205,7 +205,7 @@ internal sealed class GpuNormalizationKernels : INormalizationKernels
         for (int at = t; at < n; at += stride)
         {
             int sample = at / plane, ch = at / p.S % p.C, j = at % p.S;
-            int lo = Math.Max(0, ch - (p.Size - 1) / 2), hi = Math.Min(p.C - 1, ch + p.Size / 2);
+            int lo = p.Window.FirstReader(ch), hi = p.Window.LastReader(ch, p.C);
             float cross = 0f;
             for (int w = lo; w <= hi; w++)
             {

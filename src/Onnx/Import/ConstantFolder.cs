@@ -16,7 +16,7 @@ internal sealed class ConstantFolder(TensorReader tensors, long maxElements)
         "Constant", "Identity", "Cast", "Shape", "Size", "Gather", "Unsqueeze", "Squeeze", "Concat", "Reshape", "Flatten",
         "ConstantOfShape", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Where", "Slice",
         "Add", "Sub", "Mul", "Div", "Neg", "Abs", "Sqrt", "Reciprocal", "Pow", "Floor", "Ceil", "Min", "Max", "Range",
-        "Transpose", "Expand", "Dropout",
+        "Transpose", "Expand", "Dropout", "Split",
     };
 
     /// <summary>The node's outputs from its constant inputs (null where an optional input is omitted).</summary>
@@ -91,7 +91,8 @@ internal sealed class ConstantFolder(TensorReader tensors, long maxElements)
             case "Floor": return [Unary(In(0), Math.Floor, v => v)];
             case "Ceil": return [Unary(In(0), Math.Ceiling, v => v)];
             case "Range": return [Range(node, In(0), In(1), In(2))];
-            case "Transpose": return [Transpose(node, In(0), node.Ints("perm"))];
+            case "Transpose": return [Transpose(node, In(0))];
+            case "Split": return Split(node, In(0), i => Optional(i));
             case "Expand":
                 {
                     var shape = In(1).AsIntegers();
@@ -275,6 +276,29 @@ internal sealed class ConstantFolder(TensorReader tensors, long maxElements)
         return Gathered(data, dims, source);
     }
 
+    /// <summary>Split along an axis: each output the elements of its part, in order.</summary>
+    private OnnxConstant[] Split(OnnxNode node, OnnxConstant data, Func<int, OnnxConstant?> input)
+    {
+        if (data.Rank == 0) throw node.Invalid("cannot split a scalar.");
+        int axis = ShapeRules.Axis(node, node.Int("axis", 0), data.Rank);
+        var sizes = ShapeRules.Split(node, data.Dims[axis], node.Proto.Output.Count, input);
+        long inner = data.Dims.Skip(axis + 1).Aggregate(1L, (a, d) => a * d), outer = data.Dims.Take(axis).Aggregate(1L, (a, d) => a * d);
+        var parts = new OnnxConstant[sizes.Length];
+        long start = 0;
+        for (int k = 0; k < sizes.Length; k++)
+        {
+            long[] dims = [.. data.Dims];
+            dims[axis] = sizes[k];
+            var source = new int[Count(dims)];
+            int at = 0;
+            for (long o = 0; o < outer; o++)
+                for (long j = 0; j < sizes[k] * inner; j++) source[at++] = (int)((o * data.Dims[axis] + start) * inner + j);
+            parts[k] = Gathered(data, dims, source);
+            start += sizes[k];
+        }
+        return parts;
+    }
+
     private OnnxConstant Range(OnnxNode node, OnnxConstant start, OnnxConstant limit, OnnxConstant delta)
     {
         double s = start.RealAt(0), l = limit.RealAt(0), d = delta.RealAt(0);
@@ -286,12 +310,10 @@ internal sealed class ConstantFolder(TensorReader tensors, long maxElements)
             : new OnnxConstant([count], start.DataType, null, Enumerable.Range(0, (int)count).Select(i => start.Integers![0] + i * delta.IntegerAt(0)).ToArray());
     }
 
-    private OnnxConstant Transpose(OnnxNode node, OnnxConstant c, long[]? perm)
+    private OnnxConstant Transpose(OnnxNode node, OnnxConstant c)
     {
         int rank = c.Rank;
-        perm ??= Enumerable.Range(0, rank).Reverse().Select(i => (long)i).ToArray();
-        if (perm.Length != rank || perm.Distinct().Count() != rank || perm.Any(p => p < 0 || p >= rank))
-            throw node.Invalid($"perm [{string.Join(", ", perm)}] is not a permutation of {rank} axes.");
+        var perm = ShapeRules.Permutation(node, rank);
         var dims = perm.Select(p => c.Dims[p]).ToArray();
         var strides = new long[rank];
         for (int i = rank - 1, stride = 1; i >= 0; stride *= (int)c.Dims[i], i--) strides[i] = stride;

@@ -33,13 +33,14 @@ internal sealed partial class GraphImporter
     }
 
     /// <summary>
-    /// Arithmetic of two computed tensors of one shape: Add and Mul are merges; a - b is a + (-1 · b) and a / b is a · b^-1,
-    /// the negation and the power as layers of their own before the merge.
+    /// Arithmetic of two computed tensors of one shape, or of shapes that broadcast (one rank and batch, each other
+    /// dimension equal or 1: a squeeze-and-excitation gate (N, C, 1, 1) and its map): Add and Mul are merges; a - b is
+    /// a + (-1 · b) and a / b is a · b^-1, the negation and the power as layers of their own before the merge.
     /// </summary>
     private ImportedValue Between(OnnxNode node, ImportedValue a, ImportedValue b)
     {
-        if (a.Shape != b.Shape)
-            throw node.Unsupported($"{node.OpType} of computed tensors of shapes {a.Shape} and {b.Shape}; supported: one shape, or a constant operand.");
+        if (a.Shape != b.Shape && !Broadcastable(a, b))
+            throw node.Unsupported($"{node.OpType} of computed tensors of shapes {a.Shape} and {b.Shape}; supported: shapes that broadcast with one rank and batch, or a constant operand.");
         switch (node.OpType)
         {
             case "Add": return AddMerge(node, new Add(), [a, b]);
@@ -98,27 +99,37 @@ internal sealed partial class GraphImporter
         return (OnnxConstant.Real(target, scale), OnnxConstant.Real(target, shift), perElement);
     }
 
-    /// <summary>Sum of computed tensors of one shape: the residual merge (one input: itself).</summary>
+    /// <summary>Sum of computed tensors of one shape or shapes that broadcast: the residual merge (one input: itself).</summary>
     private ImportedValue Sum(OnnxNode node, ImportedValue?[] inputs)
     {
         var values = inputs.Select((_, i) => Computed(node, inputs, i)).ToArray();
         if (values.Length == 0) throw node.Invalid("has no inputs.");
         if (values.Length == 1) return values[0];
-        if (values.Any(v => v.Shape != values[0].Shape))
-            throw node.Unsupported($"a sum of shapes {string.Join(", ", values.Select(v => v.Shape))}; supported: inputs of one shape.");
+        if (values.Any(v => !Broadcastable(v, values[0])) || Geometry.Broadcasting.Result(values.Select(v => v.Shape).ToArray()) is null)
+            throw node.Unsupported($"a sum of shapes {string.Join(", ", values.Select(v => v.Shape))}; supported: shapes that broadcast with one rank and batch.");
         return AddMerge(node, new Add(), values);
     }
 
+    /// <summary>Whether two computed tensors broadcast as the merges take them: one rank and batch, each other dimension equal or 1.</summary>
+    private static bool Broadcastable(ImportedValue a, ImportedValue b) =>
+        a.Shape.N == b.Shape.N && Geometry.Broadcasting.Result([a.Shape, b.Shape]) is not null;
+
     /// <summary>
-    /// Gemm as a dense layer: Y = alpha · A · op(B) + beta · C with A computed (N, K), B constant, C a bias of M values (or
-    /// one). The weight is op(B) as (M, K) times alpha, the bias C times beta.
+    /// Gemm as a dense layer: Y = alpha · op(A) · op(B) + beta · C with op(A) computed (N, K), B constant, C a bias of M
+    /// values (or one). With transA = 1, A is the transpose (K, N) of a computed (N, K) (a Transpose before the Gemm). The
+    /// weight is op(B) as (M, K) times alpha, the bias C times beta.
     /// </summary>
     private ImportedValue Gemm(OnnxNode node, ImportedValue?[] inputs)
     {
         var a = Computed(node, inputs, 0);
         var b = Constant(node, inputs, 1);
         var c = OptionalConstant(node, inputs, 2);
-        if (node.Int("transA", 0) != 0) throw node.Unsupported("transA = 1 (a transposed input).");
+        bool transA = node.Int("transA", 0) != 0;
+        if (transA != a.IsTransposed)
+            throw node.Unsupported(transA
+                ? $"transA = 1 of {a.Shape}, whose first axis is the batch: the product would have the batch second. Supported: transA = 1 of a transposed (K, N) matrix."
+                : $"a product with the transposed matrix {a.Shape}, whose batch is its second axis (give transA = 1).");
+        if (a.TransposeOf is { } matrix) a = matrix;
         bool transB = node.Int("transB", 0) != 0;
         float alpha = node.Float("alpha", 1f), beta = node.Float("beta", 1f);
         var weight = DenseWeight(node, a, b, transB, alpha);

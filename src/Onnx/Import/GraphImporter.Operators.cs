@@ -5,7 +5,8 @@ namespace MlNetConv.Onnx.Import;
 /// <summary>The operator table: which handler turns a node with a computed input into layers.</summary>
 internal sealed partial class GraphImporter
 {
-    private ImportedValue[] Map(OnnxNode node, ImportedValue?[] inputs, OnnxNode[] nodes) => node.OpType switch
+    /// <summary>The node's outputs as layers; null for an output no node reads, which gets none.</summary>
+    private ImportedValue?[] Map(OnnxNode node, ImportedValue?[] inputs, OnnxNode[] nodes) => node.OpType switch
     {
         "Conv" => [Conv(node, inputs)],
         "ConvTranspose" => [ConvTranspose(node, inputs)],
@@ -42,6 +43,9 @@ internal sealed partial class GraphImporter
         "Size" => [ImportedValue.Known(OnnxConstant.Integer([], [Computed(node, inputs, 0).Shape.Size]))],
         "Pad" => [Pad(node, inputs)],
         "Slice" => [Slice(node, inputs)],
+        "Split" => Split(node, inputs),
+        "Transpose" => [Transpose(node, inputs)],
+        "Gather" => [Gather(node, inputs)],
         "Resize" or "Upsample" => [Resize(node, inputs)],
         _ when ConstantFolder.Operators.Contains(node.OpType) =>
             throw node.Unsupported($"is evaluated only on constants, and an input here is computed from the network's input. {Supported}"),

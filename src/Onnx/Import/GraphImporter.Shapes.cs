@@ -3,7 +3,10 @@ using MlNetConv.Tensors;
 
 namespace MlNetConv.Onnx.Import;
 
-/// <summary>Operators that rearrange a computed tensor: reshapes (views that keep the batch), concatenation, padding.</summary>
+/// <summary>
+/// Operators that rearrange a computed tensor: reshapes (views that keep the batch), concatenation, padding, slices,
+/// splits, transposes and gathers along an axis after the batch.
+/// </summary>
 internal sealed partial class GraphImporter
 {
     private ImportedValue Flatten(OnnxNode node, ImportedValue?[] inputs)
@@ -59,15 +62,17 @@ internal sealed partial class GraphImporter
     }
 
     /// <summary>
-    /// Pad in constant mode on the spatial axes: pads as an attribute (paddings in opset 1, pads in 2..10) or an input (11+,
-    /// with constant_value and, from 18, axes), [x1_begin, x2_begin, …, x1_end, x2_end] over all axes; negative pads crop.
+    /// Pad of the spatial axes: pads as an attribute (paddings in opset 1, pads in 2..10) or an input (11+, with
+    /// constant_value and, from 18, axes), [x1_begin, x2_begin, …, x1_end, x2_end] over all axes. Mode constant (negative
+    /// pads crop) as a <see cref="ConstantPad"/>; reflect and edge (pads >= 0) as a <see cref="ReflectionPad"/> or
+    /// <see cref="ReplicationPad"/>.
     /// </summary>
     private ImportedValue Pad(OnnxNode node, ImportedValue?[] inputs)
     {
         var x = Computed(node, inputs, 0);
         int rank = x.Shape.Rank;
         string mode = node.String("mode", "constant");
-        if (mode != "constant") throw node.Unsupported($"mode '{mode}'; supported: constant.");
+        if (mode is not ("constant" or "reflect" or "edge")) throw node.Unsupported($"mode '{mode}'; supported: constant, reflect, edge.");
         long[] pads;
         float value;
         if (node.Opset >= 11)
@@ -95,10 +100,15 @@ internal sealed partial class GraphImporter
         if (rank is < 3 or > 5 || pads.Any(p => p is > int.MaxValue or < int.MinValue)) throw node.Unsupported($"padding of {x.Shape} by [{string.Join(", ", pads)}].");
         var begin = pads[2..rank].Select(p => (int)p).ToArray();
         var end = pads[(rank + 2)..].Select(p => (int)p).ToArray();
-        return AddLayer(node, new ConstantPad(begin, end, value), x, node.Name);
+        if (mode == "constant") return AddLayer(node, new ConstantPad(begin, end, value), x, node.Name);
+        if (pads.Any(p => p < 0)) throw node.Unsupported($"negative pads [{string.Join(", ", pads)}] in mode '{mode}'; only constant mode crops.");
+        return AddLayer(node, mode == "reflect" ? new ReflectionPad(begin, end) : new ReplicationPad(begin, end), x, node.Name);
     }
 
-    /// <summary>Slice of a computed tensor along spatial axes with step 1 (FCN's crop): a <see cref="ConstantPad"/> that crops.</summary>
+    /// <summary>
+    /// Slice of a computed tensor with step 1: along the channel axis a <see cref="Narrow"/>, along spatial axes (FCN's crop)
+    /// a <see cref="ConstantPad"/> that crops.
+    /// </summary>
     private ImportedValue Slice(OnnxNode node, ImportedValue?[] inputs)
     {
         var x = Computed(node, inputs, 0);
@@ -111,10 +121,70 @@ internal sealed partial class GraphImporter
             if (dims[a] == x.Shape[a] && step[a] == 1) continue;
             if (step[a] != 1) throw node.Unsupported($"step {step[a]} along axis {a}; supported: 1.");
             if (dims[a] == 0) throw node.Invalid($"slices nothing of axis {a}.");
-            if (a < 2) throw node.Unsupported($"slicing axis {a}; supported: spatial axes.");
+            if (a == 0) throw node.Unsupported("slicing the batch axis (0); supported: channels and spatial axes.");
             (begin[a], end[a]) = ((int)-first[a], (int)(first[a] + dims[a] - x.Shape[a]));
         }
-        if (begin.All(b => b == 0) && end.All(e => e == 0)) return x;
+        if (begin[1] != 0 || end[1] != 0) x = AddLayer(node, new Narrow(1, -begin[1], (int)dims[1]), x, node.Name);
+        if (begin.Skip(2).All(b => b == 0) && end.Skip(2).All(e => e == 0)) return x;
         return AddLayer(node, new ConstantPad(begin[2..], end[2..]), x, node.Name);
+    }
+
+    /// <summary>
+    /// Split of a computed tensor along an axis after the batch: a <see cref="Narrow"/> per output that some node reads
+    /// (sizes from split, num_outputs or equal parts).
+    /// </summary>
+    private ImportedValue?[] Split(OnnxNode node, ImportedValue?[] inputs)
+    {
+        var x = Computed(node, inputs, 0);
+        int axis = ShapeRules.Axis(node, node.Int("axis", 0), x.Shape.Rank);
+        if (axis == 0) throw node.Unsupported("splitting the batch axis (0); supported: the axes after it.");
+        var sizes = ShapeRules.Split(node, x.Shape[axis], node.Proto.Output.Count, i => OptionalConstant(node, inputs, i));
+        var outputs = new ImportedValue?[sizes.Length];
+        for (int k = 0, start = 0; k < sizes.Length; start += (int)sizes[k], k++)
+        {
+            string name = node.Proto.Output[k];
+            bool read = node.Index < 0 || _consumers.ContainsKey(name) || Graph.Output.Any(o => o.Name == name);
+            if (name.Length == 0 || !read) continue;
+            if (sizes[k] == 0) throw node.Unsupported($"output {k} ('{name}') is empty; networks compute tensors of at least one element.");
+            outputs[k] = AddLayer(node, new Narrow(axis, start, (int)sizes[k]), x, name);
+        }
+        return outputs;
+    }
+
+    /// <summary>
+    /// Transpose of a computed tensor: a <see cref="Permute"/> where the batch stays first; the transpose of a matrix (N, K)
+    /// is kept unmade for the Gemm (transA = 1) or Transpose that reads it.
+    /// </summary>
+    private ImportedValue Transpose(OnnxNode node, ImportedValue?[] inputs)
+    {
+        var x = Computed(node, inputs, 0);
+        var perm = ShapeRules.Permutation(node, x.Shape.Rank);
+        if (perm.Select((p, i) => p == i).All(same => same)) return x;
+        if (x.TransposeOf is { } matrix) return matrix;
+        if (perm[0] == 0) return AddLayer(node, new Permute(perm), x, node.Name);
+        if (x.Shape.Rank == 2) return ImportedValue.Transposed(x);
+        throw node.Unsupported($"perm [{string.Join(", ", perm)}] moves the batch axis of {x.Shape}; supported: permutations that keep it first, and the transpose of a matrix read by Gemm (transA = 1).");
+    }
+
+    /// <summary>
+    /// Gather of a computed tensor with constant indices along an axis after the batch: a <see cref="Narrow"/> where the
+    /// indices are consecutive, else an <see cref="IndexSelect"/>, reshaped to the indices' shape (a scalar index drops the axis).
+    /// </summary>
+    private ImportedValue Gather(OnnxNode node, ImportedValue?[] inputs)
+    {
+        var x = Computed(node, inputs, 0);
+        var indices = OptionalConstant(node, inputs, 1) ?? throw node.Invalid("input 1 (the indices) is missing.");
+        int rank = x.Shape.Rank;
+        int axis = ShapeRules.Axis(node, node.Int("axis", 0), rank);
+        if (axis == 0) throw node.Unsupported("gathering along the batch axis (0); supported: the axes after it.");
+        long extent = x.Shape[axis];
+        var picks = indices.AsIntegers()
+            .Select(i => i < -extent || i >= extent ? throw node.Invalid($"index {i} is out of range for extent {extent}.") : (int)(i < 0 ? i + extent : i)).ToArray();
+        if (picks.Length == 0) throw node.Unsupported("gathers no element; networks compute tensors of at least one element.");
+        bool consecutive = picks.Select((p, k) => p - k).Distinct().Count() == 1;
+        ILayer layer = consecutive ? new Narrow(axis, picks[0], picks.Length) : new IndexSelect(axis, picks);
+        var selected = AddLayer(node, layer, x, node.Name);
+        long[] dims = [.. x.Dims.Take(axis), .. indices.Dims, .. x.Dims.Skip(axis + 1)];
+        return ReshapeTo(node, selected, dims);
     }
 }

@@ -283,14 +283,17 @@ internal sealed partial class GraphImporter
         return AddLayer(node, layer, x, name, ("weight", scale), ("bias", bias), ("running_mean", mean), ("running_var", variance));
     }
 
-    /// <summary>LRN: x / (bias + alpha/size · Σ x²)^beta over the channels c - (size-1)/2 … c + (size-1)/2; odd sizes.</summary>
+    /// <summary>
+    /// LRN: x / (bias + alpha/size · Σ x²)^beta over the channels c - ⌊(size-1)/2⌋ … c + ⌈(size-1)/2⌉ (ONNX's window, which
+    /// takes the extra channel of an even size after c).
+    /// </summary>
     private ImportedValue Lrn(OnnxNode node, ImportedValue?[] inputs)
     {
         var x = Computed(node, inputs, 0);
         long size = node.Int("size", 0);
         if (size is < 1 or > int.MaxValue) throw node.Invalid($"size must be positive, got {size}.");
-        if (size % 2 == 0) throw node.Unsupported($"size {size}: ONNX centres an even window differently from this engine; odd sizes are supported.");
-        var layer = new LocalResponseNorm((int)size, node.Float("alpha", 1e-4f), node.Float("beta", 0.75f), node.Float("bias", 1f), alphaOverSize: true);
+        var layer = new LocalResponseNorm((int)size, node.Float("alpha", 1e-4f), node.Float("beta", 0.75f), node.Float("bias", 1f), alphaOverSize: true,
+            before: Geometry.ChannelWindow.Onnx((int)size).Before);
         return AddLayer(node, layer, x, node.Name);
     }
 }

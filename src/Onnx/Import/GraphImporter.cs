@@ -172,7 +172,9 @@ internal sealed partial class GraphImporter
         var inputs = node.Proto.Input.Select(name => name.Length == 0 ? null : Lookup(node, name)).ToArray();
         if (node.OpType != "MaxUnpool" && inputs.Any(i => i is { IsIndices: true }))
             throw node.Unsupported("reads the indices of a max pooling; only MaxUnpool does here.");
-        ImportedValue[] outputs;
+        if (node.OpType is not ("Transpose" or "Gemm" or "Shape" or "Size" or "Identity") && inputs.Any(i => i is { IsTransposed: true }))
+            throw node.Unsupported("reads a transposed matrix, whose batch is its second axis; only Gemm (transA = 1), Transpose, Identity and Shape read one here.");
+        ImportedValue?[] outputs;
         try
         {
             outputs = inputs.All(i => i is null || i.IsConstant) && ConstantFolder.Operators.Contains(node.OpType)
@@ -191,7 +193,7 @@ internal sealed partial class GraphImporter
         {
             string name = node.Proto.Output[i];
             if (name.Length == 0) continue;
-            if (i < outputs.Length) _values[name] = outputs[i];
+            if (i < outputs.Length && outputs[i] is { } value) _values[name] = value;
             else _notImported[name] = $"output {i} of {node.Describe}";
         }
     }
@@ -212,6 +214,7 @@ internal sealed partial class GraphImporter
                 : $"graph output '{name}' is defined by no node.");
         if (value.IsConstant) throw new NotSupportedException($"graph output '{name}' is a constant; networks compute their outputs from the input.");
         if (value.IsIndices) throw new NotSupportedException($"graph output '{name}' is the indices of a max pooling; networks output float tensors.");
+        if (value.IsTransposed) throw new NotSupportedException($"graph output '{name}' is a transposed matrix whose batch is its second axis; networks output the batch first.");
         if (value.Node.Index == Graphs.Graph.GraphInput) throw new NotSupportedException($"graph output '{name}' is the graph input itself.");
         return value.Node;
     }
@@ -315,6 +318,7 @@ internal sealed partial class GraphImporter
 
     private const string Supported = "Supported operators: Conv, ConvTranspose, BatchNormalization, Relu, LeakyRelu, Tanh, Sigmoid, Clip, Softmax, " +
         "MaxPool, AveragePool, LpPool, GlobalAveragePool, GlobalMaxPool, LRN, Dropout, Gemm, MatMul, Flatten, Reshape, Squeeze, Unsqueeze, Add, Sum, Concat, " +
-        "Identity, Pad, Slice (spatial), MaxUnpool, Resize, Upsample, Sub/Mul/Div/Pow/Sqrt/Reciprocal/Neg, If on a known condition, and shape arithmetic on constants (Constant, Shape, Gather, Slice, Concat, " +
-        "ConstantOfShape, Cast, Equal, Where, Range, Transpose, Expand, arithmetic).";
+        "Identity, Pad (constant, reflect, edge), Slice (channels, spatial), Split, Transpose, Gather (constant indices), MaxUnpool, Resize, Upsample, " +
+        "Sub/Mul/Div (broadcasting), Pow/Sqrt/Reciprocal/Neg, If on a known condition, and shape arithmetic on constants (Constant, Shape, Gather, Slice, " +
+        "Split, Concat, ConstantOfShape, Cast, Equal, Where, Range, Transpose, Expand, arithmetic).";
 }

@@ -1,8 +1,8 @@
 namespace MlNetConv.Onnx.Import;
 
 /// <summary>
-/// The output shapes of ONNX's shape operators (Reshape, Flatten, Squeeze, Unsqueeze) from their input shapes and
-/// arguments, shared by constant folding and by the layers that reshape computed tensors. Errors name the node.
+/// The output shapes of ONNX's shape operators (Reshape, Flatten, Squeeze, Unsqueeze, Slice, Split) from their input
+/// shapes and arguments, shared by constant folding and by the layers that reshape computed tensors. Errors name the node.
 /// </summary>
 internal static class ShapeRules
 {
@@ -123,5 +123,41 @@ internal static class ShapeRules
             step[a] = s;
         }
         return (first, step, result);
+    }
+
+    /// <summary>
+    /// Split of an axis of <paramref name="extent"/> into <paramref name="outputs"/> parts: the sizes from 'split' (an
+    /// attribute up to opset 12, also an input in opset 1; an input from 13), else from num_outputs (18: parts of
+    /// ⌈extent / n⌉, the last smaller), else equal parts.
+    /// </summary>
+    public static long[] Split(OnnxNode node, long extent, int outputs, Func<int, OnnxConstant?> input)
+    {
+        if (outputs < 1) throw node.Invalid("has no outputs.");
+        long[]? split = node.Opset >= 13 ? input(1)?.AsIntegers() : node.Ints("split") ?? (node.Opset < 2 ? input(1)?.AsIntegers() : null);
+        if (split is not null && !(node.Opset >= 13 && split.Length == 0))
+        {
+            if (split.Length != outputs) throw node.Invalid($"split has {split.Length} values for {outputs} outputs.");
+            if (split.Any(v => v < 0) || split.Aggregate(0L, (a, v) => a + Math.Min(v, extent + 1)) != extent)
+                throw node.Invalid($"split [{string.Join(", ", split)}] does not add up to the extent {extent}.");
+            return split;
+        }
+        if (node.Opset >= 18 && node.Attribute("num_outputs") is not null)
+        {
+            long parts = node.Int("num_outputs", 0);
+            if (parts != outputs) throw node.Invalid($"num_outputs is {parts}, the node has {outputs} outputs.");
+            long chunk = (extent + parts - 1) / parts;
+            return Enumerable.Range(0, outputs).Select(k => Math.Clamp(extent - k * chunk, 0, chunk)).ToArray();
+        }
+        if (extent % outputs != 0) throw node.Invalid($"cannot split an extent of {extent} into {outputs} equal parts; give 'split'.");
+        return Enumerable.Repeat(extent / outputs, outputs).ToArray();
+    }
+
+    /// <summary>Transpose's perm (default: the axes reversed), checked to be a permutation of <paramref name="rank"/> axes.</summary>
+    public static int[] Permutation(OnnxNode node, int rank)
+    {
+        var perm = node.Ints("perm") ?? Enumerable.Range(0, rank).Reverse().Select(i => (long)i).ToArray();
+        if (perm.Length != rank || perm.Distinct().Count() != rank || perm.Any(p => p < 0 || p >= rank))
+            throw node.Invalid($"perm [{string.Join(", ", perm)}] is not a permutation of {rank} axes.");
+        return perm.Select(p => (int)p).ToArray();
     }
 }

@@ -109,6 +109,71 @@ public sealed class ElementwiseKernelParityTests
     }
 
     [Fact]
+    public void BroadcastSumToAndPermute_RandomShapes_MatchReferenceExactly()
+    {
+        // Operands repeated along random axes (rows contiguous, repeated or a single value), their reductions back, and
+        // random permutations: the same element-wise operations, and the same double sums in the same order.
+        var random = new RandomStream(66, "broadcast parity");
+        for (int trial = 0; trial < 60; trial++)
+        {
+            int rank = random.Between(2, 5);
+            int[] dims = [.. Enumerable.Range(0, rank).Select(k => k == rank - 1 ? random.Pick(1, 3, 16, 17, 35) : random.Between(1, 4))];
+            Shape output = new(dims), a = Repeated(output, random), b = Repeated(output, random);
+            float[] x = KernelParity.Uniform(a.Size, random), y = KernelParity.Uniform(b.Size, random), dy = KernelParity.Uniform(output.Size, random);
+            int[] perm = [0, .. Enumerable.Range(1, rank - 1).OrderBy(_ => random.NextInt(1000))];
+            Dictionary<string, float[]> Run(IBackend backend)
+            {
+                using var ta = KernelParity.Upload(backend, a, x);
+                using var tb = KernelParity.Upload(backend, b, y);
+                using var grad = KernelParity.Upload(backend, output, dy);
+                using var sum = backend.Allocate(output);
+                using var product = backend.Allocate(output);
+                using var reduced = backend.Allocate(a);
+                using var permuted = backend.Allocate(StridedLayout.Permuted(output, perm));
+                backend.Elementwise.Broadcast(new AddOp(), ta, tb, sum);
+                backend.Elementwise.Broadcast(new MultiplyOp(), tb, ta, product);
+                backend.Elementwise.SumTo(grad, reduced);
+                backend.Elementwise.CopyStrided(grad, StridedLayout.Permute(output, perm), permuted);
+                return new() { ["add"] = sum.ToArray(), ["multiply"] = product.ToArray(), ["sumTo"] = reduced.ToArray(), ["permute"] = permuted.ToArray() };
+            }
+            var (expected, actual) = (Run(Reference), Run(Fast));
+            foreach (var (name, e) in expected) KernelParity.AssertSameBits(e, actual[name], $"{a} and {b} to {output}, perm ({string.Join(", ", perm)}): {name}");
+        }
+
+        static Shape Repeated(Shape output, RandomStream random) => new([.. output.Select(d => random.NextInt(3) == 0 ? 1 : d)]);
+    }
+
+    [Fact]
+    public void BorderPad_RandomShapes_MatchReferenceExactly()
+    {
+        // Both modes on 1..3 spatial axes, pads up to the extent (reflection) or beyond it (replication), extents of one.
+        var random = new RandomStream(67, "border pad parity");
+        for (int trial = 0; trial < 60; trial++)
+        {
+            var shape = RandomShape(random);
+            var mode = random.Pick(BorderMode.Reflect, BorderMode.Replicate);
+            int Pad(int extent) => mode == BorderMode.Reflect ? random.Between(0, extent - 1) : random.Between(0, 5);
+            int[] begin = [.. shape.Skip(2).Select(Pad)], end = [.. shape.Skip(2).Select(Pad)];
+            var g = BorderPadGeometry.Create(shape, begin, end, mode, "pad");
+            var output = g.OutputShape(shape);
+            float[] x = KernelParity.Uniform(shape.Size, random), dy = KernelParity.Uniform(output.Size, random);
+            (float[], float[]) Run(IBackend backend)
+            {
+                using var input = KernelParity.Upload(backend, shape, x);
+                using var grad = KernelParity.Upload(backend, output, dy);
+                using var y = backend.Allocate(output);
+                using var dx = backend.Allocate(shape);
+                backend.Elementwise.BorderPadForward(g, input, y);
+                backend.Elementwise.BorderPadBackward(g, grad, dx);
+                return (y.ToArray(), dx.ToArray());
+            }
+            var ((ey, edx), (ay, adx)) = (Run(Reference), Run(Fast));
+            KernelParity.AssertSameBits(ey, ay, $"{mode} {shape} by ({string.Join(", ", begin)}) and ({string.Join(", ", end)}): forward");
+            KernelParity.AssertSameBits(edx, adx, $"{mode} {shape} by ({string.Join(", ", begin)}) and ({string.Join(", ", end)}): backward");
+        }
+    }
+
+    [Fact]
     public void DropoutMask_RandomShapes_MatchReferenceExactly()
     {
         var random = new RandomStream(65, "dropout mask parity");

@@ -1,5 +1,6 @@
 using MlNetConv.Backends;
 using MlNetConv.Backends.Cpu;
+using MlNetConv.Geometry;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Tests.Backends;
@@ -40,31 +41,33 @@ public sealed class NormalizationKernelParityTests
     [Fact]
     public void LocalResponseNorm_RandomShapes_MatchReference()
     {
-        // Windows of odd and even size, clipped at the first and last channels; planes with and without a tail of 16.
+        // Windows of odd and even size, leaning back (PyTorch) or forward (ONNX), clipped at the first and last channels;
+        // planes with and without a tail of 16.
         var random = new RandomStream(32, "random local response norms");
         for (int trial = 0; trial < 30; trial++)
         {
             int n = random.Between(1, 3), c = random.Between(1, 12), size = random.Between(1, 7);
+            var window = random.Pick(ChannelWindow.PyTorch(size), ChannelWindow.Onnx(size));
             var shape = new Shape(n, c, random.Between(1, 9), random.Pick(1, 5, 16, 17, 40));
             float alpha = random.Pick(1e-4f, 0.02f, 1f), beta = random.Pick(0.75f, 0.5f, 1f, 1.3f), k = random.Pick(1f, 2f);
             var x = Scaled(KernelParity.Uniform(shape.Size, random), 4f, 0f);
             var dy = KernelParity.Uniform(shape.Size, random);
-            var expected = RunLrn(Reference, shape, x, dy, size, alpha, beta, k);
-            var actual = RunLrn(Fast, shape, x, dy, size, alpha, beta, k);
+            var expected = RunLrn(Reference, shape, x, dy, window, alpha, beta, k);
+            var actual = RunLrn(Fast, shape, x, dy, window, alpha, beta, k);
             foreach (var (name, e) in expected)
-                KernelParity.AssertClose(e, actual[name], e.Select(v => 1f + Math.Abs(v)).ToArray(), Tolerance, $"{shape} size {size} beta {beta} {name}");
+                KernelParity.AssertClose(e, actual[name], e.Select(v => 1f + Math.Abs(v)).ToArray(), Tolerance, $"{shape} window {window} beta {beta} {name}");
         }
     }
 
-    private static Dictionary<string, float[]> RunLrn(IBackend backend, Shape shape, float[] x, float[] dy, int size, float alpha, float beta, float k)
+    private static Dictionary<string, float[]> RunLrn(IBackend backend, Shape shape, float[] x, float[] dy, ChannelWindow window, float alpha, float beta, float k)
     {
         using var input = Tensor(backend, shape, x);
         using var outputGrad = Tensor(backend, shape, dy);
         using var output = backend.Allocate(shape);
         using var scale = backend.Allocate(shape);
         using var inputGrad = backend.Allocate(shape);
-        backend.Normalization.LocalResponseNormForward(input, size, alpha, beta, k, output, scale);
-        backend.Normalization.LocalResponseNormBackward(input, output, scale, outputGrad, size, alpha, beta, inputGrad);
+        backend.Normalization.LocalResponseNormForward(input, window, alpha, beta, k, output, scale);
+        backend.Normalization.LocalResponseNormBackward(input, output, scale, outputGrad, window, alpha, beta, inputGrad);
         return new Dictionary<string, float[]> { ["output"] = output.ToArray(), ["scale"] = scale.ToArray(), ["inputGrad"] = inputGrad.ToArray() };
     }
 

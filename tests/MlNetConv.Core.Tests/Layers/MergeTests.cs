@@ -19,6 +19,12 @@ public sealed class MergeTests
         ["concat_3_1d"] = new(() => new Concat(), [new Shape(1, 1, 4), new Shape(1, 2, 4), new Shape(1, 3, 4)], new Shape(1, 6, 4)),
         ["concat_2_3d"] = new(() => new Concat(), [new Shape(2, 1, 2, 2, 2), new Shape(2, 2, 2, 2, 2)], new Shape(2, 3, 2, 2, 2)),
         ["concat_features"] = new(() => new Concat(), [new Shape(3, 4), new Shape(3, 2)], new Shape(3, 6)),
+        // numpy broadcasting: the smaller inputs' gradients are the output gradient summed over what they were repeated along.
+        ["add_broadcast_channel_and_position"] = new(() => new Add(), [new Shape(2, 3, 1, 1), new Shape(2, 1, 4, 3)], new Shape(2, 3, 4, 3)),
+        ["add_3_broadcast_1d"] = new(() => new Add(), [new Shape(2, 3, 5), new Shape(2, 1, 5), new Shape(2, 3, 1)], new Shape(2, 3, 5)),
+        ["multiply_gate"] = new(() => new Multiply(), [new Shape(2, 3, 4, 4), new Shape(2, 3, 1, 1)], new Shape(2, 3, 4, 4)),
+        ["multiply_broadcast_both"] = new(() => new Multiply(), [new Shape(2, 1, 3, 1, 2), new Shape(2, 2, 1, 2, 1)], new Shape(2, 2, 3, 2, 2)),
+        ["multiply_same_shape"] = new(() => new Multiply(), [new Shape(3, 4), new Shape(3, 4)], new Shape(3, 4)),
     };
 
     // Graphs over input (N, C, H, W) whose merges see the graph input, a layer's output, or one node twice.

@@ -38,6 +38,69 @@ internal sealed class CpuReferenceElementwiseKernels : IElementwiseKernels
         for (int i = 0; i < z.Length; i++) z[i] = x[i] * y[i];
     }
 
+    public void Broadcast<TOp>(TOp op, Tensor a, Tensor b, Tensor destination) where TOp : struct, IBinaryOp
+    {
+        var first = StridedLayout.Broadcast(a.Shape, destination.Shape);
+        var second = StridedLayout.Broadcast(b.Shape, destination.Shape);
+        ReadOnlySpan<float> x = CpuData.Read(a);     // broadcasts to destination
+        ReadOnlySpan<float> y = CpuData.Read(b);     // broadcasts to destination
+        var z = CpuData.Span(destination);
+        for (int i = 0; i < z.Length; i++) z[i] = op.Apply(x[first.SourceOf(i)], y[second.SourceOf(i)]);
+    }
+
+    /// <summary>Every source element added to its destination element's double sum, in the source's order; rounded once.</summary>
+    public void SumTo(Tensor source, Tensor destination)
+    {
+        StridedLayout.SumTo(source.Shape, destination.Shape);
+        ReadOnlySpan<float> x = CpuData.Read(source);
+        var y = CpuData.Span(destination);    // broadcasts to source
+        var into = StridedLayout.Broadcast(destination.Shape, source.Shape);
+        var sums = new double[y.Length];
+        for (int i = 0; i < x.Length; i++) sums[into.SourceOf(i)] += x[i];
+        for (int j = 0; j < y.Length; j++) y[j] = (float)sums[j];
+    }
+
+    public void CopyStrided(Tensor source, in StridedLayout layout, Tensor destination)
+    {
+        layout.Check("CopyStrided", source.Shape, destination.Shape);
+        ReadOnlySpan<float> x = CpuData.Read(source);
+        var y = CpuData.Span(destination);
+        for (int i = 0; i < y.Length; i++) y[i] = x[layout.SourceOf(i)];
+    }
+
+    public void BorderPadForward(in BorderPadGeometry geometry, Tensor input, Tensor output)
+    {
+        geometry.Check("forward", input.Shape, output.Shape);
+        ReadOnlySpan<float> x = CpuData.Read(input);  // (N, C, D, H, W) of geometry.Input
+        var y = CpuData.Span(output);                  // (N, C, D', H', W') of geometry.Output
+        foreach (var (to, from) in Copies(geometry, input.Shape.N * input.Shape.C)) y[to] = x[from];
+    }
+
+    /// <summary>Every output gradient added to the double sum of the input element it copied, in the output's order; rounded once.</summary>
+    public void BorderPadBackward(in BorderPadGeometry geometry, Tensor outputGrad, Tensor inputGrad)
+    {
+        geometry.Check("backward", inputGrad.Shape, outputGrad.Shape);
+        ReadOnlySpan<float> dy = CpuData.Read(outputGrad);
+        var dx = CpuData.Span(inputGrad);
+        var sums = new double[dx.Length];
+        foreach (var (to, from) in Copies(geometry, inputGrad.Shape.N * inputGrad.Shape.C)) sums[from] += dy[to];
+        for (int k = 0; k < dx.Length; k++) dx[k] = (float)sums[k];
+    }
+
+    /// <summary>For every output element of a border pad, in order: its index and the index of the input element it copies.</summary>
+    private static IEnumerable<(int To, int From)> Copies(BorderPadGeometry geometry, int maps)
+    {
+        var (i, o, b, mode) = (geometry.Input, geometry.Output, geometry.Begin, geometry.Mode);
+        for (int m = 0; m < maps; m++)
+            for (int d = 0; d < o.D; d++)
+                for (int h = 0; h < o.H; h++)
+                    for (int w = 0; w < o.W; w++)
+                    {
+                        int sd = BorderPadGeometry.Source(mode, d, i.D, b.D), sh = BorderPadGeometry.Source(mode, h, i.H, b.H), sw = BorderPadGeometry.Source(mode, w, i.W, b.W);
+                        yield return (((m * o.D + d) * o.H + h) * o.W + w, ((m * i.D + sd) * i.H + sh) * i.W + sw);
+                    }
+    }
+
     public void Axpy(float alpha, Tensor x, Tensor y)
     {
         ReadOnlySpan<float> xs = CpuData.Read(x);

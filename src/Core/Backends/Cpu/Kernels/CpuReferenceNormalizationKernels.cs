@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using MlNetConv.Geometry;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Backends.Cpu.Kernels;
@@ -162,7 +163,7 @@ internal class CpuReferenceNormalizationKernels : INormalizationKernels
         }
     }
 
-    public void LocalResponseNormForward(Tensor input, int size, float alpha, float beta, float k, Tensor output, Tensor scale)
+    public void LocalResponseNormForward(Tensor input, ChannelWindow window, float alpha, float beta, float k, Tensor output, Tensor scale)
     {
         var x = CpuData.Read(input);
         var y = CpuData.Of(output);
@@ -170,8 +171,8 @@ internal class CpuReferenceNormalizationKernels : INormalizationKernels
         int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
         CpuParallel.For(n * c, m =>
         {
-            var (lo, hi) = Window(m % c, size, c);
-            LrnForward(x, y, sc, m - m % c, m, lo, hi, s, 0, alpha, beta, k);
+            int ch = m % c;
+            LrnForward(x, y, sc, m - ch, m, window.First(ch), window.Last(ch, c), s, 0, alpha, beta, k);
         });
     }
 
@@ -198,7 +199,7 @@ internal class CpuReferenceNormalizationKernels : INormalizationKernels
         }
     }
 
-    public void LocalResponseNormBackward(Tensor input, Tensor output, Tensor scale, Tensor outputGrad, int size, float alpha, float beta,
+    public void LocalResponseNormBackward(Tensor input, Tensor output, Tensor scale, Tensor outputGrad, ChannelWindow window, float alpha, float beta,
         Tensor inputGrad)
     {
         var x = CpuData.Read(input);
@@ -209,9 +210,8 @@ internal class CpuReferenceNormalizationKernels : INormalizationKernels
         int n = input.Shape.N, c = input.Shape.C, s = input.Shape.SpatialSize;
         CpuParallel.For(n * c, m =>
         {
-            // Channel ch lies in the windows of the channels c' with ch - (size-1)/2 <= c' <= ch + size/2.
-            int ch = m % c, lo = Math.Max(0, ch - (size - 1) / 2), hi = Math.Min(c - 1, ch + size / 2);
-            LrnBackward(x, y, sc, dy, dx, m - ch, m, lo, hi, s, 0, alpha, beta);
+            int ch = m % c;
+            LrnBackward(x, y, sc, dy, dx, m - ch, m, window.FirstReader(ch), window.LastReader(ch, c), s, 0, alpha, beta);
         });
     }
 
@@ -234,8 +234,4 @@ internal class CpuReferenceNormalizationKernels : INormalizationKernels
             dx[at] = dy[at] * MathF.Pow(sc[at], -beta) - 2f * alpha * beta * x[at] * (float)cross;
         }
     }
-
-    /// <summary>The channels summed for channel ch: ch - size/2 .. ch + (size-1)/2, clipped (PyTorch's window).</summary>
-    private static (int Lo, int Hi) Window(int ch, int size, int channels) =>
-        (Math.Max(0, ch - size / 2), Math.Min(channels - 1, ch + (size - 1) / 2));
 }
