@@ -18,8 +18,12 @@ public sealed record NearestNeighbourOptions
     /// </summary>
     public double ProductInputRounding { get; init; }
 
-    /// <summary>Most vectors in one chunk of the index (one matrix product); 0 chooses from the dimension. For tests of the chunking.</summary>
-    internal int ChunkVectors { get; init; }
+    /// <summary>
+    /// Most vectors in one chunk of the index, multiplied against a block of queries by one matrix product; the chunks
+    /// are of equal size. 0 (the default) chooses as many as fit 4 M floats, the largest operand the CPU backend keeps
+    /// packed between products.
+    /// </summary>
+    public int ChunkVectors { get; init; }
 
     /// <summary>The host kernels' vector width; tests run each.</summary>
     internal NeighbourIsa Isa { get; init; } = NeighbourIsas.Best;
@@ -30,6 +34,6 @@ public sealed record NearestNeighbourOptions
             throw new ArgumentOutOfRangeException(nameof(DistanceBlockFloats), DistanceBlockFloats, "NearestNeighbourOptions.DistanceBlockFloats must be at least 1.");
         if (!(ProductInputRounding >= 0 && ProductInputRounding < 0.5))
             throw new ArgumentOutOfRangeException(nameof(ProductInputRounding), ProductInputRounding, "NearestNeighbourOptions.ProductInputRounding is a relative rounding in [0, 0.5): 0 for float products, 2⁻¹⁰ for TF32.");
-        if (ChunkVectors < 0) throw new ArgumentOutOfRangeException(nameof(ChunkVectors), ChunkVectors, "ChunkVectors must be 0 (automatic) or more.");
+        if (ChunkVectors < 0) throw new ArgumentOutOfRangeException(nameof(ChunkVectors), ChunkVectors, "NearestNeighbourOptions.ChunkVectors must be 0 (chosen from the dimension) or more.");
     }
 }
