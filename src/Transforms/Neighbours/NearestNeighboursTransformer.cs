@@ -112,8 +112,8 @@ public sealed class NearestNeighboursTransformer : ITransformer, IDisposable
     /// <summary>The getter of added column <paramref name="output"/> (0 = the first added) from the row's neighbours.</summary>
     internal ValueGetter<TValue> OutputGetter<TValue>(int output, Func<ReadOnlySpan<int>> indices, Func<ReadOnlySpan<float>> distances) => output switch
     {
-        0 => VectorGetter<int, TValue>(() => indices()),
-        1 => VectorGetter<float, TValue>(() => distances()),
+        0 => VectorGetters.Of<int, TValue>(() => indices()),
+        1 => VectorGetters.Of<float, TValue>(() => distances()),
         _ => _labels!.Getter<TValue>(indices),
     };
 
@@ -141,17 +141,5 @@ public sealed class NearestNeighboursTransformer : ITransformer, IDisposable
         {
             throw new InvalidOperationException($"NearestNeighbours: feature column '{FeatureColumnName}', rows {positions[0]} to {positions[^1]}: {e.Message} (query i is the i-th of these rows)", e);
         }
-    }
-
-    private static ValueGetter<TValue> VectorGetter<T, TValue>(Func<ReadOnlySpan<T>> values)
-    {
-        ValueGetter<VBuffer<T>> getter = (ref VBuffer<T> v) =>
-        {
-            var source = values();
-            var editor = VBufferEditor.Create(ref v, source.Length);
-            source.CopyTo(editor.Values);
-            v = editor.Commit();
-        };
-        return (ValueGetter<TValue>)(Delegate)getter;
     }
 }
