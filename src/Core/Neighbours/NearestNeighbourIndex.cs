@@ -152,12 +152,14 @@ public sealed class NearestNeighbourIndex : IDisposable
     private void Run(ReadOnlySpan<float> queries, int k, ReadOnlySpan<int> excluded, Span<int> indices, Span<float> distances)
     {
         int count = queries.Length / Dimension;
+        // The heaps of a block (k per query) stay within the distance block too.
+        int blockQueries = Math.Max(1, Math.Min(_blockQueries, _options.DistanceBlockFloats / k));
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            for (int start = 0; start < count; start += _blockQueries)
+            for (int start = 0; start < count; start += blockQueries)
             {
-                int b = Math.Min(_blockQueries, count - start), d = Dimension;
+                int b = Math.Min(blockQueries, count - start), d = Dimension;
                 SearchBlock(queries.Slice(start * d, b * d), k, excluded.IsEmpty ? default : excluded.Slice(start, b),
                     indices.Slice(start * k, b * k), distances.Slice(start * k, b * k));
             }

@@ -67,6 +67,7 @@ public sealed class NearestNeighboursTransformer : ITransformer, IDisposable
     /// Precision at K of <paramref name="transformed"/> (this transformer's output): per row the fraction of its K
     /// neighbours whose label equals the row's own, averaged over the rows. The rows' labels are read from
     /// <paramref name="labelColumnName"/> (by default the reference's label column name), of the reference label's type.
+    /// Reads the view once, which searches its rows again.
     /// </summary>
     public double PrecisionAtK(IDataView transformed, string? labelColumnName = null)
     {
@@ -81,6 +82,7 @@ public sealed class NearestNeighboursTransformer : ITransformer, IDisposable
         return RetrievalMetrics.PrecisionAtK(labels, neighbours, K);
     }
 
+    /// <summary>Releases the index (its vectors on the device); the transformer cannot search afterwards.</summary>
     public void Dispose() => Index.Dispose();
 
     /// <summary>The input's feature column, checked against the index's dimension.</summary>
