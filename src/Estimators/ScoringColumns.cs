@@ -9,17 +9,7 @@ internal static class ScoringColumns
     public const string ScoreColumnKind = "ScoreColumnKind", ScoreValueKind = "ScoreValueKind", SlotNames = "SlotNames", KeyValues = "KeyValues";
 
     /// <summary>A getter that copies the row's probabilities into a float vector.</summary>
-    public static ValueGetter<TValue> VectorGetter<TValue>(ScoresSource scores)
-    {
-        ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> v) =>
-        {
-            var s = scores();
-            var editor = VBufferEditor.Create(ref v, s.Length);
-            s.CopyTo(editor.Values);
-            v = editor.Commit();
-        };
-        return (ValueGetter<TValue>)(Delegate)getter;
-    }
+    public static ValueGetter<TValue> VectorGetter<TValue>(ScoresSource scores) => Transforms.VectorGetters.Of<float, TValue>(() => scores());
 
     /// <summary>The label's key values as text (the class names), whatever their type; positions without one get their index.</summary>
     public static string[] ClassNames(DataViewSchema.Annotations labelAnnotations, int classCount)

@@ -47,7 +47,7 @@ internal sealed unsafe class CpuPackedWeights
     }
 
     /// <summary>Most floats of a dense layer's packed copy (16 MB): VGG's 100 M-weight layers are packed per call instead.</summary>
-    private const long DenseBudget = 4L << 20;
+    internal const long DenseBudget = 4L << 20;
 
     /// <summary>
     /// A dense layer's Wᵀ in B panels (in x out), valid until the tensor is next written or collected; null for a layer
