@@ -26,6 +26,7 @@ namespace MlNetConv.Onnx;
 /// sizes with ONNX's window) → LRN; Hardtanh → Clip; Softmax → Softmax; Power → Pow; Multiply → Mul (Add and Multiply
 /// broadcast as ONNX's do); MaxUnpool → MaxUnpool with its pooling's Indices; Reshape → Reshape; ConstantPad → Pad;
 /// ReflectionPad, ReplicationPad → Pad (reflect, edge); Narrow → Slice; IndexSelect → Gather; Permute → Transpose;
+/// Expand → Expand;
 /// ConstantAffine → Mul and Add; graphs and chains → their nodes, inlined. Any other layer throws <see cref="NotSupportedException"/> naming it.
 /// </para>
 /// <para>
@@ -209,6 +210,7 @@ public static class OnnxExport
                 Ints(path + ".axes", [narrow.Dim])]),
             IndexSelect select => Node("Gather", path, [input, Ints(path + ".indices", [.. select.Index.Select(i => (long)i)])], Attribute("axis", (long)select.Dim)),
             Permute permute => Node("Transpose", path, [input], Attribute("perm", permute.Dims)),
+            Expand expand => Node("Expand", path, [input, Ints(path + ".shape", [1, .. expand.SampleShape.Select(d => (long)d)])]),
             LocalResponseNorm lrn when lrn.Window == ChannelWindow.Onnx(lrn.Size) => Node("LRN", path, [input], Attribute("size", (long)lrn.Size),
                 Attribute("alpha", lrn.AlphaOverSize ? lrn.Alpha : lrn.Alpha * lrn.Size), Attribute("beta", lrn.Beta), Attribute("bias", lrn.K)),
             ConvTranspose transposed => EmitTransposed(transposed, input, path),
@@ -408,7 +410,7 @@ public static class OnnxExport
         private static NotSupportedException Unsupported(string path, string typeName) =>
             new($"ONNX export: layer '{path}' of type {typeName} has no ONNX counterpart here. Supported: convolutions, BatchNorm, ReLU, " +
                 "LeakyReLU, Tanh, Sigmoid, Hardtanh, Softmax, max/average/global pooling, local response norm (odd sizes, even with ONNX's window), " +
-                "transposed convolutions, Upsample, MaxUnpool, Power, Flatten, Reshape, Permute, Narrow, IndexSelect, ConstantAffine, ConstantPad, " +
+                "transposed convolutions, Upsample, MaxUnpool, Power, Flatten, Reshape, Permute, Narrow, IndexSelect, Expand, ConstantAffine, ConstantPad, " +
                 "ReflectionPad, ReplicationPad, Dense, Dropout, Add, Multiply, Concat, CropTo, and graphs of them.");
     }
 }

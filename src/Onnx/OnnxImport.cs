@@ -19,7 +19,8 @@ namespace MlNetConv.Onnx;
 /// transB), MatMul (+ Add of a bias), Flatten, Reshape, Squeeze, Unsqueeze, Add (residual sums), Sum, Concat (channels),
 /// Identity, Pad (constant, where negative pads crop; reflect and edge), Slice of the channel and spatial axes, Split of
 /// any axis after the batch (split as attribute or input, num_outputs), Transpose keeping the batch first (or of a matrix
-/// read by Gemm with transA), Gather with constant indices along an axis after the batch, MaxUnpool of a MaxPool's
+/// read by Gemm with transA), Gather with constant indices along an axis after the batch, Expand keeping the rank and
+/// batch, MaxUnpool of a MaxPool's
 /// Indices, Resize and Upsample (nearest and linear where the sampling positions are PyTorch's), Add, Sub, Mul, Div with
 /// a constant (normalisation at the input) or between computed tensors of one shape or shapes that broadcast (one rank
 /// and batch, each other dimension equal or 1: a squeeze-and-excitation gate), Pow, Sqrt, Reciprocal, Neg, and If whose

@@ -30,8 +30,8 @@ public sealed class OnnxImportTests
     }
 
     /// <summary>
-    /// Split (Narrows), a channel gather with a repeat, a transpose and back, a squeeze-and-excitation gate and a broadcast
-    /// sum, reflection and replication padding, and LRN of size 4 in ONNX's window.
+    /// Split (Narrows), a channel gather with a repeat, a transpose and back, a squeeze-and-excitation gate, an expansion and
+    /// a broadcast sum, reflection and replication padding, and LRN of size 4 in ONNX's window.
     /// </summary>
     private static byte[] ComputedTensorModel()
     {
@@ -44,7 +44,8 @@ public sealed class OnnxImportTests
         var gate = g.Add(turned, new GlobalAvgPool("squeeze"), new Reshape([5, 1, 1], "excite"), new Sigmoid("gate_sigmoid"));
         var gated = g.Merge(new Multiply("gate"), turned, gate);
         var row = g.Add(gated, new Narrow(2, 1, 1, "row"));
-        var summed = g.Merge(new Add("plus_row"), gated, row);
+        var expanded = g.Add(gate, new Expand([5, 6, 5], "expand"));
+        var summed = g.Merge(new Add("plus_row"), gated, row, expanded);
         var output = g.Add(summed, new ReflectionPad([1, 2], [2, 1], "reflect"), new ReplicationPad([0, 1], [2, 0], "edge"),
             new LocalResponseNorm(4, 0.3f, 0.75f, 1f, alphaOverSize: true, name: "lrn", before: 1), new Conv2d(3, 3, name: "head"));
         using var network = new Network(g.Build("computed", output), new Shape(2, 6, 5), seed: 3);

@@ -76,6 +76,13 @@ public sealed class ComputedTensorImportTests
             g.Output(g.Op("Gemm", [t, g.Floats(6, 4), g.Floats(4)], A("transA", 1L), A("alpha", 0.5f)));
         }),
         ["squeeze_excitation_gate"] = () => new OnnxGraph(13, [4, 5, 5]).Then(g => g.Output(g.SqueezeExcitation("x", 4))),
+        // y.expand_as(x): Expand of the gate to Shape(x), then a product of one shape.
+        ["expand_as_then_mul"] = () => new OnnxGraph(13, [3, 4, 2]).Then(g =>
+        {
+            var gate = g.Op("Sigmoid", [g.Op("GlobalAveragePool", ["x"])]);
+            g.Output(g.Op("Mul", ["x", g.Op("Expand", [gate, g.Op("Shape", ["x"])])]));
+            g.Output(g.Op("Expand", [g.Op("Relu", ["x"]), g.Ints(1, 3, 1, 1)]));
+        }),
         ["broadcast_sub_div_add_of_computed"] = () => new OnnxGraph(13, [3, 4, 4]).Then(g =>
         {
             var single = g.Op("Conv", ["x", g.Floats(1, 3, 1, 1)]);                 // (N, 1, H, W)
@@ -141,6 +148,7 @@ public sealed class ComputedTensorImportTests
         var rows = Assert.Single(Layers("gather_consecutive_height").OfType<Narrow>());
         Assert.Equal((2, 2, 3), (rows.Dim, rows.Start, rows.Length));
         Assert.Single(Layers("pad_reflect_opset11").OfType<ReflectionPad>());
+        Assert.Equal([3, 4, 2], Assert.Single(Layers("expand_as_then_mul").OfType<Expand>()).SampleShape);
         Assert.Single(Layers("pad_edge_attribute_opset7").OfType<ReplicationPad>());
         var product = Layers("transpose_then_gemm_trans_a");
         Assert.Single(product.OfType<Dense>());
@@ -221,6 +229,7 @@ public sealed class ComputedTensorImportTests
         Assert.Contains("transA = 1 of (2, 6)", Refused(13, [6], g => g.Output(g.Op("Gemm", ["x", g.Floats(2, 4)], A("transA", 1L)))));
         Assert.Contains("reads a transposed matrix", Refused(13, [6], g => g.Output(g.Op("Relu", [g.Op("Transpose", ["x"])]))));
         Assert.Contains("shapes that broadcast", Refused(13, [3, 4], g => g.Output(g.Op("Mul", ["x", g.Op("Flatten", ["x"])]))));
+        Assert.Contains("keep its batch", Refused(13, [3], g => g.Output(g.Op("Expand", ["x", g.Ints(4, 2, 3)]))));
         Assert.Contains("mode 'wrap'", Refused(19, [2, 3], g => g.Output(g.Op("Pad", ["x", g.Ints(0, 0, 1, 0, 0, 1)], S("mode", "wrap")))));
         Assert.Contains("negative pads", Refused(13, [2, 3], g => g.Output(g.Op("Pad", ["x", g.Ints(0, 0, -1, 0, 0, 1)], S("mode", "edge")))));
         Assert.Contains("input 1 is computed from the network's input", Refused(13, [3, 2], g => g.Output(g.Op("Gather", ["x", g.Op("Relu", ["x"])], A("axis", 1L)))));

@@ -39,5 +39,8 @@ public sealed class ResNetPreprocessImportTests(ITestOutputHelper output)
         Assert.Equal(["BInp", "GInp", "RInp"], concat.Inputs.Select(i => graph.Nodes[i].Name));
         Assert.True(Assert.Single(graph.Nodes.Select(n => n.Layer).OfType<ConstantAffine>()).PerElement);
         Assert.Equal(0, network.ParameterCount);
+        var summary = Summary.ModelSummary.Of(network);
+        var bgr = Assert.Single(summary.Rows, r => r.Name == "BInp");
+        Assert.Equal(("Narrow(dim=1, start=2, length=1)", new Tensors.Shape(1, 1, 224, 224)), (bgr.Layer, bgr.OutputShape));
     }
 }

@@ -19,7 +19,7 @@ internal static class AxisView
         return tensor.Reshape(new Shape(outer, shape[dim], inner));
     }
 
-    /// <summary>The dimension as [0, rank) for a layer's message: any axis but the batch.</summary>
+    /// <summary>Throws, naming the layer, unless <paramref name="dim"/> is an axis of <paramref name="input"/> after the batch.</summary>
     public static void Check(Shape input, int dim, string layer)
     {
         if (dim < 1 || dim >= input.Rank)

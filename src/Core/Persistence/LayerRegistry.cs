@@ -46,6 +46,7 @@ public static class LayerRegistry
         ["Narrow"] = c => new Narrow(Json.Int(c, "dim"), Json.Int(c, "start"), Json.Int(c, "length")),
         ["IndexSelect"] = c => new IndexSelect(Json.Int(c, "dim"), Json.IntArray(c, "index")),
         ["Permute"] = c => new Permute(Json.IntArray(c, "dims")),
+        ["Expand"] = c => new Expand(Json.IntArray(c, "shape")),
         ["MaxPool1d"] = c => new MaxPool1d(Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.ReadPadding(c, "padding"),
             Json.Sizes(c, "dilation"), Json.Bool(c, "ceilMode")),
         ["MaxPool2d"] = c => new MaxPool2d(Json.Sizes(c, "kernelSize"), Json.Sizes(c, "stride"), Json.ReadPadding(c, "padding"),

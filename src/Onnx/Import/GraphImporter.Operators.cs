@@ -46,6 +46,7 @@ internal sealed partial class GraphImporter
         "Split" => Split(node, inputs),
         "Transpose" => [Transpose(node, inputs)],
         "Gather" => [Gather(node, inputs)],
+        "Expand" => [Expand(node, inputs)],
         "Resize" or "Upsample" => [Resize(node, inputs)],
         _ when ConstantFolder.Operators.Contains(node.OpType) =>
             throw node.Unsupported($"is evaluated only on constants, and an input here is computed from the network's input. {Supported}"),

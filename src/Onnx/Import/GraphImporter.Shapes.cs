@@ -187,4 +187,24 @@ internal sealed partial class GraphImporter
         long[] dims = [.. x.Dims.Take(axis), .. indices.Dims, .. x.Dims.Skip(axis + 1)];
         return ReshapeTo(node, selected, dims);
     }
+
+    /// <summary>
+    /// Expand of a computed tensor to a constant shape (numpy broadcasting; y.expand_as(x) exports it with Shape(x)): an
+    /// <see cref="Layers.Expand"/> where the result keeps the input's rank and batch, itself where nothing grows.
+    /// </summary>
+    private ImportedValue Expand(OnnxNode node, ImportedValue?[] inputs)
+    {
+        var x = Computed(node, inputs, 0);
+        var shape = Constant(node, inputs, 1).AsIntegers();
+        var dims = global::MlNetConv.Onnx.Import.Broadcast.Shape(x.Dims, shape);
+        if (dims is null || shape.Any(d => d < 1)) throw node.Invalid($"cannot expand {x.Shape} to [{string.Join(", ", shape)}].");
+        if (dims.Length != x.Shape.Rank || dims[0] != x.Shape.N)
+            throw node.Unsupported($"expanding {x.Shape} to [{string.Join(", ", dims)}]; supported: shapes of its rank that keep its batch.");
+        if (dims.SequenceEqual(x.Dims)) return x;
+        long sample = 1;
+        foreach (long d in dims.Skip(1))
+            if (d > MaxActivationPerSample || (sample *= d) > MaxActivationPerSample)
+                throw node.Invalid($"expands {x.Shape} to [{string.Join(", ", dims)}], more than {MaxActivationPerSample} values per sample.");
+        return AddLayer(node, new Layers.Expand(dims.Skip(1).Select(d => (int)d).ToArray()), x, node.Name);
+    }
 }

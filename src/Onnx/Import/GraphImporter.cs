@@ -318,7 +318,7 @@ internal sealed partial class GraphImporter
 
     private const string Supported = "Supported operators: Conv, ConvTranspose, BatchNormalization, Relu, LeakyRelu, Tanh, Sigmoid, Clip, Softmax, " +
         "MaxPool, AveragePool, LpPool, GlobalAveragePool, GlobalMaxPool, LRN, Dropout, Gemm, MatMul, Flatten, Reshape, Squeeze, Unsqueeze, Add, Sum, Concat, " +
-        "Identity, Pad (constant, reflect, edge), Slice (channels, spatial), Split, Transpose, Gather (constant indices), MaxUnpool, Resize, Upsample, " +
+        "Identity, Pad (constant, reflect, edge), Slice (channels, spatial), Split, Transpose, Gather (constant indices), Expand, MaxUnpool, Resize, Upsample, " +
         "Sub/Mul/Div (broadcasting), Pow/Sqrt/Reciprocal/Neg, If on a known condition, and shape arithmetic on constants (Constant, Shape, Gather, Slice, " +
         "Split, Concat, ConstantOfShape, Cast, Equal, Where, Range, Transpose, Expand, arithmetic).";
 }

@@ -7,7 +7,7 @@ namespace MlNetConv.Tests.Layers;
 
 /// <summary>
 /// The layers ONNX import needed (constant affine maps, reshapes, constant, reflection and replication padding and
-/// cropping, Hardtanh, softmax, narrowing, index selection, permutation, broadcasting products and sums): gradients,
+/// cropping, Hardtanh, softmax, narrowing, index selection, permutation, expansion, broadcasting products and sums): gradients,
 /// shapes, values and their saved form.
 /// </summary>
 public sealed class ImportedLayerTests
@@ -44,6 +44,8 @@ public sealed class ImportedLayerTests
         new("permute_channels_last", () => new Permute([0, 2, 3, 1]), new Shape(2, 3, 4, 2), new Shape(2, 4, 2, 3)),
         new("permute_rank5", () => new Permute([0, 4, 2, 1, 3]), new Shape(2, 2, 3, 2, 3), new Shape(2, 3, 3, 2, 2)),
         new("permute_rank3", () => new Permute([0, 2, 1]), new Shape(3, 4, 5), new Shape(3, 5, 4)),
+        new("expand_channel_gate", () => new Expand([3, 4, 2]), new Shape(2, 3, 1, 1), new Shape(2, 3, 4, 2)),
+        new("expand_rows_and_features", () => new Expand([2, 5]), new Shape(3, 1, 5), new Shape(3, 2, 5)),
         new("reflection_pad_1d", () => new ReflectionPad([2], [3]), new Shape(2, 3, 5), new Shape(2, 3, 10)),
         new("reflection_pad_2d", () => new ReflectionPad([1, 2], [2, 1]), new Shape(2, 2, 3, 4), new Shape(2, 2, 6, 7)),
         new("reflection_pad_3d", () => new ReflectionPad([1, 0, 2], [0, 1, 1]), new Shape(1, 2, 2, 2, 3), new Shape(1, 2, 3, 3, 6)),
@@ -160,6 +162,7 @@ public sealed class ImportedLayerTests
         Assert.Contains("permute 3 axes", Assert.Throws<ArgumentException>(() => new Permute([0, 2, 1]).Build(cpu, new Shape(1, 2, 3, 4))).Message);
         Assert.Contains("smaller than the extent", Assert.Throws<ArgumentException>(() => new ReflectionPad([3], [0]).Build(cpu, new Shape(1, 1, 3))).Message);
         Assert.Contains("value >= 0", Assert.Throws<ArgumentException>(() => new ReplicationPad([-1], [0])).Message);
+        Assert.Contains("does not expand to (1, 3, 4)", Assert.Throws<ArgumentException>(() => new Expand([3, 4]).Build(cpu, new Shape(1, 2, 4))).Message);
     }
 
     [Theory, MemberData(nameof(Names))]
