@@ -64,20 +64,21 @@ IEstimator<ITransformer> Images() => ml.Transforms.Conversion.MapValueToKey("Lab
 }
 
 // (a) Fine-tuned: every layer trains, the pretrained ones ten times slower than the new head.
-var fineTuned = Train("(a) ResNet-18 ImageNet, fine-tuned", new ConvNetClassificationOptions
+var fineTuned = !options.Ways.Contains('a') ? (double.NaN, 0) : Train("(a) ResNet-18 ImageNet, fine-tuned", new ConvNetClassificationOptions
 {
-    Pretrained = resnet, BackboneLearningRateScale = 0.1f,
-    Optimizer = new SgdOptions(0.01f, 0.9f, WeightDecay: 1e-4f),
+    Pretrained = resnet, BackboneLearningRateScale = options.BackboneScale,
+    Optimizer = new SgdOptions(options.LearningRate, 0.9f, WeightDecay: 1e-4f),
 });
 
 // (b) The same network and budget from scratch (the head's learning rate everywhere, as a network without pretraining needs).
-var scratch = Train("(b) ResNet-18 from scratch", new ConvNetClassificationOptions
+var scratch = !options.Ways.Contains('b') ? (double.NaN, 0) : Train("(b) ResNet-18 from scratch", new ConvNetClassificationOptions
 {
     Architecture = resnet.WithHead(classes.Length), ImagePreprocessing = resnet.Preprocessing,
-    Optimizer = new SgdOptions(0.01f, 0.9f, WeightDecay: 1e-4f),
+    Optimizer = new SgdOptions(options.LearningRate, 0.9f, WeightDecay: 1e-4f),
 });
 
 // (c) ML.NET's own linear classifier on the pretrained features.
+if (!options.Ways.Contains('c')) return;
 var watch = Stopwatch.StartNew();
 var featurizer = Images().Append(ml.Transforms.ConvNetFeaturize("Features", "Image", resnet,
     new ConvNetFeaturizerOptions { Device = options.Device })).Fit(train);
@@ -136,11 +137,11 @@ Console.WriteLine($"test accuracy: {fineTuned.Accuracy:F4}");
     return ([.. vectors], [.. labels]);
 }
 
-internal sealed record Arguments(int Size, int PerClass, int? TestPerClass, int Epochs, Device Device, string Data, string Output)
+internal sealed record Arguments(int Size, int PerClass, int? TestPerClass, int Epochs, float LearningRate, float BackboneScale, string Ways, Device Device, string Data, string Output)
 {
     public static Arguments Parse(string[] args)
     {
-        var a = new Arguments(64, 100, null, 8, Device.Cpu, "/usr/share/datasets/fashion-mnist", Path.Combine(AppContext.BaseDirectory, "transfer-output"));
+        var a = new Arguments(64, 100, null, 8, 0.01f, 0.1f, "abc", Device.Cpu, "/usr/share/datasets/fashion-mnist", Path.Combine(AppContext.BaseDirectory, "transfer-output"));
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -149,6 +150,9 @@ internal sealed record Arguments(int Size, int PerClass, int? TestPerClass, int 
                 "--size" => a with { Size = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--per-class" => a with { PerClass = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--test-per-class" => a with { TestPerClass = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--lr" => a with { LearningRate = float.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--backbone-lr-scale" => a with { BackboneScale = float.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--ways" => a with { Ways = Next() },
                 "--epochs" => a with { Epochs = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--device" => a with { Device = Device.Parse(Next()) },
                 "--data" => a with { Data = Next() },
