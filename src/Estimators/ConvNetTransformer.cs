@@ -47,17 +47,9 @@ public abstract class ConvNetTransformer : ITransformer
         return OutputSchema(inputSchema);
     }
 
-    public IDataView Transform(IDataView input)
-    {
-        CheckInput(input.Schema);
-        return new ScoringDataView(input, this);
-    }
+    public IDataView Transform(IDataView input) => new BatchedDataView<float[]>(input, new ConvNetScoring(this, input.Schema));
 
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        CheckInput(inputSchema);
-        return new ScoringRowMapper(inputSchema, this);
-    }
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new BatchedRowMapper<float[]>(inputSchema, new ConvNetScoring(this, inputSchema));
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => Save(ctx);
 

@@ -89,19 +89,7 @@ internal static class EstimatorConformance
     private static void AssertSameColumns(DataViewSchema expected, DataViewSchema actual) =>
         Assert.Equal(expected.Select(c => (c.Name, c.Type.ToString(), c.IsHidden)), actual.Select(c => (c.Name, c.Type.ToString(), c.IsHidden)));
 
-    private static List<float[]> Values(IDataView view, string column)
-    {
-        var values = new List<float[]>();
-        using var cursor = view.GetRowCursor([view.Schema[column]]);
-        var getter = cursor.GetGetter<VBuffer<float>>(view.Schema[column]);
-        VBuffer<float> buffer = default;
-        while (cursor.MoveNext())
-        {
-            getter(ref buffer);
-            values.Add(buffer.DenseValues().ToArray());
-        }
-        return values;
-    }
+    private static List<float[]> Values(IDataView view, string column) => [.. view.GetColumn<float[]>(column)];
 
     private static DataViewSchema.Builder Also(this DataViewSchema.Builder builder, DataViewSchema.Column column)
     {

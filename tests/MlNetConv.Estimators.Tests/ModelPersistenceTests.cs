@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -72,30 +71,13 @@ public sealed class ModelPersistenceTests : IDisposable
     public async Task ANewProcessLoadsTheZipWithPlainModelLoadAndGivesTheSameScores()
     {
         var model = Train();
-        string zip = Save(model), features = Path.Combine(_directory, "features.bin");
-        using (var writer = new BinaryWriter(File.Create(features)))
-        {
-            writer.Write(_testRows.Count);
-            writer.Write(_testRows[0].Features.Length);
-            foreach (var value in _testRows.SelectMany(r => r.Features)) writer.Write(value);
-        }
-        string checker = Path.Combine(AppContext.BaseDirectory.Replace("MlNetConv.Estimators.Tests", "MlNetConv.ModelLoadCheck"), "MlNetConv.ModelLoadCheck.dll");
-        Assert.True(File.Exists(checker), $"{checker} was not built");
-        using var process = Process.Start(new ProcessStartInfo("dotnet", ["exec", checker, zip, features])
-            { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var errors = process.StandardError.ReadToEndAsync();
-        string output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, await errors);
-
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = await ModelLoadCheckProcess.Score(Save(model), [.. _testRows.Select(r => r.Features)], _directory);
         var expected = Predict(model);
-        Assert.Equal(expected.Count, lines.Length);
-        for (int i = 0; i < lines.Length; i++)
+        Assert.Equal(expected.Count, lines.Count);
+        for (int i = 0; i < lines.Count; i++)
         {
-            var parts = lines[i].Split(' ');
-            Assert.Equal(expected[i].PredictedLabel, parts[0]);
-            Assert.Equal(expected[i].Score, parts.Skip(1).Select(s => float.Parse(s, CultureInfo.InvariantCulture)));
+            Assert.Equal(expected[i].PredictedLabel, lines[i].Predicted);
+            Assert.Equal(expected[i].Score, lines[i].Scores);
         }
     }
 

@@ -235,19 +235,7 @@ public sealed class NearestNeighboursTests
         public int Label { get; set; }
     }
 
-    private static List<T[]> Read<T>(IDataView view, string column)
-    {
-        var values = new List<T[]>();
-        using var cursor = view.GetRowCursor([view.Schema[column]]);
-        var getter = cursor.GetGetter<VBuffer<T>>(view.Schema[column]);
-        VBuffer<T> buffer = default;
-        while (cursor.MoveNext())
-        {
-            getter(ref buffer);
-            values.Add(buffer.DenseValues().ToArray());
-        }
-        return values;
-    }
+    private static List<T[]> Read<T>(IDataView view, string column) => [.. view.GetColumn<T[]>(column)];
 
     /// <summary>The shape ML.NET's pipelines propagate for a schema; its factory is internal to ML.NET, as its own tests reach it.</summary>
     private static SchemaShape ShapeOf(DataViewSchema schema) =>

@@ -54,10 +54,11 @@ public sealed class NearestNeighboursTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new NearestNeighboursDataView(input, this, CheckInput(input.Schema));
+        return new BatchedDataView<NeighbourSearch.Results>(input, new NeighbourSearch(this, input.Schema));
     }
 
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new NearestNeighboursRowMapper(inputSchema, this, CheckInput(inputSchema));
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+        new BatchedRowMapper<NeighbourSearch.Results>(inputSchema, new NeighbourSearch(this, inputSchema));
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(
         "NearestNeighbours cannot be saved into an ML.NET model zip yet (the reference vectors would have to be stored in it): "

@@ -4,12 +4,14 @@ using Microsoft.ML.Data;
 namespace MlNetConv.Transforms;
 
 /// <summary>
-/// The transformed view. A cursor walks the input for the pass-through columns while a second one reads ahead a batch
-/// of feature vectors, so that the index searches <see cref="NearestNeighboursTransformer.BatchSize"/> rows at once.
+/// A transformed view computed in batches. A cursor walks the input row by row for the pass-through columns while a
+/// second cursor reads ahead the inputs of <see cref="BatchedComputation{TOutputs}.BatchSize"/> rows, runs them at once,
+/// and serves each row's added columns from the batch's outputs. The look-ahead cursor exists only when an added
+/// column is asked for.
 /// </summary>
-internal sealed class NearestNeighboursDataView(IDataView input, NearestNeighboursTransformer transformer, DataViewSchema.Column features) : IDataView
+internal sealed class BatchedDataView<TOutputs>(IDataView input, BatchedComputation<TOutputs> computation) : IDataView
 {
-    public DataViewSchema Schema { get; } = transformer.OutputSchema(input.Schema);
+    public DataViewSchema Schema => computation.OutputSchema;
     public bool CanShuffle => false;
     public long? GetRowCount() => input.GetRowCount();
 
@@ -18,8 +20,8 @@ internal sealed class NearestNeighboursDataView(IDataView input, NearestNeighbou
         var needed = columnsNeeded.ToArray();
         int inputCount = input.Schema.Count;
         var inputColumns = needed.Where(c => c.Index < inputCount).Select(c => input.Schema[c.Index]).ToList();
-        var lookahead = needed.Any(c => c.Index >= inputCount) ? input.GetRowCursor([features]) : null;
-        return new Cursor(Schema, transformer, input.GetRowCursor(inputColumns), lookahead, features, needed);
+        var lookahead = needed.Any(c => c.Index >= inputCount) ? input.GetRowCursor(computation.InputColumns) : null;
+        return new Cursor(Schema, computation, input.GetRowCursor(inputColumns), lookahead, needed);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
@@ -27,33 +29,31 @@ internal sealed class NearestNeighboursDataView(IDataView input, NearestNeighbou
 
     private sealed class Cursor : DataViewRowCursor
     {
-        private readonly NearestNeighboursTransformer _transformer;
+        private readonly BatchedComputation<TOutputs> _computation;
         private readonly DataViewRowCursor _input;
         private readonly DataViewRowCursor? _lookahead;
         private readonly Action<Span<float>>? _read;
         private readonly HashSet<int> _active;
-        private readonly int _k, _d;
-        private readonly float[] _queries, _distances;
-        private readonly int[] _indices;
+        private readonly int _size;
+        private readonly float[] _inputs;
         private readonly long[] _positions;
+        private readonly TOutputs _outputs;
         private int _batchCount, _batchAt;
 
-        public Cursor(DataViewSchema schema, NearestNeighboursTransformer transformer, DataViewRowCursor input, DataViewRowCursor? lookahead,
-            DataViewSchema.Column features, DataViewSchema.Column[] active)
+        public Cursor(DataViewSchema schema, BatchedComputation<TOutputs> computation, DataViewRowCursor input, DataViewRowCursor? lookahead,
+            DataViewSchema.Column[] active)
         {
             Schema = schema;
-            _transformer = transformer;
+            _computation = computation;
             _input = input;
             _lookahead = lookahead;
             _active = active.Select(c => c.Index).ToHashSet();
-            _k = transformer.K;
-            _d = transformer.Index.Dimension;
-            int batch = lookahead is null ? 0 : transformer.BatchSize;
-            _queries = new float[batch * _d];
-            _indices = new int[batch * _k];
-            _distances = new float[batch * _k];
+            _size = computation.InputSize;
+            int batch = lookahead is null ? 0 : computation.BatchSize;
+            _inputs = new float[batch * _size];
             _positions = new long[batch];
-            if (lookahead is not null) _read = FeatureVectors.Reader(lookahead, features, "feature");
+            _outputs = computation.Allocate(batch);
+            if (lookahead is not null) _read = computation.Reader(lookahead);
         }
 
         public override DataViewSchema Schema { get; }
@@ -75,19 +75,16 @@ internal sealed class NearestNeighboursDataView(IDataView input, NearestNeighbou
             _batchAt = 0;
             while (_batchCount < _positions.Length && _lookahead!.MoveNext())
             {
-                _read!(_queries.AsSpan(_batchCount * _d, _d));
+                _read!(_inputs.AsSpan(_batchCount * _size, _size));
                 _positions[_batchCount++] = _lookahead.Position;
             }
-            if (_batchCount > 0)
-                _transformer.Search(_queries.AsSpan(0, _batchCount * _d), _positions.AsSpan(0, _batchCount),
-                    _indices.AsSpan(0, _batchCount * _k), _distances.AsSpan(0, _batchCount * _k));
+            if (_batchCount > 0) _computation.Run(_inputs.AsSpan(0, _batchCount * _size), _positions.AsSpan(0, _batchCount), _outputs);
         }
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
             column.Index < _input.Schema.Count
                 ? _input.GetGetter<TValue>(_input.Schema[column.Index])
-                : _transformer.OutputGetter<TValue>(column.Index - _input.Schema.Count,
-                    () => _indices.AsSpan(_batchAt * _k, _k), () => _distances.AsSpan(_batchAt * _k, _k));
+                : _computation.OutputGetter<TValue>(column.Index - _input.Schema.Count, _outputs, () => _batchAt);
 
         protected override void Dispose(bool disposing)
         {
