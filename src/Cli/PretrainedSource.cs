@@ -15,8 +15,9 @@ internal static class PretrainedSource
 {
     public const string ResNet18 = "resnet18";
 
+    /// <param name="option">the option that named it, for messages</param>
     /// <exception cref="CliException">the name is unknown, the file missing or unreadable, or <paramref name="input"/> does not fit</exception>
-    public static PretrainedModel Load(string source, Shape? input)
+    public static PretrainedModel Load(string source, Shape? input, string option = "--pretrained")
     {
         if (input is { } shape && (shape.Rank != 3 || shape[0] != 3 || shape[1] != shape[2] && source == ResNet18))
             throw new CliException($"--input {ZooModel.FormatShape(shape)} does not fit a pretrained ImageNet network: it reads RGB images (3,H,W){(source == ResNet18 ? ", square for resnet18" : "")}.", ExitCodes.Usage);
@@ -24,8 +25,8 @@ internal static class PretrainedSource
         {
             if (source.Equals(ResNet18, StringComparison.OrdinalIgnoreCase)) return PretrainedModels.ResNet18ImageNet(input?[1] ?? 224);
             if (!source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-                throw new CliException($"--pretrained {source}: give '{ResNet18}' or an ONNX file (FILE.onnx).", ExitCodes.Usage);
-            if (!File.Exists(source)) throw new CliException($"ONNX file '{source}' (--pretrained) does not exist.");
+                throw new CliException($"{option} {source}: give '{ResNet18}' or an ONNX file (FILE.onnx).", ExitCodes.Usage);
+            if (!File.Exists(source)) throw new CliException($"ONNX file '{source}' ({option}) does not exist.");
             var options = new OnnxImportOptions { SampleShape = input };
             var network = OnnxImport.Load(source, options);
             var sample = network.SampleShape;
