@@ -11,9 +11,9 @@ namespace MlNetConv.Cli;
 /// How a model zip of the command line reads an image file, as an <see cref="ImagePreprocessing"/>: the network's input
 /// size and channels, the order, offset and scale of the chain's ExtractPixels step, and the classifier's normalisation.
 /// The classifier reads the vector ExtractPixels makes, so it does not know these settings, and ML.NET keeps the step's
-/// own settings internal: the step is run on three one-colour images (made by ConvertToImage), and the settings are read off its output
-/// (pixel value p gives (p - offset) · scale; 0 and 1 give the offset and scale, exactly when the offset is 0, and a pixel
-/// of red 3, green 2, blue 1 the order of the planes).
+/// own settings internal: the step is run on three one-colour images (made by ConvertToImage) and the settings are read
+/// off its output. Pixel value p gives (p - offset) · scale: 0 and 1 give the offset and the scale (exactly when the
+/// offset is 0), and a pixel of red 3, green 2 and blue 1 the order of the planes.
 /// </summary>
 internal static class ModelImageReading
 {
@@ -74,7 +74,8 @@ internal static class ModelImageReading
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException)
         {
-            throw new CliException($"model file '{path}' has an ExtractPixels step that does not read the image column '{CliModel.Image}' into '{CliModel.Features}': {e.Message}", ExitCodes.BadInput, e);
+            throw new CliException($"model file '{path}' has an ExtractPixels step that does not read the image column '{CliModel.Image}' into "
+                + $"'{CliModel.Features}': {e.Message}", ExitCodes.BadInput, e);
         }
     }
 

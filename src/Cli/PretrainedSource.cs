@@ -6,10 +6,10 @@ using MlNetConv.Transforms;
 namespace MlNetConv.Cli;
 
 /// <summary>
-/// The network <c>train --pretrained</c> fine-tunes: <c>resnet18</c> (the ImageNet ResNet-18 of the NuGet package
-/// Microsoft.ML.DnnImageFeaturizer.ResNet18, at the size of <c>--input</c>, 224 by default) or an ONNX file (read with
-/// torchvision's ImageNet convention: R, G, B in [0, 1] normalised with ImageNet's statistics, at its own input size or
-/// <c>--input</c> when it leaves the size open).
+/// The network <c>train --pretrained</c> fine-tunes and <c>neighbours --model</c> compares images with: <c>resnet18</c>
+/// (the ImageNet ResNet-18 of the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18, at the size of <c>--input</c>,
+/// 224 by default) or an ONNX file (read with torchvision's ImageNet convention: R, G, B in [0, 1] normalised with
+/// ImageNet's statistics, at its own input size or <c>--input</c> when it leaves the size open).
 /// </summary>
 internal static class PretrainedSource
 {
