@@ -6,17 +6,18 @@ using MlNetConv.Transforms;
 namespace MlNetConv.Cli;
 
 /// <summary>
-/// The network <c>train --pretrained</c> fine-tunes: <c>resnet18</c> (the ImageNet ResNet-18 of the NuGet package
-/// Microsoft.ML.DnnImageFeaturizer.ResNet18, at the size of <c>--input</c>, 224 by default) or an ONNX file (read with
-/// torchvision's ImageNet convention: R, G, B in [0, 1] normalised with ImageNet's statistics, at its own input size or
-/// <c>--input</c> when it leaves the size open).
+/// The network <c>train --pretrained</c> fine-tunes and <c>neighbours --model</c> compares images with: <c>resnet18</c>
+/// (the ImageNet ResNet-18 of the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18, at the size of <c>--input</c>,
+/// 224 by default) or an ONNX file (read with torchvision's ImageNet convention: R, G, B in [0, 1] normalised with
+/// ImageNet's statistics, at its own input size or <c>--input</c> when it leaves the size open).
 /// </summary>
 internal static class PretrainedSource
 {
     public const string ResNet18 = "resnet18";
 
+    /// <param name="option">the option that named it, for messages</param>
     /// <exception cref="CliException">the name is unknown, the file missing or unreadable, or <paramref name="input"/> does not fit</exception>
-    public static PretrainedModel Load(string source, Shape? input)
+    public static PretrainedModel Load(string source, Shape? input, string option = "--pretrained")
     {
         if (input is { } shape && (shape.Rank != 3 || shape[0] != 3 || shape[1] != shape[2] && source == ResNet18))
             throw new CliException($"--input {ZooModel.FormatShape(shape)} does not fit a pretrained ImageNet network: it reads RGB images (3,H,W){(source == ResNet18 ? ", square for resnet18" : "")}.", ExitCodes.Usage);
@@ -24,8 +25,8 @@ internal static class PretrainedSource
         {
             if (source.Equals(ResNet18, StringComparison.OrdinalIgnoreCase)) return PretrainedModels.ResNet18ImageNet(input?[1] ?? 224);
             if (!source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-                throw new CliException($"--pretrained {source}: give '{ResNet18}' or an ONNX file (FILE.onnx).", ExitCodes.Usage);
-            if (!File.Exists(source)) throw new CliException($"ONNX file '{source}' (--pretrained) does not exist.");
+                throw new CliException($"{option} {source}: give '{ResNet18}' or an ONNX file (FILE.onnx).", ExitCodes.Usage);
+            if (!File.Exists(source)) throw new CliException($"ONNX file '{source}' ({option}) does not exist.");
             var options = new OnnxImportOptions { SampleShape = input };
             var network = OnnxImport.Load(source, options);
             var sample = network.SampleShape;

@@ -75,13 +75,20 @@ public sealed record ImagePreprocessing
     /// ML.NET's transforms from an image column to the sample column <paramref name="outputColumn"/>: ResizeImages, for one
     /// channel ConvertToGrayscale, then <see cref="ExtractPixels"/>. The image column is replaced by the resized image.
     /// </summary>
-    public IEstimator<ITransformer> Steps(MLContext ml, string outputColumn, string imageColumn)
+    public IEstimator<ITransformer> Steps(MLContext ml, string outputColumn, string imageColumn) =>
+        Resize(ml, imageColumn).Append<ITransformer>(ExtractPixels(ml, outputColumn, imageColumn));
+
+    /// <summary>
+    /// ML.NET's transforms that make the image column <paramref name="imageColumn"/> what the engine reads in place of
+    /// pixels (a trainer's or <c>ConvNetFeaturize</c>'s image column): ResizeImages to this size, and for one channel
+    /// ConvertToGrayscale. <see cref="Steps"/> without ExtractPixels.
+    /// </summary>
+    public EstimatorChain<ITransformer> Resize(MLContext ml, string imageColumn)
     {
         ArgumentNullException.ThrowIfNull(ml);
         var steps = new EstimatorChain<ITransformer>()
             .Append<ITransformer>(ml.Transforms.ResizeImages(imageColumn, imageWidth: Width, imageHeight: Height, imageColumn));
-        if (Channels == 1) steps = steps.Append<ITransformer>(ml.Transforms.ConvertToGrayscale(imageColumn));
-        return steps.Append<ITransformer>(ExtractPixels(ml, outputColumn, imageColumn));
+        return Channels == 1 ? steps.Append<ITransformer>(ml.Transforms.ConvertToGrayscale(imageColumn)) : steps;
     }
 
     /// <summary>ML.NET's ExtractPixels with this convention's planes, order, offset and scale, for images already of the right size.</summary>

@@ -28,16 +28,7 @@ public sealed class ImageInputConventionTests : IDisposable
     [MemberData(nameof(Conventions))]
     public void OneImageGivesOneTensorOnEveryPath(string name)
     {
-        // Not square, so that a swapped height and width shows; resized from the digits' 28 x 28.
-        var image = name switch
-        {
-            "default" => new ImagePreprocessing(24, 20),
-            "bgr-offset-normalised" => new ImagePreprocessing(24, 20)
-            {
-                Order = ChannelOrder.Bgr, Offset = 12, Scale = 1f / 64, Normalization = new ChannelNormalization([0.5f, -1f, 2f], [0.5f, 2f, 0.25f]),
-            },
-            _ => new ImagePreprocessing(24, 20, channels: 1) { Normalization = ChannelNormalization.Mnist },
-        };
+        var image = Convention(name);
         string png = Path.Combine(_folder, "colour.png");
         DigitImages.WriteColourPng(0, 1, 2, png);
         var ml = new MLContext(seed: 1);
@@ -81,6 +72,19 @@ public sealed class ImageInputConventionTests : IDisposable
         // And the convention is the one it says: the first plane is (pixel - offset) * scale of the channel it names.
         if (image.Channels == 3) Assert.Equal(ExpectedFirstPlane(image, png), cli.AsSpan(0, image.Height * image.Width).ToArray());
     }
+
+    /// <summary>The convention of <see cref="Conventions"/> called <paramref name="name"/>.</summary>
+    internal static ImagePreprocessing Convention(string name) => name switch
+    {
+        // Not square, so that a swapped height and width shows; resized from the digits' 28 x 28.
+        "default" => new ImagePreprocessing(24, 20),
+        "bgr-offset-normalised" => new ImagePreprocessing(24, 20)
+        {
+            Order = ChannelOrder.Bgr, Offset = 12, Scale = 1f / 64, Normalization = new ChannelNormalization([0.5f, -1f, 2f], [0.5f, 2f, 0.25f]),
+        },
+        "grey" => new ImagePreprocessing(24, 20, channels: 1) { Normalization = ChannelNormalization.Mnist },
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such convention."),
+    };
 
     /// <summary>The first plane from the resized image's bytes, computed here: red for RGB, blue for BGR.</summary>
     private static float[] ExpectedFirstPlane(ImagePreprocessing image, string png)

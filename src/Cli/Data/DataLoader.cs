@@ -43,6 +43,34 @@ internal static class DataLoader
     }
 
     /// <summary>
+    /// Images to search for (<c>neighbours --query</c>): an image file, a folder whose images all lie in class sub-folders
+    /// (labelled, as <c>--data</c> reads it), or any other folder, every image below it a query without a label (the
+    /// label column empty).
+    /// </summary>
+    /// <exception cref="CliException">no such file or folder, a file that is not an image, or a folder without images</exception>
+    public static (LabeledData Data, bool Labelled) LoadQueries(MLContext ml, string source, CliConsole console)
+    {
+        if (File.Exists(source))
+        {
+            if (!ImageFiles.IsImage(source))
+                throw new CliException($"query '{source}' is not an image file ({string.Join(", ", ImageFiles.Extensions)}).");
+            return (Unlabelled(ml, [source], source), false);
+        }
+        if (!Directory.Exists(source)) throw new CliException($"query '{source}' is neither an image file nor a folder.");
+        if (ImageFiles.Find(source, recursive: false).Count == 0 && Directory.GetDirectories(source).Any(d => ImageFiles.Find(d).Count > 0))
+            return (LoadFolder(ml, source, console), true);
+        var files = ImageFiles.Find(source);
+        if (files.Count == 0) throw new CliException($"query folder '{source}' holds no images ({string.Join(", ", ImageFiles.Extensions)}).");
+        return (Unlabelled(ml, files, source), false);
+    }
+
+    private static LabeledData Unlabelled(MLContext ml, IReadOnlyList<string> files, string source)
+    {
+        var rows = files.Select(f => new ImagePathRow { ImagePath = Path.GetFullPath(f) }).ToList();
+        return new LabeledData(ml.Data.LoadFromEnumerable(rows), null, rows.Count, [], source, [.. rows.Select(r => r.ImagePath)]);
+    }
+
+    /// <summary>
     /// Checks every image of an image folder strictly (<see cref="ImageCheck"/>) before anything is trained or scored. In
     /// fail mode any bad image stops the run, naming the first ones and giving their total; in skip mode each is reported
     /// by path and left out, and their number is printed.
