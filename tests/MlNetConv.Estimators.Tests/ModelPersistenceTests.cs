@@ -134,4 +134,29 @@ public sealed class ModelPersistenceTests : IDisposable
         newer[0] = newer[0].Replace(SavedFormat.Version, "MlNetConv.ConvNet.v9");
         Assert.Contains("upgrade", Assert.Throws<InvalidDataException>(() => ModelBlob.Decode(Buffer(newer))).Message);
     }
+
+    [Fact]
+    public void AZipEntryWhoseBytesDisagreeWithItsCrc32IsRefusedBeforeMlNetReadsIt()
+    {
+        // The bytes inflate as before, but the zip's record of them is another: .NET's zip reader does not compare the two,
+        // and ML.NET would read whatever an entry inflates to (a damaged lookup once made it allocate 336 MB).
+        var bytes = File.ReadAllBytes(Save(Train()));
+        int central = IndexOf(bytes, [(byte)'P', (byte)'K', 1, 2], 0);
+        int nameLength = BitConverter.ToUInt16(bytes, central + 28);
+        string name = System.Text.Encoding.UTF8.GetString(bytes, central + 46, nameLength);
+        int local = BitConverter.ToInt32(bytes, central + 42);
+        // CRC-32 at offset 16 of the central directory record and 14 of the local header.
+        bytes[central + 16] ^= 0x5A;
+        bytes[local + 14] ^= 0x5A;
+        var e = Assert.Throws<InvalidDataException>(() => _ml.Model.LoadConvNet(new MemoryStream(bytes), "the zip", out _));
+        Assert.Contains("CRC-32", e.Message);
+        Assert.Contains(name, e.Message);
+    }
+
+    private static int IndexOf(byte[] bytes, byte[] pattern, int from)
+    {
+        for (int i = from; i <= bytes.Length - pattern.Length; i++)
+            if (bytes.AsSpan(i, pattern.Length).SequenceEqual(pattern)) return i;
+        throw new InvalidDataException("pattern not found");
+    }
 }

@@ -16,4 +16,10 @@ public abstract class FuzzTarget
 
     /// <summary>Whether <paramref name="e"/> is the documented refusal of a bad file.</summary>
     public virtual bool IsClean(Exception e) => e is InvalidDataException;
+
+    /// <summary>
+    /// Memory a reader may spend on what a damaged input declares, beyond what the undamaged one declares, within the
+    /// reader's own limits: an image whose header now says it is wider is decoded in strips of that width. 0 by default.
+    /// </summary>
+    public virtual long DeclaredSizeAllowance(byte[] bytes) => 0;
 }

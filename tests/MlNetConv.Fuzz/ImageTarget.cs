@@ -45,6 +45,19 @@ public sealed class ImageTarget : FuzzTarget
         return Decode(bytes) is { } pixels && pixels.AsSpan().SequenceEqual(_pixels);
     }
 
+    /// <summary>
+    /// <see cref="ImageFileCheck"/> decodes in strips of 16 rows of RGBA; the decoder keeps rows of about that size too
+    /// (a JPEG's MCU rows). A header that declares a wider image (within the check's pixel limit) costs two such strips
+    /// per extra column; none over the check's pixel limit, which it refuses from the header.
+    /// </summary>
+    public override long DeclaredSizeAllowance(byte[] bytes)
+    {
+        using var codec = SKCodec.Create(new MemoryStream(bytes));
+        // Over the pixel limit the check refuses the header and decodes nothing.
+        if (codec is null || (long)codec.Info.Width * codec.Info.Height > ImageFileCheck.DefaultMaxPixels) return 0;
+        return 2L * 16 * 4 * Math.Max(0, codec.Info.Width - Size);
+    }
+
     private static byte[]? Decode(byte[] bytes)
     {
         using var bitmap = SKBitmap.Decode(bytes);
