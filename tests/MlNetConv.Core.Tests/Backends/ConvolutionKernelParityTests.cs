@@ -99,9 +99,15 @@ public sealed class ConvolutionKernelParityTests
         var expected = Enum.Parse<CpuForwardLayout>(layout);
         var c = Named.Single(c => c.Name == name);
         var plan = CpuConvolutionPlan.For(c.Geometry());
-        if (GemmBlocking.BestIsa != GemmIsa.Vector512 && expected is CpuForwardLayout.PaddedInput or CpuForwardLayout.Winograd)
-            return; // the other micro-kernels have neither layout
-        Assert.Equal(expected, plan.ForwardLayout(GemmBlocking.BestIsa, c.Input.N));
+        // The choice follows the micro-tile's shape (MR x NR), so it is asked for the AVX-512 kernel's whatever this machine
+        // runs: with AVX2 or AVX-512 disabled the best kernel has other tiles and, rightly, chooses otherwise.
+        // Winograd's kernels are AVX-512 code: without the instructions the plan must not choose them.
+        if (expected == CpuForwardLayout.Winograd && !System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+            Assert.NotEqual(expected, plan.ForwardLayout(GemmIsa.Vector512, c.Input.N));
+        else Assert.Equal(expected, plan.ForwardLayout(GemmIsa.Vector512, c.Input.N));
+        // The other micro-kernels have neither padded-input nor Winograd layouts.
+        if (expected is CpuForwardLayout.PaddedInput or CpuForwardLayout.Winograd)
+            Assert.NotEqual(expected, plan.ForwardLayout(GemmIsa.Vector256, c.Input.N));
     }
 
     [Theory]
