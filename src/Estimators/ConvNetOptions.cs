@@ -99,8 +99,9 @@ public abstract class ConvNetOptions
     internal ChannelNormalization? ModelNormalization(FeatureColumn features)
     {
         var fromImages = features.Image?.Normalization;
-        if (Normalization is not null && fromImages is not null && !ReferenceEquals(Normalization, fromImages))
-            throw new ArgumentException("ConvNet: set the normalisation once, in Normalization or in the ImagePreprocessing, not in both.");
+        if (Normalization is not null && fromImages is not null
+            && !(Normalization.Mean.SequenceEqual(fromImages.Mean) && Normalization.Std.SequenceEqual(fromImages.Std)))
+            throw new ArgumentException("ConvNet: Normalization and the ImagePreprocessing's normalisation differ; set it in one of them.");
         return Normalization ?? fromImages;
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetConv.Data;
+using MlNetConv.Estimators.Persistence;
 using MlNetConv.Graphs;
 using MlNetConv.Optimizers;
 using SkiaSharp;
@@ -107,5 +108,47 @@ public sealed class ImageInputTests : IDisposable
         Assert.Contains(messages, m => m.Contains("Skipped 2 bad training rows"));
         var scoringError = Assert.Throws<BadRowException>(() => model.Transform(data).Preview());
         Assert.Contains("scoring row 5", scoringError.Message);
+    }
+
+    [Fact]
+    public void AnImagePreprocessingIsTrainedWithSavedWithTheModelAndReadBackTheSameWay()
+    {
+        var image = new Transforms.ImagePreprocessing(28, 28)
+        {
+            Order = Transforms.ChannelOrder.Bgr, Offset = 20, Scale = 1f / 100, Normalization = new Preprocessing.ChannelNormalization([0.5f, 0.4f, 0.3f], [1.5f, 1.2f, 0.9f]),
+        };
+        IEstimator<ITransformer> Pipeline(ConvNetClassificationOptions o) => _ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(_ml.Transforms.LoadImages("Image", null, "ImagePath"))
+            .Append(_ml.Transforms.ResizeImages("Image", 28, 28))
+            .Append(_ml.MulticlassClassification.Trainers.ConvNet(_ml, o))
+            .Append(_ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+        ConvNetClassificationOptions Options() => new()
+        {
+            Architecture = new NetworkBuilder().Conv2d(4, 5, stride: 2).ReLU().Flatten().Dense(3).Build(),
+            FeatureColumnName = "Image", ImagePreprocessing = image, Epochs = 2, BatchSize = 16, Seed = 2, Optimizer = new SgdOptions(0.05f, 0.9f),
+        };
+        var model = Pipeline(Options()).Fit(_ml.Data.LoadFromEnumerable(WriteDigits(0, 60)));
+        var convNet = model.FindConvNet();
+        Assert.Equal(image, convNet.ImagePreprocessing);
+        Assert.Equal(image.Normalization!.Mean, convNet.Model.Normalization!.Mean);
+
+        // Saved and restored: the same convention, read back from the zip.
+        var test = _ml.Data.LoadFromEnumerable(WriteDigits(8000, 12));
+        string path = Path.Combine(_directory, "bgr.zip");
+        _ml.Model.Save(model, test.Schema, path);
+        var restored = _ml.Model.LoadConvNet(path, out _).FindConvNet();
+        Assert.Equal(image with { Normalization = null }, restored.ImagePreprocessing! with { Normalization = null });
+        Assert.Equal(image.Normalization.Std, restored.Model.Normalization!.Std);
+        var scores = _ml.Data.CreateEnumerable<Prediction>(model.Transform(test), reuseRowObject: false).Select(p => p.Score).ToList();
+        var loaded = _ml.Data.CreateEnumerable<Prediction>(new MLContext().Model.Load(path, out _).Transform(test), reuseRowObject: false).Select(p => p.Score).ToList();
+        for (int i = 0; i < scores.Count; i++) Assert.Equal(scores[i], loaded[i]);
+
+        // A second, different normalisation is refused; the same one given twice is not.
+        var twice = Options();
+        twice.Normalization = Preprocessing.ChannelNormalization.ImageNet;
+        Assert.Contains("differ", Assert.Throws<ArgumentException>(() => Pipeline(twice).Fit(_ml.Data.LoadFromEnumerable(WriteDigits(0, 20)))).Message);
+        var same = Options();
+        same.Normalization = new Preprocessing.ChannelNormalization([0.5f, 0.4f, 0.3f], [1.5f, 1.2f, 0.9f]);
+        Pipeline(same).Fit(_ml.Data.LoadFromEnumerable(WriteDigits(0, 20)));
     }
 }
