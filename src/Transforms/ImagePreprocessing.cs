@@ -111,8 +111,7 @@ public sealed record ImagePreprocessing
         if (image.Height != Height || image.Width != Width)
             throw new ArgumentException($"the image is {image.Height}x{image.Width}, expected {Height}x{Width}: add ResizeImages");
         int plane = Height * Width;
-        if (destination.Length != Channels * plane)
-            throw new ArgumentException($"the destination holds {destination.Length} values, the sample {SampleShape} needs {Channels * plane}.", nameof(destination));
+        CheckDestination(destination);
         var (r, g, b) = image.PixelFormat switch
         {
             MLPixelFormat.Bgra32 => (2, 1, 0),
@@ -138,10 +137,16 @@ public sealed record ImagePreprocessing
     {
         int plane = Height * Width;
         if (grey.Length != plane) throw new ArgumentException($"{grey.Length} grey pixels, expected {Height}x{Width}.", nameof(grey));
-        if (destination.Length != Channels * plane)
-            throw new ArgumentException($"the destination holds {destination.Length} values, the sample {SampleShape} needs {Channels * plane}.", nameof(destination));
+        CheckDestination(destination);
         for (int i = 0; i < plane; i++) destination[i] = (grey[i] - Offset) * Scale;
         for (int c = 1; c < Channels; c++) destination[..plane].CopyTo(destination.Slice(c * plane, plane));
+    }
+
+    /// <param name="destination">must hold one sample (C, H, W)</param>
+    private void CheckDestination(Span<float> destination)
+    {
+        if (destination.Length != SampleShape.Size)
+            throw new ArgumentException($"the destination holds {destination.Length} values, the sample {SampleShape} needs {SampleShape.Size}.", nameof(destination));
     }
 
     /// <summary>The text form saved with models and shown in messages.</summary>
