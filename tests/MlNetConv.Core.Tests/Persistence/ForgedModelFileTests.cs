@@ -4,13 +4,16 @@ using System.Text.Json.Nodes;
 using MlNetConv.Graphs;
 using MlNetConv.Persistence;
 using MlNetConv.Tensors;
+using MlNetConv.Tests.Support;
 
 namespace MlNetConv.Tests.Persistence;
 
 /// <summary>
 /// Files whose checksum is valid but whose contents lie: forged sizes, malformed architecture JSON, tensors that do not
 /// fit. Each must fail with one <see cref="InvalidDataException"/> naming the file, before anything large is allocated.
+/// Allocations are counted for the whole process, so these run alone.
 /// </summary>
+[Collection(AllocationMeasurements.Name)]
 public sealed class ForgedModelFileTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mlnetconv-forged-").FullName;
