@@ -124,18 +124,9 @@ public sealed record ImageAugmentation : IBatchAugmentation
                 int y0 = (int)Math.Floor(sy), x0 = (int)Math.Floor(sx);
                 float fy = (float)(sy - y0), fx = (float)(sx - x0);
                 for (int ch = 0; ch < c; ch++)
-                {
-                    var plane = source.Slice(ch * h * w, h * w);
-                    float top = Lerp(At(plane, h, w, y0, x0), At(plane, h, w, y0, x0 + 1), fx);
-                    float bottom = Lerp(At(plane, h, w, y0 + 1, x0), At(plane, h, w, y0 + 1, x0 + 1), fx);
-                    destination[(ch * h + y) * w + x] = Lerp(top, bottom, fy);
-                }
+                    destination[(ch * h + y) * w + x] = BilinearSampling.Sample(source.Slice(ch * h * w, h * w), h, w, y0, x0, fy, fx);
             }
     }
-
-    private static float At(ReadOnlySpan<float> plane, int h, int w, int y, int x) => (uint)y < (uint)h && (uint)x < (uint)w ? plane[y * w + x] : 0f;
-
-    private static float Lerp(float a, float b, float t) => t == 0f ? a : a + (b - a) * t;
 
     private void AddLighting(Span<float> sample, Shape sampleShape, RandomStream random)
     {
