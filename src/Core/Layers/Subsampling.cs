@@ -25,6 +25,8 @@ public sealed class Subsampling2d : Layer, IInitializedLayer
 
     public int KernelSize { get; }
 
+    public PoolGeometry Geometry => _geometry ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
+
     /// <summary>Coefficient init; LeNet's appendix draws weights from U(±2.4/fanIn), here U(±1/sqrt(fanIn)) around 1.</summary>
     public IInitializer WeightInit { get; set; } = Initializers.Ones();
     public IInitializer BiasInit { get; set; } = Initializers.Zeros();
