@@ -88,28 +88,24 @@ public static class ElasticDistortion
     /// <param name="scratch">(H, W)</param>
     private static void Smooth(Span<float> field, Span<float> scratch, int h, int w, double[] kernel, float scale)
     {
+        SmoothLines(field, scratch, lines: h, lineStep: w, length: w, step: 1, kernel, 1f);
+        SmoothLines(scratch, field, lines: w, lineStep: 1, length: h, step: w, kernel, scale);
+    }
+
+    /// <summary>Smooths each of <paramref name="lines"/> lines of <paramref name="length"/> values (rows or columns) along itself.</summary>
+    private static void SmoothLines(ReadOnlySpan<float> source, Span<float> destination, int lines, int lineStep, int length, int step, double[] kernel, float scale)
+    {
         int radius = kernel.Length - 1;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
+        for (int line = 0; line < lines; line++)
+            for (int i = 0; i < length; i++)
             {
                 double sum = 0, weight = 0;
-                for (int k = Math.Max(0, x - radius); k <= Math.Min(w - 1, x + radius); k++)
+                for (int k = Math.Max(0, i - radius); k <= Math.Min(length - 1, i + radius); k++)
                 {
-                    sum += kernel[Math.Abs(k - x)] * field[y * w + k];
-                    weight += kernel[Math.Abs(k - x)];
+                    sum += kernel[Math.Abs(k - i)] * source[line * lineStep + k * step];
+                    weight += kernel[Math.Abs(k - i)];
                 }
-                scratch[y * w + x] = (float)(sum / weight);
-            }
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                double sum = 0, weight = 0;
-                for (int k = Math.Max(0, y - radius); k <= Math.Min(h - 1, y + radius); k++)
-                {
-                    sum += kernel[Math.Abs(k - y)] * scratch[k * w + x];
-                    weight += kernel[Math.Abs(k - y)];
-                }
-                field[y * w + x] = (float)(sum / weight) * scale;
+                destination[line * lineStep + i * step] = (float)(sum / weight) * scale;
             }
     }
 
