@@ -28,9 +28,10 @@ internal sealed class CliApp
         Score = new ScoreCommand(console);
         Export = new ExportCommand(console);
         Neighbours = new NeighboursCommand(console);
+        View = new ViewCommand(console, interruption);
         Root = new RootCommand("mlnetconv: convolutional networks from scratch in C#, trained and scored through ML.NET")
         {
-            Summary.Command, Compare.Command, Train.Command, Evaluate.Command, Score.Command, Export.Command, Neighbours.Command,
+            Summary.Command, Compare.Command, Train.Command, Evaluate.Command, Score.Command, Export.Command, Neighbours.Command, View.Command,
         };
     }
 
@@ -42,6 +43,7 @@ internal sealed class CliApp
     public ScoreCommand Score { get; }
     public ExportCommand Export { get; }
     public NeighboursCommand Neighbours { get; }
+    public ViewCommand View { get; }
 
     public static int RunOnConsole(IReadOnlyList<string> args) =>
         new CliApp(new CliConsole(Console.Out, Console.Error), new Interruption(handlesSignals: true)).Run(args);
