@@ -153,7 +153,7 @@ public sealed class ActivationService
     private ModelMessage Describe()
     {
         var layers = _inspector.Nodes.Select(n => new LayerMessage(n.Path, n.TypeName, n.Description, n.OutputShape.ToArray(),
-            n.Inputs.Select(NameOf).ToArray(), n.OutputShape.Rank >= 2 ? "maps" : "vector")).ToArray();
+            n.Inputs.Select(NameOf).ToArray(), n.Height * n.Width > 1 ? "maps" : "vector")).ToArray();
         return new ModelMessage(_model.Name, _model.Network.SampleShape.ToArray(), _model.Preprocessing.ToString(), _model.ClassNames,
             layers, Filters());
     }

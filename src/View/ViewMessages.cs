@@ -10,7 +10,7 @@ public sealed record ModelMessage(string Name, int[] Input, string Preprocessing
 
 /// <param name="Shape">one sample's output: (C), (C, W) or (C, H, W)</param>
 /// <param name="Inputs">the paths of the layers read; "input" is the image</param>
-/// <param name="Kind">"maps" for outputs with rows and columns, "vector" otherwise</param>
+/// <param name="Kind">"maps" for outputs with more than one position, "vector" for vectors and 1x1 maps (channel c is unit (c, 0, 0))</param>
 public sealed record LayerMessage(string Path, string Type, string Description, int[] Shape, string[] Inputs, string Kind);
 
 /// <summary>The first convolution's weights.</summary>

@@ -51,7 +51,7 @@ public sealed class ViewServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, options.Port);
-            k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            k.Limits.MaxRequestBodySize = DrainLimit(options);
         });
         builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
         var app = builder.Build();
@@ -59,8 +59,7 @@ public sealed class ViewServer : IAsyncDisposable
         {
             try
             {
-                if (context.Request.ContentLength is { } length && length > options.MaxRequestBytes)
-                    throw new ViewRequestException(413, $"The request body is {length} bytes; the limit is {options.MaxRequestBytes} bytes.");
+                if (HttpMethods.IsPost(context.Request.Method)) await BufferBody(context, options);
                 await next(context);
             }
             catch (Exception e) when (Answer(e) is { } answer && !context.Response.HasStarted)
@@ -110,6 +109,33 @@ public sealed class ViewServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+
+    /// <summary>
+    /// Reads the body into memory, at most <see cref="ViewServerOptions.MaxRequestBytes"/> of it. A longer body is read to
+    /// its end and dropped (up to <see cref="DrainLimit"/>, where Kestrel cuts the connection), so that the client, still
+    /// sending, gets the 413 and its message rather than a broken connection.
+    /// </summary>
+    private static async Task BufferBody(HttpContext context, ViewServerOptions options)
+    {
+        long limit = options.MaxRequestBytes;
+        if (context.Request.ContentLength is { } declared && declared > DrainLimit(options))
+            throw new ViewRequestException(413, $"The request body is {declared} bytes; the limit is {limit} bytes.");
+        var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (total + read <= limit) buffer.Write(chunk, 0, read);
+            total += read;
+        }
+        if (total > limit) throw new ViewRequestException(413, $"The request body is {total} bytes; the limit is {limit} bytes.");
+        buffer.Position = 0;
+        context.Request.Body = buffer;
+    }
+
+    /// <summary>How much of an over-long body is read and dropped before the connection is cut: four times the limit, at least 64 MiB.</summary>
+    private static long DrainLimit(ViewServerOptions options) => Math.Max(64L << 20, 4 * options.MaxRequestBytes);
 
     /// <summary>The status and message for a failed request; null lets the exception through (a bug: 500).</summary>
     private static (int Status, string Message)? Answer(Exception e) => e switch

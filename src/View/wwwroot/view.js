@@ -11,6 +11,7 @@ const INK = 22;              // stroke width on the 280x280 pad
 const view = window.mlnetconvView = {
   model: null, updates: 0, lastRequest: null, lastResponse: null, roundTrips: [], hovered: null,
   benchmark: async (n) => { const times = []; for (let i = 0; i < n; i++) times.push(await update(true)); return times; },
+  idle: () => !inFlight && !dirty,
 };
 
 const pad = document.getElementById('pad');
@@ -36,25 +37,39 @@ function floats(base64) {
   return new Float32Array(bytes.buffer);
 }
 
-// A colour for value v of a layer whose values run from min to max: diverging blue-white-red around 0 when the layer
-// has negative values, black-to-yellow otherwise.
-function colour(v, min, max) {
+// The colour of value v in a layer whose values run from min to max, written into data at byte at: diverging
+// blue-white-red around 0 when the layer has negative values, black-red-yellow-white otherwise.
+function paint(data, at, v, min, max) {
   if (min < 0) {
     const m = Math.max(-min, max) || 1, t = Math.max(-1, Math.min(1, v / m));
-    return t >= 0 ? [255, Math.round(255 * (1 - t)), Math.round(255 * (1 - t))] : [Math.round(255 * (1 + t)), Math.round(255 * (1 + t)), 255];
+    if (t >= 0) { data[at] = 255; data[at + 1] = data[at + 2] = Math.round(255 * (1 - t)); }
+    else { data[at] = data[at + 1] = Math.round(255 * (1 + t)); data[at + 2] = 255; }
+  } else {
+    const t = max > min ? Math.max(0, Math.min(1, (v - min) / (max - min))) : 0;
+    data[at] = Math.round(255 * Math.min(1, 1.6 * t));
+    data[at + 1] = Math.round(255 * Math.max(0, 1.6 * t - 0.6));
+    data[at + 2] = Math.round(255 * Math.max(0, 3 * t - 2));
   }
-  const t = max > min ? Math.max(0, Math.min(1, (v - min) / (max - min))) : 0;
-  return [Math.round(255 * Math.min(1, 1.6 * t)), Math.round(255 * Math.max(0, 1.6 * t - 0.6)), Math.round(255 * Math.max(0, 3 * t - 2))];
+  data[at + 3] = 255;
 }
 
-function paintMap(canvas, values, offset, h, w, scale, min, max) {
-  const context = canvas.getContext('2d');
-  const image = context.createImageData(w * scale, h * scale);
+function colour(v, min, max) {
+  const data = [0, 0, 0, 0];
+  paint(data, 0, v, min, max);
+  return data.slice(0, 3);
+}
+
+function paintMap(tile, values, offset, h, w, scale, min, max) {
+  const context = tile.context ??= tile.canvas.getContext('2d');
+  const image = tile.image ??= context.createImageData(w * scale, h * scale);
+  const data = image.data, row = 4 * w * scale;
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const [r, g, b] = colour(values[offset + y * w + x], min, max);
+    const first = y * scale * row + 4 * x * scale;
+    paint(data, first, values[offset + y * w + x], min, max);
     for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) {
-      const at = 4 * ((y * scale + dy) * w * scale + x * scale + dx);
-      image.data[at] = r; image.data[at + 1] = g; image.data[at + 2] = b; image.data[at + 3] = 255;
+      if (dx === 0 && dy === 0) continue;
+      const at = first + dy * row + 4 * dx;
+      data[at] = data[first]; data[at + 1] = data[first + 1]; data[at + 2] = data[first + 2]; data[at + 3] = 255;
     }
   }
   context.putImageData(image, 0, 0);
@@ -129,7 +144,7 @@ function paintLayers(response) {
   response.layers.forEach((layer, index) => {
     const panel = panels[index], values = floats(layer.values);
     if (panel.message.kind === 'maps') {
-      panel.tiles.forEach((tile, k) => paintMap(tile.canvas, values, k * panel.h * panel.w, panel.h, panel.w, panel.scale, layer.min, layer.max));
+      panel.tiles.forEach((tile, k) => paintMap(tile, values, k * panel.h * panel.w, panel.h, panel.w, panel.scale, layer.min, layer.max));
     } else {
       const context = panel.tiles[0].canvas.getContext('2d');
       context.fillStyle = '#fff';
