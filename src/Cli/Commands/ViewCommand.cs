@@ -12,7 +12,8 @@ using MlNetConv.View;
 namespace MlNetConv.Cli.Commands;
 
 /// <summary>
-/// <c>view MODEL [--port N] [--input CxHxW]</c>: serves the live activation view of a model on 127.0.0.1 until Ctrl-C.
+/// <c>view MODEL [--port N] [--input CxHxW]</c>: serves the live activation view of a model on 127.0.0.1 until Ctrl-C
+/// or SIGTERM (exit code 0).
 /// MODEL is a model zip from <c>train</c> (its classes and image reading come with it), an engine model file (pixels in
 /// [0, 1] at the network's input size) or an ONNX file (RGB ones read as ImageNet networks, with its normalisation).
 /// Nothing is opened: the command prints the address to open.
@@ -63,7 +64,8 @@ internal sealed class ViewCommand
             // The wait blocks this thread so that the signals stay handled until it ends.
             _interruption.Listening(_console, "stopping the view", () => { server.WaitAsync(stop.Token).GetAwaiter().GetResult(); return 0; });
         }
-        return _interruption.Signal is null ? ExitCodes.Ok : _interruption.ExitCode;
+        // Ctrl-C is how a view ends: a normal exit.
+        return ExitCodes.Ok;
     }
 
     /// <exception cref="CliException">the file is missing, unreadable or not a model the view can show</exception>
