@@ -34,7 +34,7 @@ step() {
 version=$(dotnet msbuild "$repo/src/Core/MlNetConv.Core.csproj" -getProperty:Version)
 feed="$tmp/feed"
 step pack dotnet pack "$repo/MlNetConv.sln" -c Release -o "$feed"
-expected=$(for id in MlNetConv.Cli MlNetConv.Core MlNetConv.Estimators MlNetConv.Gpu MlNetConv.Onnx MlNetConv.Transforms; do
+expected=$(for id in MlNetConv.Cli MlNetConv.Core MlNetConv.Estimators MlNetConv.Gpu MlNetConv.Onnx MlNetConv.Transforms MlNetConv.View; do
     echo "$id.$version.nupkg"; echo "$id.$version.snupkg"; done | sort)
 actual=$(ls "$feed" | sort)
 [[ "$actual" == "$expected" ]] || fail "the solution packs$(printf '\n%s' $actual)
