@@ -17,6 +17,12 @@ public sealed class ActivationService
     /// <summary>The name of the image among layers' inputs.</summary>
     public const string InputName = "input";
 
+    /// <summary>The most channels of a layer's maps the page is sent (and draws); ResNet's 512 would be a screenful each.</summary>
+    public const int MaxChannels = 64;
+
+    /// <summary>The most units of a vector the page is sent.</summary>
+    public const int MaxUnits = 1024;
+
     private readonly ViewedModel _model;
     private readonly NetworkInspector _inspector;
     private readonly ModelMessage _description;
@@ -126,8 +132,13 @@ public sealed class ActivationService
     {
         var clock = Stopwatch.StartNew();
         var values = _inspector.Record(Sample(pixels, channels));
-        var layers = values.Select(v => new LayerValues(v.Length == 0 ? 0 : v.Min(), v.Length == 0 ? 0 : v.Max(),
-            Convert.ToBase64String(MemoryMarshal.AsBytes(v.AsSpan())))).ToArray();
+        var layers = values.Select((v, i) =>
+        {
+            var node = _inspector.Nodes[i];
+            var sent = v.AsSpan(0, _description.Layers[i].Shown * (node.OutputShape.Size / node.Channels));
+            var (min, max) = Range(sent);
+            return new LayerValues(min, max, Convert.ToBase64String(MemoryMarshal.AsBytes(sent)));
+        }).ToArray();
         var top = Top(values[_inspector.Output]);
         var p = _model.Preprocessing;
         return new ActivationsMessage(top, layers, clock.Elapsed.TotalMilliseconds, channels, p.Height, p.Width, pixels);
@@ -153,7 +164,7 @@ public sealed class ActivationService
     private ModelMessage Describe()
     {
         var layers = _inspector.Nodes.Select(n => new LayerMessage(n.Path, n.TypeName, n.Description, n.OutputShape.ToArray(),
-            n.Inputs.Select(NameOf).ToArray(), n.Height * n.Width > 1 ? "maps" : "vector")).ToArray();
+            n.Inputs.Select(NameOf).ToArray(), IsMaps(n) ? "maps" : "vector", Math.Min(n.Channels, IsMaps(n) ? MaxChannels : MaxUnits))).ToArray();
         return new ModelMessage(_model.Name, _model.Network.SampleShape.ToArray(), _model.Preprocessing.ToString(), _model.ClassNames,
             layers, Filters());
     }
@@ -165,6 +176,17 @@ public sealed class ActivationService
         if (node?.Layer is not Convolution conv || conv.Geometry.Table is not null) return null;
         var weights = conv.Weight.Value.ToArray();
         return new FiltersMessage(node.Path, conv.Weight.Value.Shape.ToArray(), Convert.ToBase64String(MemoryMarshal.AsBytes(weights.AsSpan())));
+    }
+
+    /// <summary>Outputs with more than one position are drawn as maps; vectors and 1x1 maps as strips of units.</summary>
+    private static bool IsMaps(InspectedNode node) => node.Height * node.Width > 1;
+
+    private static (float Min, float Max) Range(ReadOnlySpan<float> values)
+    {
+        if (values.IsEmpty) return (0, 0);
+        float min = values[0], max = values[0];
+        foreach (float v in values) (min, max) = (Math.Min(min, v), Math.Max(max, v));
+        return (min, max);
     }
 
     private string NameOf(int node) => node == NetworkInspector.NetworkInput ? InputName : _inspector.Nodes[node].Path;

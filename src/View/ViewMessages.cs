@@ -11,7 +11,8 @@ public sealed record ModelMessage(string Name, int[] Input, string Preprocessing
 /// <param name="Shape">one sample's output: (C), (C, W) or (C, H, W)</param>
 /// <param name="Inputs">the paths of the layers read; "input" is the image</param>
 /// <param name="Kind">"maps" for outputs with more than one position, "vector" for vectors and 1x1 maps (channel c is unit (c, 0, 0))</param>
-public sealed record LayerMessage(string Path, string Type, string Description, int[] Shape, string[] Inputs, string Kind);
+/// <param name="Shown">the channels (maps) or units (vectors) whose values are sent: the first ones, at most <see cref="ActivationService.MaxChannels"/> or <see cref="ActivationService.MaxUnits"/></param>
+public sealed record LayerMessage(string Path, string Type, string Description, int[] Shape, string[] Inputs, string Kind, int Shown);
 
 /// <summary>The first convolution's weights.</summary>
 /// <param name="Shape">(out, in, kh, kw)</param>
@@ -25,7 +26,8 @@ public sealed record PixelsRequest(int Width, int Height, int Channels, int[]? P
 /// <param name="Pixels">the image as the network read it, (C, H, W) 0..255: the upload after resizing, or the request's</param>
 public sealed record ActivationsMessage(PredictionMessage[]? Top, LayerValues[] Layers, double ServerMilliseconds, int Channels, int Height, int Width, int[] Pixels);
 
-/// <param name="Values">base64 float32, (C, H, W) of one sample</param>
+/// <param name="Values">base64 float32: the layer's first <see cref="LayerMessage.Shown"/> channels (C', H, W) or units of one sample</param>
+/// <param name="Min">the least of the values sent</param>
 public sealed record LayerValues(float Min, float Max, string Values);
 
 public sealed record PredictionMessage(int Index, string Label, float Probability);

@@ -81,6 +81,21 @@ public class ActivationServiceTests
         Assert.Null(service.Links("F6", 3, 0, 0).Reads[0].Channels);
     }
 
+    [Fact]
+    public void Wide_layers_send_their_first_64_channels_and_long_vectors_their_first_1024_units()
+    {
+        var architecture = new MlNetConv.Graphs.NetworkBuilder().Conv2d(100, 3, name: "wide").Flatten("flat").Build("wide");
+        using var network = new MlNetConv.Graphs.Network(architecture, new MlNetConv.Tensors.Shape(1, 8, 8), seed: 1);
+        var service = new ActivationService(new ViewedModel(network, MlNetConv.Transforms.ImagePreprocessing.Default(network.SampleShape)));
+        Assert.Equal([64, 1024], service.Model.Layers.Select(l => l.Shown));
+        var answer = service.Evaluate(new PixelsRequest(8, 8, 1, Enumerable.Range(0, 64).ToArray()));
+        var maps = Decode(answer.Layers[0].Values);
+        var all = service.Inspector.Record(service.Sample(Enumerable.Range(0, 64).ToArray(), 1));
+        Assert.Equal(all[0].AsSpan(0, 64 * 36).ToArray(), maps);
+        Assert.Equal(all[0].AsSpan(0, 64 * 36).ToArray().Max(), answer.Layers[0].Max);
+        Assert.Equal(all[1].AsSpan(0, 1024).ToArray(), Decode(answer.Layers[1].Values));
+    }
+
     [Theory]
     [InlineData(32, 28, 1, 784, "28x28")]
     [InlineData(28, 28, 2, 784, "channels must be 1")]

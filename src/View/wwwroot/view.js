@@ -2,8 +2,6 @@
 // output), draw each layer, and on hover ask the engine which units a unit reads and which pixels it sees.
 'use strict';
 
-const MAX_TILES = 64;        // channels shown per layer
-const MAX_STRIP = 1024;      // units shown per vector
 const CELL = 8;              // pixels per unit of a vector strip
 const STRIP_WRAP = 64;       // units per row of a strip
 const INK = 22;              // stroke width on the 280x280 pad
@@ -96,7 +94,7 @@ function buildPanels(model) {
       const [c, h, w] = layer.shape.length === 3 ? layer.shape : [layer.shape[0], 1, layer.shape[1]];
       panel.h = h; panel.w = w; panel.c = c;
       panel.scale = Math.max(1, Math.min(8, Math.floor(84 / Math.max(h, w))));
-      for (let k = 0; k < Math.min(c, MAX_TILES); k++) {
+      for (let k = 0; k < layer.shown; k++) {
         const wrapper = document.createElement('div');
         wrapper.className = 'tile';
         wrapper.dataset.channel = k;
@@ -108,11 +106,11 @@ function buildPanels(model) {
         panel.tiles.push({ wrapper, canvas });
         canvas.addEventListener('mousemove', e => hover(index, k, Math.floor(e.offsetY / panel.scale), Math.floor(e.offsetX / panel.scale)));
       }
-      if (c > MAX_TILES) note(element, `showing ${MAX_TILES} of ${c} channels`);
+      if (c > layer.shown) note(element, `showing ${layer.shown} of ${c} channels`);
     } else {
       const n = layer.shape.reduce((a, b) => a * b, 1);
       panel.c = n; panel.h = 1; panel.w = 1;
-      const shown = Math.min(n, MAX_STRIP), columns = Math.min(shown, STRIP_WRAP), rows = Math.ceil(shown / STRIP_WRAP);
+      const shown = layer.shown, columns = Math.min(shown, STRIP_WRAP), rows = Math.ceil(shown / STRIP_WRAP);
       const wrapper = document.createElement('div');
       wrapper.className = 'tile strip';
       const canvas = document.createElement('canvas');
@@ -126,7 +124,7 @@ function buildPanels(model) {
         const unit = Math.floor(e.offsetY / CELL) * STRIP_WRAP + Math.floor(e.offsetX / CELL);
         if (unit < shown) hover(index, unit, 0, 0);
       });
-      if (n > MAX_STRIP) note(element, `showing ${MAX_STRIP} of ${n} units`);
+      if (n > shown) note(element, `showing ${shown} of ${n} units`);
     }
     root.appendChild(element);
     panels.push(panel);
