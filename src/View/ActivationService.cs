@@ -148,7 +148,8 @@ public sealed class ActivationService
     private PredictionMessage[]? Top(float[] output)
     {
         var node = _inspector.Nodes[_inspector.Output];
-        if (node.OutputShape.Rank != 1 || output.Length < 2) return null;
+        // A vector, or maps of one position (a convolutional classifier's (classes, 1, 1)).
+        if (node.OutputShape.Size != node.Channels || output.Length < 2) return null;
         float[] probabilities = output;
         if (node.Layer is not Softmax)
         {

@@ -47,7 +47,7 @@ public sealed class BrowserTests(ITestOutputHelper output) : IAsyncLifetime
         var options = new ChromeOptions { BinaryLocation = Chromium };
         options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--force-device-scale-factor=1",
-            "--window-size=1500,1900", $"--user-data-dir={_profile}");
+            "--window-size=1500,1200", $"--user-data-dir={_profile}");
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(ChromeDriver)!, Path.GetFileName(ChromeDriver));
         service.SuppressInitialDiagnosticInformation = true;
         service.HideCommandPromptWindow = true;
@@ -133,6 +133,8 @@ public sealed class BrowserTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("source", s2.GetDomAttribute("class"));
         var linked = s2.FindElements(By.CssSelector(".tile.linked")).Select(t => int.Parse(t.GetDomAttribute("data-channel")!));
         Assert.Equal(MlNetConv.Geometry.ConnectionTable.LeNet5C3.InputsOf(channel), linked);
+        // Harley's node-link drawing: one line from the hovered unit to each S2 window it reads.
+        Assert.Equal(linked.Count(), driver.FindElements(By.CssSelector("#links line")).Count);
         Assert.Contains("reads S2_act: channels " + string.Join(", ", MlNetConv.Geometry.ConnectionTable.LeNet5C3.InputsOf(channel)), driver.FindElement(By.Id("hover-info")).Text);
         // The highlight shows in the pixels too: the field's yellow border over the image the network reads.
         using (var hovered = SKBitmap.Decode(((ITakesScreenshot)driver).GetScreenshot().AsByteArray))

@@ -312,7 +312,31 @@ async function hover(index, c, y, x) {
   }
 }
 
+// The node-link part: lines from the hovered unit to each group of units it reads, on an SVG over the whole page.
+const linkLayer = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+linkLayer.id = 'links';
+document.body.appendChild(linkLayer);
+const MAX_LINES = 256;
+
+function centre(element) {
+  const box = element.getBoundingClientRect();
+  return [box.left + box.width / 2 + window.scrollX, box.top + box.height / 2 + window.scrollY];
+}
+
+function drawLines(from, targets) {
+  linkLayer.setAttribute('width', document.documentElement.scrollWidth);
+  linkLayer.setAttribute('height', document.documentElement.scrollHeight);
+  const [x1, y1] = centre(from);
+  for (const target of targets.slice(0, MAX_LINES)) {
+    const [x2, y2] = centre(target);
+    const line = document.createElementNS('http://www.w3.org/2000/svg', 'line');
+    line.setAttribute('x1', x1); line.setAttribute('y1', y1); line.setAttribute('x2', x2); line.setAttribute('y2', y2);
+    linkLayer.appendChild(line);
+  }
+}
+
 function clearMarks() {
+  linkLayer.replaceChildren();
   document.querySelectorAll('.mark').forEach(m => m.remove());
   document.querySelectorAll('.tile.linked').forEach(t => t.classList.remove('linked'));
   document.querySelectorAll('.layer.source, .layer.hovered').forEach(l => l.classList.remove('source', 'hovered'));
@@ -362,11 +386,12 @@ function highlight(index, links) {
   const panel = panels[index];
   panel.element.classList.add('hovered');
   const [c, y, x] = links.unit;
+  let unit = null;
   if (panel.message.kind === 'maps') {
     const tile = panel.tiles[c];
-    if (tile) mark(tile, y * panel.scale, x * panel.scale, panel.scale, panel.scale, 'mark unit');
+    if (tile) unit = mark(tile, y * panel.scale, x * panel.scale, panel.scale, panel.scale, 'mark unit');
   } else {
-    mark(panel.tiles[0], Math.floor(c / STRIP_WRAP) * CELL, (c % STRIP_WRAP) * CELL, CELL, CELL, 'mark unit');
+    unit = mark(panel.tiles[0], Math.floor(c / STRIP_WRAP) * CELL, (c % STRIP_WRAP) * CELL, CELL, CELL, 'mark unit');
   }
   const described = [];
   for (const reads of links.reads) {
@@ -380,6 +405,7 @@ function highlight(index, links) {
       + (reads.rows ? `, rows ${Math.min(...reads.rows)}..${Math.max(...reads.rows)}, columns ${Math.min(...reads.columns)}..${Math.max(...reads.columns)}` : ''));
   }
   const [h, w] = view.model.input.slice(1);
+  if (unit) drawLines(unit, [...document.querySelectorAll('.mark:not(.unit)')]);
   placeField(document.getElementById('seen-field'), seen, links.field, Number(seen.dataset.scale || 1));
   placeField(document.getElementById('pad-field'), pad, links.field, pad.width / w);
   document.getElementById('hover-info').textContent =
