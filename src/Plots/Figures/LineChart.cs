@@ -37,6 +37,24 @@ public sealed class LineChart : Figure
 
     internal override Raster Draw()
     {
+        var (width, height, axes, legends) = Layout();
+        var raster = new Raster(width, height, Palette.Background);
+        if (!string.IsNullOrEmpty(Title)) raster.TextCentred(Title, width / 2, Pad, TitleScale, Palette.Ink);
+        for (int p = 0; p < Panels.Count; p++)
+        {
+            bool last = p == Panels.Count - 1;
+            axes[p].Draw(raster, last ? XLabel : null, Panels[p].YLabel, xLabels: last);
+            for (int s = 0; s < Panels[p].Series.Count; s++) DrawSeries(raster, axes[p], Panels[p].Series[s], legends[p][s]);
+            Legend.Draw(raster, LegendLeft(axes[p]), axes[p].Top, legends[p]);
+        }
+        return raster;
+    }
+
+    internal static int LegendLeft(Axes axes) => axes.Right + 1 + Pad;
+
+    /// <summary>The picture's size, each panel's axes (checking the inputs first) and its legend's lines.</summary>
+    internal (int Width, int Height, Axes[] Panels, LegendEntry[][] Legends) Layout()
+    {
         Validate();
         var all = Panels.SelectMany(p => p.Series).ToList();
         bool integers = IntegerX ?? all.All(s => s.X.All(x => x == Math.Floor(x)));
@@ -54,18 +72,8 @@ public sealed class LineChart : Figure
         int panelStep = PlotHeight + Axes.LineHeight + Pad;  // room between panels for the half-lines of their end tick labels
         int width = Math.Max(left + PlotWidth + Pad + legendWidth + Pad, BitmapFont.Width(Title, TitleScale) + 2 * Pad);
         int height = titleHeight + Panels.Count * panelStep - Axes.LineHeight - Pad + Axes.BottomMargin(true, XLabel.Length > 0) + Pad;
-        var raster = new Raster(width, height, Palette.Background);
-        if (!string.IsNullOrEmpty(Title)) raster.TextCentred(Title, width / 2, Pad, TitleScale, Palette.Ink);
-
-        for (int p = 0; p < Panels.Count; p++)
-        {
-            var axes = new Axes(left, titleHeight + p * panelStep, PlotWidth, PlotHeight, x, y[p]);
-            bool last = p == Panels.Count - 1;
-            axes.Draw(raster, last ? XLabel : null, Panels[p].YLabel, xLabels: last);
-            for (int s = 0; s < Panels[p].Series.Count; s++) DrawSeries(raster, axes, Panels[p].Series[s], legends[p][s]);
-            Legend.Draw(raster, axes.Right + 1 + Pad, axes.Top, legends[p]);
-        }
-        return raster;
+        var axes = Enumerable.Range(0, Panels.Count).Select(p => new Axes(left, titleHeight + p * panelStep, PlotWidth, PlotHeight, x, y[p])).ToArray();
+        return (width, height, axes, legends);
     }
 
     private static void DrawSeries(Raster raster, Axes axes, LineSeries series, LegendEntry look)
