@@ -1,4 +1,5 @@
 using System.Globalization;
+using MlNetConv.Graphs;
 using MlNetConv.Tensors;
 
 namespace MlNetConv.Plots;
@@ -23,6 +24,15 @@ public sealed class FilterGrid : Figure
         Weights = weights ?? throw new ArgumentNullException(nameof(weights));
         Shape = shape;
         Title = title ?? throw new ArgumentNullException(nameof(title));
+    }
+
+    /// <summary>The filters of the convolution at <paramref name="path"/> of a network, or of its first convolution (<see cref="NetworkNodes.Convolution"/>).</summary>
+    /// <exception cref="ArgumentException">no such node, a node that is not a convolution, or weights that are not (out, in, kh, kw)</exception>
+    public static FilterGrid Of(Network network, string? path = null)
+    {
+        var (name, convolution) = NetworkNodes.Convolution(network, path);
+        var weight = convolution.Weight.Value;
+        return new FilterGrid(weight.ToArray(), weight.Shape, name);
     }
 
     public float[] Weights { get; }
