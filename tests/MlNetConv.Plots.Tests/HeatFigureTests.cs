@@ -49,7 +49,7 @@ public class HeatFigureTests
     {
         // 2 filters of 1x2x2: filter 0 grows left to right, top to bottom; filter 1 is filter 0 reversed.
         float[] weights = [-1f, -0.5f, 0.5f, 1f, 1f, 0.5f, -0.5f, -1f];
-        var grid = new FilterGrid(weights, new Shape(2, 1, 2, 2), "conv");
+        var grid = new FilterGrid(weights, new Shape(2, 1, 2, 2), "conv") { Columns = 1 };
         var png = Png.Of(grid);
         var map = ColorMap.BlueWhiteRed;  // on the symmetric scale -1..1
         var (lowest, low, high, highest) = (map.Map(0), map.Map(0.25), map.Map(0.75), map.Map(1));
@@ -67,6 +67,23 @@ public class HeatFigureTests
         Assert.True(y1 > y0 + 2 * zoom);
         Assert.Equal(x0 + zoom, x1);
         Assert.Equal((low, high, highest), (png[x1 - zoom, y1], png[x1, y1 - zoom], png[x1 - zoom, y1 - zoom]));
+    }
+
+    [Fact]
+    public void Filters_of_several_channels_are_rows_of_a_tile_per_channel()
+    {
+        // Filter 0: channel 0 is -1 (blue), channel 1 is +1 (red); filter 1 the other way round.
+        var png = Png.Of(new FilterGrid([-1f, 1f, 1f, -1f], new Shape(2, 2, 1, 1), "conv2"));
+        // Each tile is a full zoom x zoom square; the colour bar's end rows are narrower.
+        int zoom = HeatMap.Zoom(1, 60);
+        List<(int X, int Y)> Tiles(Rgb colour) => [.. png.Find(colour).GroupBy(p => p.Y).Where(r => r.Count() >= zoom).SelectMany(r => r.OrderBy(p => p.X).Take(zoom))];
+        var blue = Tiles(ColorMap.BlueWhiteRed.Map(0));
+        var red = Tiles(ColorMap.BlueWhiteRed.Map(1));
+        Assert.Equal(2 * zoom * zoom, blue.Count);
+        Assert.Equal(2 * zoom * zoom, red.Count);
+        int middle = (blue.Min(p => p.Y) + blue.Max(p => p.Y)) / 2;
+        Assert.True(blue.Where(p => p.Y < middle).Max(p => p.X) < red.Where(p => p.Y < middle).Min(p => p.X), "filter 0: blue left of red");
+        Assert.True(red.Where(p => p.Y > middle).Max(p => p.X) < blue.Where(p => p.Y > middle).Min(p => p.X), "filter 1: red left of blue");
     }
 
     [Fact]
@@ -99,7 +116,7 @@ public class HeatFigureTests
         {
             var figure = new ActivationMaps(null, [new ActivationLayer("conv1", values, new Shape(1, 1, 5))]) { SharedScale = shared };
             var png = Png.Of(figure);
-            var ticks = NiceTicks.Linear(0, 4, 4);
+            var ticks = NiceTicks.Inside(0, 4, 4);
             int zoom = HeatMap.Zoom(5, figure.TileSize), tiles = 12 + 5 * zoom + 2;  // left of the colour bar
             var centres = values.Select(v => png.Centroid(ColorMap.Viridis.Map(shared ? ticks.Fraction(v) : v / 4.0), zoom * zoom, tiles)).ToArray();
             for (int i = 1; i < centres.Length; i++)

@@ -41,4 +41,21 @@ public class NiceTicksTests
         Assert.Equal(0.5, wide.Fraction(Math.Sqrt(0.001 * 100)), 9);
         Assert.Throws<ArgumentException>(() => NiceTicks.Logarithmic(0, 1));
     }
+
+    [Theory]
+    [InlineData(-7.3, 6.1)]
+    [InlineData(0, 3.3)]
+    [InlineData(-0.84, 0.84)]
+    [InlineData(0.013, 0.02)]
+    public void Ticks_inside_keep_the_data_ends_and_at_least_three_nice_values(double min, double max)
+    {
+        var ticks = NiceTicks.Inside(min, max);
+        Assert.Equal((min, max), (ticks.Low, ticks.High));
+        Assert.True(ticks.Values.Length >= 3, string.Join(" ", ticks.Labels));
+        Assert.All(ticks.Values, v => Assert.InRange(v, min - 1e-12, max + 1e-12));
+        double step = ticks.Values[1] - ticks.Values[0];
+        double mantissa = step / Math.Pow(10, Math.Floor(Math.Log10(step) + 1e-9));
+        Assert.Contains(Math.Round(mantissa, 6), new[] { 1.0, 2, 5 });
+        Assert.Equal(ticks.Values.Length, ticks.Labels.Distinct().Count());
+    }
 }

@@ -35,6 +35,35 @@ internal static class NiceTicks
         return new Ticks(low, high, values, [.. values.Select(v => Format(v, decimals))], Log: false);
     }
 
+    /// <summary>
+    /// An axis from exactly <paramref name="min"/> to <paramref name="max"/> with nice ticks inside it (colour bars, whose
+    /// ends are the data's, so that the colours use the whole map).
+    /// </summary>
+    public static Ticks Inside(double min, double max, int target = 5)
+    {
+        if (!double.IsFinite(min) || !double.IsFinite(max) || min > max) throw new ArgumentException($"An axis needs finite bounds in order, got {min} and {max}.");
+        if (min == max) return Linear(min, max, target);
+        // The step of about target ticks, made finer (1, 0.5, 0.2, 0.1, ...) until at least three fall inside.
+        double step = Step((max - min) / Math.Max(1, target - 1));
+        double[] values;
+        while ((values = Multiples(min, max, step)).Length < 3) step = Finer(step);
+        int decimals = Math.Max(0, -(int)Math.Floor(Math.Log10(step) + 1e-9));
+        return new Ticks(min, max, values, [.. values.Select(v => Format(v, decimals))], Log: false);
+    }
+
+    private static double[] Multiples(double min, double max, double step)
+    {
+        double first = Math.Ceiling(min / step - 1e-9), last = Math.Floor(max / step + 1e-9);
+        return [.. Enumerable.Range(0, (int)(last - first) + 1).Select(i => (first + i) * step)];
+    }
+
+    /// <summary>The next smaller step of 1, 2 or 5 times a power of ten.</summary>
+    private static double Finer(double step)
+    {
+        double power = Math.Pow(10, Math.Floor(Math.Log10(step) + 1e-9)), mantissa = Math.Round(step / power);
+        return mantissa switch { 5 => 2 * power, 2 => power, _ => 0.5 * power };
+    }
+
     /// <exception cref="ArgumentException">a bound is not positive</exception>
     public static Ticks Logarithmic(double min, double max)
     {

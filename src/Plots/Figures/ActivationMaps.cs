@@ -61,7 +61,7 @@ public sealed class ActivationMaps : Figure
             if (SharedScale)
             {
                 var (low, high) = HeatMap.Range(layer.Values.AsSpan(0, shown * h * w));
-                bar = NiceTicks.Linear(low, high, 4);
+                bar = NiceTicks.Inside(low, high, 4);
             }
             var block = new Block(layer, shown, h, w, zoom, y + Axes.LineHeight + Axes.Gap, rows, bar);
             blocks.Add(block);
