@@ -23,6 +23,7 @@ using MlNetConv.Data;
 using MlNetConv.Estimators;
 using MlNetConv.Neighbours;
 using MlNetConv.Optimizers;
+using MlNetConv.Plots;
 using MlNetConv.Samples.TransferLearning;
 using MlNetConv.Training;
 using MlNetConv.Transforms;

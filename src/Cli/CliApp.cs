@@ -7,7 +7,7 @@ using MlNetConv.Training;
 namespace MlNetConv.Cli;
 
 /// <summary>
-/// The <c>mlnetconv</c> command line: summary, compare, train, evaluate, score, export and neighbours. Exit codes: 0 ok, 1 bad input
+/// The <c>mlnetconv</c> command line: summary, compare, train, evaluate, score, export, neighbours and plot. Exit codes: 0 ok, 1 bad input
 /// (data, images, model files, training failures), 2 usage (a command line that does not parse or fit together),
 /// 3 an internal error (a bug: one line, no stack trace), 130 and 143 training stopped by Ctrl-C (SIGINT) or SIGTERM
 /// after writing a checkpoint (see <see cref="ExitCodes"/>).
@@ -28,9 +28,11 @@ internal sealed class CliApp
         Score = new ScoreCommand(console);
         Export = new ExportCommand(console);
         Neighbours = new NeighboursCommand(console);
+        Plot = new PlotCommand(console);
+        View = new ViewCommand(console, interruption);
         Root = new RootCommand("mlnetconv: convolutional networks from scratch in C#, trained and scored through ML.NET")
         {
-            Summary.Command, Compare.Command, Train.Command, Evaluate.Command, Score.Command, Export.Command, Neighbours.Command,
+            Summary.Command, Compare.Command, Train.Command, Evaluate.Command, Score.Command, Export.Command, Neighbours.Command, Plot.Command, View.Command,
         };
     }
 
@@ -42,6 +44,8 @@ internal sealed class CliApp
     public ScoreCommand Score { get; }
     public ExportCommand Export { get; }
     public NeighboursCommand Neighbours { get; }
+    public PlotCommand Plot { get; }
+    public ViewCommand View { get; }
 
     public static int RunOnConsole(IReadOnlyList<string> args) =>
         new CliApp(new CliConsole(Console.Out, Console.Error), new Interruption(handlesSignals: true)).Run(args);

@@ -14,6 +14,9 @@ internal sealed record CliRun(int ExitCode, string Out, string Error)
         return Of(interruption, args, p => { if (p.Epoch == epoch && p.Batch == batch) interruption.Request(signal); });
     }
 
+    /// <summary>A run on a thread of its own, for commands that serve until <paramref name="interruption"/> is requested.</summary>
+    public static Task<CliRun> InBackground(Interruption interruption, params string[] args) => Task.Run(() => Of(interruption, args));
+
     private static CliRun Of(Interruption? interruption, string[] args, Action<Training.TrainingProgress>? afterStep = null)
     {
         var output = new StringWriter();

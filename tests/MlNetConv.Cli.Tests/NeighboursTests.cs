@@ -82,11 +82,11 @@ public sealed partial class NeighboursTests(TrainedModelFixture model, ITestOutp
         Assert.Contains($"wrote {grid}: 4 of 30 queries with 6 neighbours each", run.Out);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(grid)!, "*.tmp"));
         using var bitmap = SKBitmap.Decode(grid);
-        // Cells of 84 + 2 x 6 pixels, a gap of 12 after the query's, a 30-pixel header, rows of 6 + 84 + 3 + 2 x 18 + 6.
-        Assert.Equal((7 * 96 + 12, 30 + 4 * 135), (bitmap.Width, bitmap.Height));
+        // Cells of 84 + 2 x 6 pixels, a gap of 12 after the query's, a 32-pixel header, rows of 6 + 84 + 3 + 2 x 20 + 6.
+        Assert.Equal((7 * 96 + 12, 32 + 4 * 139), (bitmap.Width, bitmap.Height));
         for (int row = 0; row < 4; row++)
         {
-            int top = 30 + row * 135 + 6;
+            int top = 32 + row * 139 + 6;
             AssertCell(bitmap, 6, top, queries[row].Path);
             for (int j = 1; j <= 6; j++) AssertCell(bitmap, j * 96 + 12 + 6, top, queries[row].Neighbours[j - 1].Path);
         }

@@ -1,4 +1,5 @@
 using MlNetConv.Neighbours;
+using MlNetConv.Plots;
 using SkiaSharp;
 
 namespace MlNetConv.Transforms.Tests;
@@ -39,7 +40,7 @@ public sealed class NeighbourGridTests : IDisposable
         using var bitmap = SKBitmap.Decode(path);
         var layout = new GridLayout(options, rows: 2, neighbours: 3);
         Assert.Equal((layout.Width, layout.Height), (bitmap.Width, bitmap.Height));
-        Assert.Equal((4 * 96 + 12, 30 + 2 * (6 + 84 + 3 + 36 + 6)), (bitmap.Width, bitmap.Height));
+        Assert.Equal((4 * 96 + 12, 32 + 2 * (6 + 84 + 3 + 40 + 6)), (bitmap.Width, bitmap.Height));
 
         AssertImage(bitmap, layout, 0, 0, grey, 84, 84);
         AssertImage(bitmap, layout, 0, 1, colour, 80, 40);
@@ -51,15 +52,15 @@ public sealed class NeighbourGridTests : IDisposable
         var (left, top, _, _) = layout.ImagePlacement(1, 2, 84, 84);
         Assert.Equal(SKColors.White, bitmap.GetPixel(left + 40, top + 40));
 
-        AssertText(bitmap, layout, -1, 0, 0, "QUERY", 2);
+        AssertText(bitmap, layout, -1, 0, 0, "query", 2);
         AssertText(bitmap, layout, -1, 3, 0, "3", 2);
         AssertText(bitmap, layout, 0, 0, 0, "7", 2);
-        AssertText(bitmap, layout, 0, 1, 0, "CAT", 2);
+        AssertText(bitmap, layout, 0, 1, 0, "cat", 2);
         AssertText(bitmap, layout, 0, 1, 1, "1.50", 2);
         AssertText(bitmap, layout, 0, 2, 1, "2.25", 2);
         AssertText(bitmap, layout, 1, 1, 1, "10.00", 2);
         // 96 pixels hold 8 characters at scale 2: a longer label is cut and ends in '.'.
-        AssertText(bitmap, layout, 1, 0, 0, "A RATHE.", 2);
+        AssertText(bitmap, layout, 1, 0, 0, "a rathe.", 2);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
     }
 
@@ -129,20 +130,6 @@ public sealed class NeighbourGridTests : IDisposable
         Assert.Empty(Directory.GetFiles(_folder, "*.tmp"));
     }
 
-    [Fact]
-    public void Font_DrawsEveryCharacterItHas_AndOthersAsQuestionMarks()
-    {
-        const string known = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,:-_+=/()#?!%'*";
-        // Every glyph is distinct, so any label stays readable; small letters are capitals; unknown characters are '?'.
-        Assert.Equal(known.Length, known.Select(c => Convert.ToHexString(BitmapFont.Glyph(c))).Distinct().Count());
-        Assert.Equal(BitmapFont.Glyph('A'), BitmapFont.Glyph('a'));
-        Assert.Equal(BitmapFont.Glyph('?'), BitmapFont.Glyph('é'));
-        Assert.All(known, c => Assert.Contains(BitmapFont.Glyph(c), row => row != 0));
-        Assert.All(BitmapFont.Glyph(' '), row => Assert.Equal(0, row));
-        Assert.Equal("ABC", BitmapFont.Fit("ABC", BitmapFont.Width("ABC", 2), 2));
-        Assert.Equal("AB.", BitmapFont.Fit("ABCD", BitmapFont.Width("ABC", 2), 2));
-    }
-
     private static void AssertImage(SKBitmap bitmap, GridLayout layout, int row, int column, GridImage image, int width, int height)
     {
         var (left, top, w, h) = layout.ImagePlacement(row, column, image.Width, image.Height);
@@ -165,7 +152,7 @@ public sealed class NeighbourGridTests : IDisposable
     {
         var (x0, y0) = layout.TextOrigin(row, column, line, text);
         int width = BitmapFont.Width(text, scale);
-        for (int y = 0; y < BitmapFont.GlyphHeight * scale; y++)
+        for (int y = 0; y < BitmapFont.CellRows * scale; y++)
             for (int x = 0; x < width; x++)
             {
                 int character = x / (BitmapFont.Advance * scale), column5 = x % (BitmapFont.Advance * scale) / scale;

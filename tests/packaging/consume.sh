@@ -30,11 +30,11 @@ step() {
     fi
 }
 
-# 1. Pack the solution: exactly the four libraries and the tool, each with its symbol package.
+# 1. Pack the solution: exactly the six libraries and the tool, each with its symbol package.
 version=$(dotnet msbuild "$repo/src/Core/MlNetConv.Core.csproj" -getProperty:Version)
 feed="$tmp/feed"
 step pack dotnet pack "$repo/MlNetConv.sln" -c Release -o "$feed"
-expected=$(for id in MlNetConv.Cli MlNetConv.Core MlNetConv.Estimators MlNetConv.Gpu MlNetConv.Onnx MlNetConv.Transforms; do
+expected=$(for id in MlNetConv.Cli MlNetConv.Core MlNetConv.Estimators MlNetConv.Gpu MlNetConv.Onnx MlNetConv.Plots MlNetConv.Transforms MlNetConv.View; do
     echo "$id.$version.nupkg"; echo "$id.$version.snupkg"; done | sort)
 actual=$(ls "$feed" | sort)
 [[ "$actual" == "$expected" ]] || fail "the solution packs$(printf '\n%s' $actual)
@@ -65,6 +65,8 @@ for package in sorted(feed.glob('*.nupkg')):
         if pid == 'MlNetConv.Estimators':
             for dep in ('MlNetConv.Core', 'MlNetConv.Gpu', 'MlNetConv.Onnx', 'MlNetConv.Transforms'):
                 if deps.get(dep) != version: problems.append(f'{pid}: depends on {dep} {deps.get(dep)}, not {version}')
+        if pid == 'MlNetConv.Transforms' and deps.get('MlNetConv.Plots') != version: problems.append(f'{pid}: depends on MlNetConv.Plots {deps.get("MlNetConv.Plots")}, not {version}')
+        if pid == 'MlNetConv.Plots' and set(d for d in deps if d.startswith('MlNetConv.')) != {'MlNetConv.Core'}: problems.append(f'{pid}: depends on {sorted(deps)}, MlNetConv.Core alone of the project')
         if pid == 'MlNetConv.Cli' and not any(n.endswith('DotnetToolSettings.xml') for n in names): problems.append(f'{pid}: not a tool package')
 if problems:
     sys.exit('\n'.join(problems))

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MlNetConv.Backends;
 using MlNetConv.Cli.Data;
 
@@ -37,19 +38,25 @@ internal sealed class EvaluateCommand
     public Settings Bind(ParseResult p) => new(p.GetRequiredValue(_model), p.GetRequiredValue(_data), p.GetValue(_batchSize), p.GetValue(_device),
         p.GetValue(_onBadFile), CliOptions.Pixels(p.GetValue(_maxMegapixels)));
 
-    public int Run(Settings s)
+    /// <summary>Loads the model and the data, and evaluates the model on the rows whose labels it knows (warning about the others).</summary>
+    public static (LoadedModel Model, LabeledData Data, MulticlassClassificationMetrics Metrics) Measure(Settings s, CliConsole console)
     {
         var ml = new MLContext(seed: 0);
         var model = CliModel.Load(ml, s.Model, s.Device, s.BatchSize);
-        var data = DataLoader.CheckImages(ml, DataLoader.Load(ml, s.Data, _console), s.OnBadFile, s.MaxPixels, _console);
+        var data = DataLoader.CheckImages(ml, DataLoader.Load(ml, s.Data, console), s.OnBadFile, s.MaxPixels, console);
         var known = model.Classifier.ClassNames.ToHashSet(StringComparer.Ordinal);
         var unknown = data.Labels.Where(l => !known.Contains(l)).ToList();
         if (unknown.Count == data.Labels.Count)
             throw new CliException($"none of the labels of '{data.Source}' ({string.Join(", ", unknown.Take(10))}) is a class of the model ({string.Join(", ", known.Take(10))}).");
         if (unknown.Count > 0)
-            _console.Warn($"rows labeled {string.Join(", ", unknown)} are not counted: the model does not know these classes.");
-
+            console.Warn($"rows labeled {string.Join(", ", unknown)} are not counted: the model does not know these classes.");
         var metrics = data.NamingBadImages(() => ml.MulticlassClassification.Evaluate(model.Transform(data), CliModel.Label, CliModel.Score, CliModel.PredictedLabel));
+        return (model, data, metrics);
+    }
+
+    public int Run(Settings s)
+    {
+        var (model, data, metrics) = Measure(s, _console);
         var inv = CultureInfo.InvariantCulture;
         var o = _console.Out;
         o.WriteLine($"model {s.Model}: {ZooModel.FormatShape(model.InputShape)} input, {model.Classifier.ClassNames.Count} classes; data '{data.Source}', {data.Count} rows");

@@ -6,6 +6,7 @@ using MlNetConv.Backends;
 using MlNetConv.Cli.Data;
 using MlNetConv.Estimators;
 using MlNetConv.Neighbours;
+using MlNetConv.Plots;
 using MlNetConv.Tensors;
 using MlNetConv.Transforms;
 

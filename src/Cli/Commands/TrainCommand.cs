@@ -32,8 +32,11 @@ internal sealed class TrainCommand
         string Architecture, DataSpec Data, string Output, int Epochs, int BatchSize, float LearningRate, float Momentum, int Seed,
         Shape? Input, ImageAugmentation? Augmentation, float ValidationFraction, DataSpec? Test, string? Results, BadFilePolicy OnBadFile, long MaxPixels, Device Device,
         string? Checkpoint = null, string? Resume = null, IReadOnlyList<string>? CommandLine = null, string? Pretrained = null, string? Freeze = null,
-        float BackboneLearningRateScale = 1f, bool FreezeBatchNorm = false)
+        float BackboneLearningRateScale = 1f, bool FreezeBatchNorm = false, string? History = null)
     {
+        /// <summary>Where the per-epoch history CSV goes: <c>--history</c>, else beside the output (<c>model.zip</c>: <c>model.history.csv</c>).</summary>
+        public string HistoryPath => History ?? Path.ChangeExtension(Output, ".history.csv");
+
         /// <summary>Where an interrupted run writes its checkpoint: <c>--checkpoint</c>, else beside the output.</summary>
         public string CheckpointPath => Checkpoint ?? Output + ".checkpoint";
     }
@@ -117,6 +120,12 @@ internal sealed class TrainCommand
             }
         },
     };
+    private readonly Option<string?> _history = new("--history")
+    {
+        Description = "Write the per-epoch history (" + string.Join(",", Plots.TrainingHistoryCsv.Columns) + ") to this CSV file, which 'mlnetconv plot curves' "
+            + "draws (default: beside the model, model.history.csv for model.zip; a resumed run writes the epochs it ran)",
+        HelpName = "FILE.csv",
+    };
     private readonly Option<string?> _results = new("--results") { Description = "Results file to append to (default: results.jsonl beside the model)", HelpName = "FILE" };
     private readonly Option<BadFilePolicy> _onBadFile = CliOptions.OnBadFile(BadFilePolicy.Fail,
         "A bad training or test image (truncated, corrupt, over the pixel limit): fail (exit 1, naming them) or skip it (every image is decoded once beforehand)");
@@ -147,7 +156,7 @@ internal sealed class TrainCommand
             + "printing the command line that resumes the run")
         {
             _architecture, _data, _output, _epochs, _batchSize, _learningRate, _momentum, _seed, _input, _augment, _validationFraction, _test, _results,
-            _onBadFile, _maxMegapixels, _device, _checkpoint, _resume, _pretrained, _freeze, _backboneLearningRate, _freezeBatchNorm,
+            _onBadFile, _maxMegapixels, _device, _checkpoint, _resume, _pretrained, _freeze, _backboneLearningRate, _freezeBatchNorm, _history,
         };
         Command.SetAction(p => Run(Bind(p)));
     }
@@ -162,7 +171,7 @@ internal sealed class TrainCommand
         p.GetValue(_learningRate), p.GetValue(_momentum), p.GetValue(_seed), p.GetValue(_input), p.GetValue(_augment), p.GetValue(_validationFraction),
         p.GetValue(_test), p.GetValue(_results), p.GetValue(_onBadFile), CliOptions.Pixels(p.GetValue(_maxMegapixels)), p.GetValue(_device),
         p.GetValue(_checkpoint), p.GetValue(_resume), WithoutResume(p), p.GetValue(_pretrained), p.GetValue(_freeze), p.GetValue(_backboneLearningRate),
-        p.GetValue(_freezeBatchNorm));
+        p.GetValue(_freezeBatchNorm), p.GetValue(_history));
 
     /// <summary>The words of the command line as given, less any <c>--resume FILE</c>.</summary>
     private IReadOnlyList<string> WithoutResume(ParseResult p)
@@ -209,7 +218,7 @@ internal sealed class TrainCommand
         _console.Out.WriteLine($"{name}: {summary.TotalParameters.ToString("N0", CultureInfo.InvariantCulture)} parameters, input {ZooModel.FormatShape(input)}, "
             + $"{classes} classes, {data.Count} rows from '{data.Source}'");
 
-        (ITransformer Model, List<TrainingProgress> Epochs) model;
+        (ITransformer Model, List<EpochRecord> Epochs) model;
         try
         {
             model = Train(s, ml, data, input, architecture, pretrained);
@@ -227,6 +236,9 @@ internal sealed class TrainCommand
             _console.Out.WriteLine($"removed the checkpoint {s.CheckpointPath}: the model is saved");
         }
 
+        Plots.TrainingHistoryCsv.Write(s.HistoryPath, model.Epochs);
+        _console.Out.WriteLine($"history of {model.Epochs.Count} epochs written to {s.HistoryPath}");
+
         var (accuracy, on) = Accuracy(ml, s, model.Epochs);
         clock.Stop();
         string results = s.Results ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Output)) ?? ".", "results.jsonl");
@@ -239,7 +251,7 @@ internal sealed class TrainCommand
     }
 
     /// <summary>Fits the pipeline (with Ctrl-C and SIGTERM handled) and returns the chain to save with the epochs' progress.</summary>
-    private (ITransformer Model, List<TrainingProgress> Epochs) Train(Settings s, MLContext ml, LabeledData data, Shape input, ILayer architecture,
+    private (ITransformer Model, List<EpochRecord> Epochs) Train(Settings s, MLContext ml, LabeledData data, Shape input, ILayer architecture,
         Transforms.PretrainedModel? pretrained) =>
         ProgressBars.Run(_console, bars =>
         {
@@ -302,7 +314,7 @@ internal sealed class TrainCommand
     /// On the test data when given (through the saved model, as <c>evaluate</c> would); else on the validation split, at
     /// the epoch whose weights were kept (the lowest validation loss); else the last epoch's training accuracy.
     /// </summary>
-    private (double Accuracy, string On) Accuracy(MLContext ml, Settings s, IReadOnlyList<TrainingProgress> epochs)
+    private (double Accuracy, string On) Accuracy(MLContext ml, Settings s, IReadOnlyList<EpochRecord> epochs)
     {
         if (s.Test is { } test)
         {
@@ -325,6 +337,7 @@ internal sealed class TrainCommand
         private readonly Action<TrainingProgress>? _afterStep;
         private Spectre.Console.ProgressTask? _reading, _epoch;
         private int _epochNumber;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
 
         public EpochReporter(ProgressBars bars, CliConsole console, int rows, Action<TrainingProgress>? afterStep)
         {
@@ -335,7 +348,8 @@ internal sealed class TrainCommand
             _reading?.IsIndeterminate = true;
         }
 
-        public List<TrainingProgress> Epochs { get; } = [];
+        /// <summary>The completed epochs, each with its wall time.</summary>
+        public List<EpochRecord> Epochs { get; } = [];
 
         public void Report(TrainingProgress p)
         {
@@ -345,6 +359,7 @@ internal sealed class TrainCommand
                 _reading.Value = 1;
                 _reading.StopTask();
                 _reading = null;
+                _clock.Restart();
             }
             if (p.Epoch != _epochNumber)
             {
@@ -359,7 +374,8 @@ internal sealed class TrainCommand
             }
             if (p.EpochCompleted)
             {
-                Epochs.Add(p);
+                Epochs.Add(new EpochRecord(p.Epoch, p.Loss, p.Accuracy, p.ValidationLoss, p.ValidationAccuracy, p.LearningRate, _clock.Elapsed));
+                _clock.Restart();
                 if (!_bars.Visible) _console.Error.WriteLine(Describe(p));
             }
             else _afterStep?.Invoke(p);

@@ -1,3 +1,5 @@
+using MlNetConv.Plots;
+
 namespace MlNetConv.Transforms;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace MlNetConv.Transforms;
 internal sealed class GridLayout
 {
     public const int Padding = 6;
-    public static readonly (byte R, byte G, byte B) Background = (255, 255, 255), Ink = (0, 0, 0), Rule = (200, 200, 200);
+    public static readonly Rgb Background = Rgb.White, Ink = Rgb.Black, Rule = new(200, 200, 200);
 
     private readonly NeighbourGridOptions _options;
 

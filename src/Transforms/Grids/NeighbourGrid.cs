@@ -1,7 +1,7 @@
 using System.Globalization;
 using MlNetConv.Neighbours;
 using MlNetConv.Persistence;
-using SkiaSharp;
+using MlNetConv.Plots;
 
 namespace MlNetConv.Transforms;
 
@@ -18,18 +18,15 @@ namespace MlNetConv.Transforms;
 public static class NeighbourGrid
 {
     /// <summary>The most pixels a grid may have (256 MB of RGBA while it is drawn).</summary>
-    public const long MaxPixels = 1L << 26;
+    public const long MaxPixels = Raster.MaxPixels;
 
     /// <summary>Draws <paramref name="rows"/> and writes them to <paramref name="path"/> as a PNG (the folder is created if needed).</summary>
     public static void Write(string path, IReadOnlyList<NeighbourGridRow> rows, NeighbourGridOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var (rgba, width, height) = Render(rows, options ?? NeighbourGridOptions.Default);
-        using var image = SKImage.FromPixelCopy(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque), rgba)
-            ?? throw new InvalidOperationException($"Could not make a {width}x{height} image of the grid.");
-        using var png = image.Encode(SKEncodedImageFormat.Png, 100) ?? throw new InvalidOperationException($"Could not encode the {width}x{height} grid as PNG.");
+        byte[] png = Render(rows, options ?? NeighbourGridOptions.Default).EncodePng();
         using var file = AtomicFile.Create(path);
-        png.SaveTo(file.Stream);
+        file.Stream.Write(png);
         file.Commit();
     }
 
@@ -64,8 +61,8 @@ public static class NeighbourGrid
         return rows;
     }
 
-    /// <summary>The grid's pixels, (height, width, 4) RGBA.</summary>
-    internal static (byte[] Rgba, int Width, int Height) Render(IReadOnlyList<NeighbourGridRow> rows, NeighbourGridOptions options)
+    /// <summary>The grid's pixels.</summary>
+    internal static Raster Render(IReadOnlyList<NeighbourGridRow> rows, NeighbourGridOptions options)
     {
         ArgumentNullException.ThrowIfNull(rows);
         options.Validate();
@@ -77,27 +74,26 @@ public static class NeighbourGrid
         if ((long)layout.Width * layout.Height > MaxPixels)
             throw new ArgumentException($"The grid would be {layout.Width}x{layout.Height} pixels, more than {MaxPixels}: draw fewer rows or neighbours, or smaller images.", nameof(rows));
 
-        var rgba = new byte[layout.Width * layout.Height * 4];
-        Fill(rgba, layout.Width, 0, 0, layout.Width, layout.Height, GridLayout.Background);
+        var raster = new Raster(layout.Width, layout.Height, GridLayout.Background);
         int s = options.TextScale;
         for (int c = 0; c < layout.Columns; c++)
         {
             string title = BitmapFont.Fit(c == 0 ? options.QueryTitle : c.ToString(CultureInfo.InvariantCulture), layout.CellWidth, s);
             var (x, y) = layout.TextOrigin(-1, c, 0, title);
-            BitmapFont.Draw(rgba, layout.Width, layout.Height, title, x, y, s, GridLayout.Ink);
+            raster.Text(title, x, y, s, GridLayout.Ink);
         }
         // The query column apart from its neighbours, and the rows apart from each other.
-        Fill(rgba, layout.Width, layout.CellWidth + layout.Gap / 2 - 1, 0, 2, layout.Height, GridLayout.Rule);
+        raster.FillRect(layout.CellWidth + layout.Gap / 2 - 1, 0, 2, layout.Height, GridLayout.Rule);
         for (int r = 0; r < rows.Count; r++)
         {
-            Fill(rgba, layout.Width, 0, layout.RowTop(r), layout.Width, 1, GridLayout.Rule);
-            DrawCell(rgba, layout, r, 0, rows[r].Query, options);
-            for (int j = 0; j < rows[r].Neighbours.Count; j++) DrawCell(rgba, layout, r, j + 1, rows[r].Neighbours[j], options);
+            raster.FillRect(0, layout.RowTop(r), layout.Width, 1, GridLayout.Rule);
+            DrawCell(raster, layout, r, 0, rows[r].Query, options);
+            for (int j = 0; j < rows[r].Neighbours.Count; j++) DrawCell(raster, layout, r, j + 1, rows[r].Neighbours[j], options);
         }
-        return (rgba, layout.Width, layout.Height);
+        return raster;
     }
 
-    private static void DrawCell(byte[] rgba, GridLayout layout, int row, int column, NeighbourGridCell cell, NeighbourGridOptions options)
+    private static void DrawCell(Raster raster, GridLayout layout, int row, int column, NeighbourGridCell cell, NeighbourGridOptions options)
     {
         var image = cell.Image;
         var (left, top, width, height) = layout.ImagePlacement(row, column, image.Width, image.Height);
@@ -106,10 +102,8 @@ public static class NeighbourGrid
             int sourceRow = (int)((long)y * image.Height / height);
             for (int x = 0; x < width; x++)
             {
-                int source = (sourceRow * image.Width + (int)((long)x * image.Width / width)) * 3, at = ((top + y) * layout.Width + left + x) * 4;
-                rgba[at] = image.Rgb[source];
-                rgba[at + 1] = image.Rgb[source + 1];
-                rgba[at + 2] = image.Rgb[source + 2];
+                int source = (sourceRow * image.Width + (int)((long)x * image.Width / width)) * 3;
+                raster.Set(left + x, top + y, new Rgb(image.Rgb[source], image.Rgb[source + 1], image.Rgb[source + 2]));
             }
         }
         int s = options.TextScale;
@@ -119,17 +113,7 @@ public static class NeighbourGrid
             if (string.IsNullOrEmpty(lines[line])) continue;
             string text = BitmapFont.Fit(lines[line]!, layout.CellWidth, s);
             var (x, y) = layout.TextOrigin(row, column, line, text);
-            BitmapFont.Draw(rgba, layout.Width, layout.Height, text, x, y, s, GridLayout.Ink);
+            raster.Text(text, x, y, s, GridLayout.Ink);
         }
-    }
-
-    private static void Fill(byte[] rgba, int stride, int left, int top, int width, int height, (byte R, byte G, byte B) colour)
-    {
-        for (int y = top; y < top + height; y++)
-            for (int x = left; x < left + width; x++)
-            {
-                int at = (y * stride + x) * 4;
-                (rgba[at], rgba[at + 1], rgba[at + 2], rgba[at + 3]) = (colour.R, colour.G, colour.B, 255);
-            }
     }
 }

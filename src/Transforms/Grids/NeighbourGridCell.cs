@@ -1,3 +1,5 @@
+using MlNetConv.Plots;
+
 namespace MlNetConv.Transforms;
 
 /// <summary>One cell of a <see cref="NeighbourGrid"/>: an image with its label and distance written under it (either may be left out).</summary>

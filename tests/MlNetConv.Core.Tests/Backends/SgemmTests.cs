@@ -9,6 +9,7 @@ public sealed class SgemmTests
     public static TheoryData<string> Isas()
     {
         var data = new TheoryData<string> { nameof(GemmIsa.Scalar) };
+        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) data.Add(nameof(GemmIsa.Vector128));
         if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) data.Add(nameof(GemmIsa.Vector256));
         if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) data.Add(nameof(GemmIsa.Vector512));
         return data;
@@ -38,6 +39,7 @@ public sealed class SgemmTests
     [InlineData(nameof(GemmIsa.Vector512), false)]
     [InlineData(nameof(GemmIsa.Vector512), true)]
     [InlineData(nameof(GemmIsa.Vector256), false)]
+    [InlineData(nameof(GemmIsa.Vector128), true)]
     [InlineData(nameof(GemmIsa.Scalar), true)]
     public unsafe void PackA_OnEveryCore_EqualsOneThread(string isaName, bool transposeA)
     {
@@ -172,4 +174,24 @@ public sealed class SgemmTests
         KernelParity.AssertClose(expected, actual, magnitude, 1e-5,
             $"{isa} m={m} n={n} k={k} transposeA={transposeA} transposeB={transposeB} alpha={alpha} beta={beta} parallel={parallel} extraLd={extraLd}");
     }
+}
+
+/// <summary>The ISA cap that benchmarks set through the environment.</summary>
+public sealed class GemmIsaCapTests
+{
+    [Theory]
+    [InlineData("Vector512", "vector128", "Vector128")]
+    [InlineData("Vector512", "Vector256", "Vector256")]
+    [InlineData("Vector256", "vector512", "Vector256")]
+    [InlineData("Vector128", "scalar", "Scalar")]
+    [InlineData("Vector512", "", "Vector512")]
+    [InlineData("Vector256", null, "Vector256")]
+    public void A_cap_narrows_but_never_widens(string hardware, string? requested, string expected) =>
+        Assert.Equal(Enum.Parse<GemmIsa>(expected), GemmBlocking.Cap(Enum.Parse<GemmIsa>(hardware), requested));
+
+    [Theory]
+    [InlineData("avx2")]
+    [InlineData("2")]
+    public void An_unknown_name_is_refused_with_the_names(string requested) =>
+        Assert.Contains("vector128", Assert.Throws<ArgumentException>(() => GemmBlocking.Cap(GemmIsa.Vector512, requested)).Message);
 }

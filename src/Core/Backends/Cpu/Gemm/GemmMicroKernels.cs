@@ -17,6 +17,7 @@ internal static unsafe class GemmMicroKernels
         {
             case GemmIsa.Vector512: Kernel8x32(kc, a, new PackedRows(b), c, ldc, alpha, beta, rows); break;
             case GemmIsa.Vector256: Kernel6x16(kc, a, b, c, ldc, alpha, beta, rows); break;
+            case GemmIsa.Vector128: Kernel6x8(kc, a, b, c, ldc, alpha, beta, rows); break;
             default: Kernel4x4(kc, a, b, c, ldc, alpha, beta, rows); break;
         }
     }
@@ -152,6 +153,60 @@ internal static unsafe class GemmMicroKernels
         {
             Vector256.Store(acc0 * alpha, c);
             Vector256.Store(acc1 * alpha, c + 8);
+        }
+    }
+
+    /// <summary>
+    /// The 6 x 8 tile in 128-bit vectors, for machines without 256-bit FMA (x86 with SSE only, ARM64): multiply-add fused
+    /// where the hardware fuses it (FMA3, AdvSimd), a multiply then an add elsewhere.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x8(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, int rows)
+    {
+        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 4);
+            var ai = Vector128.Create(a[0]);
+            c00 = Vector128.MultiplyAddEstimate(ai, b0, c00); c01 = Vector128.MultiplyAddEstimate(ai, b1, c01);
+            ai = Vector128.Create(a[1]);
+            c10 = Vector128.MultiplyAddEstimate(ai, b0, c10); c11 = Vector128.MultiplyAddEstimate(ai, b1, c11);
+            ai = Vector128.Create(a[2]);
+            c20 = Vector128.MultiplyAddEstimate(ai, b0, c20); c21 = Vector128.MultiplyAddEstimate(ai, b1, c21);
+            ai = Vector128.Create(a[3]);
+            c30 = Vector128.MultiplyAddEstimate(ai, b0, c30); c31 = Vector128.MultiplyAddEstimate(ai, b1, c31);
+            ai = Vector128.Create(a[4]);
+            c40 = Vector128.MultiplyAddEstimate(ai, b0, c40); c41 = Vector128.MultiplyAddEstimate(ai, b1, c41);
+            ai = Vector128.Create(a[5]);
+            c50 = Vector128.MultiplyAddEstimate(ai, b0, c50); c51 = Vector128.MultiplyAddEstimate(ai, b1, c51);
+            a += 6;
+            b += 8;
+        }
+        var va = Vector128.Create(alpha);
+        var vb = Vector128.Create(beta);
+        bool read = beta != 0f;
+        Update(c, c00, c01, va, vb, read);
+        if (rows > 1) Update(c + ldc, c10, c11, va, vb, read);
+        if (rows > 2) Update(c + 2 * ldc, c20, c21, va, vb, read);
+        if (rows > 3) Update(c + 3 * ldc, c30, c31, va, vb, read);
+        if (rows > 4) Update(c + 4 * ldc, c40, c41, va, vb, read);
+        if (rows > 5) Update(c + 5 * ldc, c50, c51, va, vb, read);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update(float* c, Vector128<float> acc0, Vector128<float> acc1, Vector128<float> alpha, Vector128<float> beta, bool read)
+    {
+        if (read)
+        {
+            Vector128.Store(Vector128.MultiplyAddEstimate(acc0, alpha, Vector128.Load(c) * beta), c);
+            Vector128.Store(Vector128.MultiplyAddEstimate(acc1, alpha, Vector128.Load(c + 4) * beta), c + 4);
+        }
+        else
+        {
+            Vector128.Store(acc0 * alpha, c);
+            Vector128.Store(acc1 * alpha, c + 4);
         }
     }
 

@@ -1,8 +1,8 @@
 using SkiaSharp;
 
-namespace MlNetConv.Transforms;
+namespace MlNetConv.Plots;
 
-/// <summary>An image for a <see cref="NeighbourGrid"/> cell: 8-bit RGB, from planar floats (grey or RGB) or an image file.</summary>
+/// <summary>An image for a figure or a neighbour grid cell: 8-bit RGB, from planar floats (grey or RGB) or an image file.</summary>
 public sealed class GridImage
 {
     /// <summary>The largest side accepted (a cell shows images scaled to its size).</summary>
