@@ -28,14 +28,14 @@ internal sealed record Distortion(string Name, string Strength, float[] Strength
         }),
         new("rotation", "degrees, either way", [0f, 15f, 30f, 45f, 60f], (source, destination, s, seed) =>
             ImageAugmentation.Affine(source, destination, Digit, Sign(seed) * s, 1f, 0, 0, flip: false)),
-        new("scaling", "zoom 1 ± s", [0f, 0.15f, 0.3f, 0.45f, 0.6f], (source, destination, s, seed) =>
+        new("scaling", "zoom 1 +/- s", [0f, 0.15f, 0.3f, 0.45f, 0.6f], (source, destination, s, seed) =>
             ImageAugmentation.Affine(source, destination, Digit, 0f, 1f + Sign(seed) * s, 0, 0, flip: false)),
         new("translation", "pixels up, down, left or right", [0f, 2f, 4f, 6f, 8f], (source, destination, s, seed) =>
         {
             int step = (int)s, direction = new RandomStream(seed).NextInt(4);
             ImageAugmentation.Shift(source, destination, Digit, direction switch { 0 => step, 1 => -step, _ => 0 }, direction switch { 2 => step, 3 => -step, _ => 0 }, flip: false);
         }),
-        new("elastic", $"alpha (sigma {ElasticSigma})", [0f, 10f, 20f, 30f, 40f], (source, destination, s, seed) =>
+        new("elastic distortion", $"alpha (sigma {ElasticSigma})", [0f, 10f, 20f, 30f, 40f], (source, destination, s, seed) =>
             ElasticDistortion.Apply(source, destination, Digit, s, ElasticSigma, seed)),
     ];
 

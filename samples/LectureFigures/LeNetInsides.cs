@@ -1,11 +1,9 @@
 using MlNetConv.Graphs;
 using MlNetConv.Inspection;
+using MlNetConv.Plots;
 using MlNetConv.Preprocessing;
 
 namespace MlNetConv.Samples.LectureFigures;
-
-/// <summary>One layer's output for the test digit: its dotted name, one sample's shape and its values.</summary>
-internal sealed record LayerOutput(string Name, Tensors.Shape Shape, float[] Values);
 
 /// <summary>
 /// Inside the trained LeNet-5: its first convolution's six 5x5 filters and what each layer computes from one held-out
@@ -17,13 +15,13 @@ internal static class LeNetInsides
     public static readonly string[] Shown = ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "fc3"];
 
     /// <param name="digit">(1, 28, 28), pixels in [0, 1]</param>
-    public static (IReadOnlyList<LayerOutput> Layers, float[] Probabilities) Record(Network network, ReadOnlySpan<float> digit)
+    public static (IReadOnlyList<ActivationLayer> Layers, float[] Probabilities) Record(Network network, ReadOnlySpan<float> digit)
     {
         var input = digit.ToArray();
         ChannelNormalization.Mnist.Apply(input, network.SampleShape, 1);
         var inspector = new NetworkInspector(network);
         var values = inspector.Record(input);
-        var layers = Shown.Select(name => inspector[name]).Select(n => new LayerOutput(n.Path, n.OutputShape, values[n.Index])).ToArray();
+        var layers = Shown.Select(name => inspector[name]).Select(n => new ActivationLayer(n.Path, values[n.Index], n.OutputShape)).ToArray();
         var logits = values[inspector.Output];
         double max = logits.Max(), sum = logits.Sum(v => Math.Exp(v - max));
         return (layers, logits.Select(v => (float)(Math.Exp(v - max) / sum)).ToArray());

@@ -67,9 +67,9 @@ internal static class LeNetRobustness
 
     public static void Print(IReadOnlyList<RobustnessRow> rows)
     {
-        Console.WriteLine($"{"distortion",-15} {"strength",8}  {"unit",-31} {"max pooling",11} {"avg pooling",11}");
+        Console.WriteLine($"{"distortion",-18} {"strength",8}  {"unit",-31} {"max pooling",11} {"avg pooling",11}");
         foreach (var row in rows)
-            Console.WriteLine($"{row.Distortion.Name,-15} {row.Strength,8:0.##}  {row.Distortion.Strength,-31} {row.MaxPoolAccuracy,11:F4} {row.AveragePoolAccuracy,11:F4}");
+            Console.WriteLine($"{row.Distortion.Name,-18} {row.Strength,8:0.##}  {row.Distortion.Strength,-31} {row.MaxPoolAccuracy,11:F4} {row.AveragePoolAccuracy,11:F4}");
         double Mean(Func<RobustnessRow, double> accuracy) => rows.Where(r => r.Strength > 0).Average(accuracy);
         Console.WriteLine($"mean over the distorted test sets: max pooling {Mean(r => r.MaxPoolAccuracy):F4}, average pooling {Mean(r => r.AveragePoolAccuracy):F4}");
     }
