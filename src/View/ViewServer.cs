@@ -68,6 +68,19 @@ public sealed class ViewServer : IAsyncDisposable
                 await context.Response.WriteAsJsonAsync(new ErrorMessage(answer.Message));
             }
         });
+        // Answers the framework gives without a body (an unknown address, a wrong method) get a message too.
+        app.UseStatusCodePages(async status =>
+        {
+            var response = status.HttpContext.Response;
+            var request = status.HttpContext.Request;
+            string message = response.StatusCode switch
+            {
+                404 => $"There is nothing at {request.Path}: the page is at /, the API at /api/model, /api/activations, /api/image and /api/links.",
+                405 => $"{request.Method} is not how {request.Path} is used (GET /api/model and /api/links, POST /api/activations and /api/image).",
+                _ => $"{request.Method} {request.Path} was answered with status {response.StatusCode}.",
+            };
+            await response.WriteAsJsonAsync(new ErrorMessage(message));
+        });
         MapPage(app);
         app.MapGet("/api/model", () => service.Model);
         app.MapPost("/api/activations", async (HttpRequest request) =>

@@ -47,7 +47,7 @@ public sealed class BrowserTests(ITestOutputHelper output) : IAsyncLifetime
         var options = new ChromeOptions { BinaryLocation = Chromium };
         options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--force-device-scale-factor=1",
-            "--window-size=1500,1200", $"--user-data-dir={_profile}");
+            "--window-size=1500,1400", $"--user-data-dir={_profile}");
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(ChromeDriver)!, Path.GetFileName(ChromeDriver));
         service.SuppressInitialDiagnosticInformation = true;
         service.HideCommandPromptWindow = true;

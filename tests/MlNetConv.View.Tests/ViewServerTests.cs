@@ -103,6 +103,14 @@ public sealed class ViewServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Unknown_addresses_and_wrong_methods_get_404_and_405_with_a_message()
+    {
+        Assert.Contains("nothing at /nope", await ErrorOf(await _http.GetAsync("/nope"), HttpStatusCode.NotFound));
+        Assert.Contains("POST /api/activations", await ErrorOf(await _http.GetAsync("/api/activations"), HttpStatusCode.MethodNotAllowed));
+        await StillServes();
+    }
+
+    [Fact]
     public async Task Links_of_unknown_layers_or_units_and_missing_arguments_get_4xx()
     {
         Assert.Contains("no layer 'C9'", await ErrorOf(await _http.GetAsync("/api/links?layer=C9&c=0&y=0&x=0"), HttpStatusCode.NotFound));
