@@ -38,14 +38,24 @@ public sealed class CLayer : Layer
 
     private ConvGeometry Geometry => _geometry ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
 
+    /// <summary>(C, 1, k, k): g·d(ν) for every plane, uploaded at the first Forward (a summary's meta backend holds no values).</summary>
+    private Tensor Kernel
+    {
+        get
+        {
+            if (_kernel is not null) return _kernel;
+            var d = FixedConnections.Gaussian(KernelSize, Sigma).Select(w => w * Gain).ToArray();
+            _kernel = Backend.Allocate(Geometry.WeightShape);
+            _kernel.CopyFrom(Enumerable.Repeat(d, Geometry.OutChannels).SelectMany(w => w).ToArray());
+            return _kernel;
+        }
+    }
+
     protected override Shape OnBuild(Shape input)
     {
         string layer = $"Layer '{Name}' (CLayer)";
         if (input.Rank != 4) throw new ArgumentException($"{layer}: expected input (N, C, H, W), got {input}.");
         _geometry = ConvGeometry.Create(input, input.C, [KernelSize, KernelSize], [Stride, Stride], [1, 1], KernelSize / 2, input.C, null, layer);
-        var d = FixedConnections.Gaussian(KernelSize, Sigma).Select(w => w * Gain).ToArray();
-        _kernel = Backend.Allocate(_geometry.WeightShape);
-        _kernel.CopyFrom(Enumerable.Repeat(d, input.C).SelectMany(w => w).ToArray());
         return _geometry.OutputShape(input.N);
     }
 
@@ -55,7 +65,7 @@ public sealed class CLayer : Layer
     {
         CheckInput(input);
         var output = Reuse(ref _output, Geometry.OutputShape(input.Shape.N));
-        Backend.Convolution.Forward(Geometry, input, _kernel!, null, output);
+        Backend.Convolution.Forward(Geometry, input, Kernel, null, output);
         Backend.Activation.Forward(new SaturationOp(), output, output);
         return output;
     }

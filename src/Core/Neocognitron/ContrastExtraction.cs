@@ -34,14 +34,24 @@ public sealed class ContrastExtraction : Layer
 
     private ConvGeometry Geometry => _geometry ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
 
+    /// <summary>(2, 1, k, k): a_G and −a_G, uploaded at the first Forward (a summary's meta backend holds no values).</summary>
+    private Tensor Kernel
+    {
+        get
+        {
+            if (_kernel is not null) return _kernel;
+            var on = FixedConnections.CentreSurround(KernelSize, CentreSigma, SurroundSigma);
+            _kernel = Backend.Allocate(Geometry.WeightShape);
+            _kernel.CopyFrom([.. on, .. on.Select(a => -a)]);
+            return _kernel;
+        }
+    }
+
     protected override Shape OnBuild(Shape input)
     {
         if (input.Rank != 4 || input.C != 1)
             throw new ArgumentException($"Layer '{Name}' (ContrastExtraction): expected a grey image (N, 1, H, W), got {input}.");
         _geometry = ConvGeometry.Create(input, 2, [KernelSize, KernelSize], [1, 1], [1, 1], KernelSize / 2, 1, null, $"Layer '{Name}' (ContrastExtraction)");
-        var on = FixedConnections.CentreSurround(KernelSize, CentreSigma, SurroundSigma);
-        _kernel = Backend.Allocate(_geometry.WeightShape);
-        _kernel.CopyFrom([.. on, .. on.Select(a => -a)]);
         return _geometry.OutputShape(input.N);
     }
 
@@ -51,7 +61,7 @@ public sealed class ContrastExtraction : Layer
     {
         CheckInput(input);
         var output = Reuse(ref _output, Geometry.OutputShape(input.Shape.N));
-        Backend.Convolution.Forward(Geometry, input, _kernel!, null, output);
+        Backend.Convolution.Forward(Geometry, input, Kernel, null, output);
         Backend.Activation.Forward(new ReluOp(), output, output);
         return output;
     }

@@ -35,7 +35,7 @@ public static class Neocognitron
 
         var layers = new List<ILayer>();
         var ug = new ContrastExtraction(options.ContrastKernelSize, options.ContrastCentreSigma, options.ContrastSurroundSigma, "ug");
-        var shape = ug.Build(backend, new Shape([batch, .. sampleShape]));
+        var shape = ug.Build(backend, new Shape([1, .. sampleShape])); // built for one sample, as a Network builds; run on any batch
         layers.Add(ug);
         for (int l = 0; l < options.Stages.Count; l++)
         {
@@ -55,7 +55,7 @@ public static class Neocognitron
     }
 
     /// <summary>Presents every image of the order to one new S-layer on top of the frozen layers.</summary>
-    /// <param name="below">(batch, Cin, H, W): the shape the frozen layers give</param>
+    /// <param name="below">(1, Cin, H, W): the shape the frozen layers give</param>
     private static CompetitiveLearning LearnStage(List<ILayer> layers, Shape below, float[] images, int pixels, int[] order, int batch,
         NeocognitronStage stage, NeocognitronOptions options, IBackend backend)
     {

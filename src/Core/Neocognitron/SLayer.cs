@@ -64,6 +64,19 @@ public sealed class SLayer : Layer
 
     private ConvGeometry Geometry => _geometry ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
 
+    /// <summary>(1, Cin, k, k): c(ν) for every input plane, uploaded at the first Forward (a summary's meta backend holds no values).</summary>
+    private Tensor VWeight
+    {
+        get
+        {
+            if (_vWeight is not null) return _vWeight;
+            var c = FixedConnections.Gaussian(KernelSize, VCellSigma);
+            _vWeight = Backend.Allocate(_vGeometry!.WeightShape);
+            _vWeight.CopyFrom(Enumerable.Repeat(c, Geometry.InChannels).SelectMany(w => w).ToArray());
+            return _vWeight;
+        }
+    }
+
     protected override Shape OnBuild(Shape input)
     {
         string layer = $"Layer '{Name}' (SLayer)";
@@ -73,9 +86,6 @@ public sealed class SLayer : Layer
         _vGeometry = ConvGeometry.Create(input, 1, k, one, one, KernelSize / 2, 1, null, layer);
         _weight = AddParameter("weight", _geometry.WeightShape, null, trainable: false);
         _inhibition = AddParameter("inhibition", new Shape(Planes), null, trainable: false);
-        var c = FixedConnections.Gaussian(KernelSize, VCellSigma);
-        _vWeight = Backend.Allocate(_vGeometry.WeightShape);
-        _vWeight.CopyFrom(Enumerable.Repeat(c, input.C).SelectMany(w => w).ToArray());
         return _geometry.OutputShape(input.N);
     }
 
@@ -90,7 +100,7 @@ public sealed class SLayer : Layer
         var squares = Reuse(ref _squares, input.Shape);
         Backend.Elementwise.Multiply(input, input, squares);
         var v = Reuse(ref _vCells, _vGeometry!.OutputShape(n));
-        Backend.Convolution.Forward(_vGeometry, squares, _vWeight!, null, v);
+        Backend.Convolution.Forward(_vGeometry, squares, VWeight, null, v);
         Backend.Activation.Forward(new PowerOp(0.5f), v, v);
         var shunt = Reuse(ref _shunt, excitation.Shape);
         Backend.Elementwise.Broadcast(new MultiplyOp(), Inhibition.Value.Reshape(new Shape(1, Planes, 1, 1)), v, shunt);
