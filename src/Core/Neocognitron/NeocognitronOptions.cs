@@ -11,9 +11,9 @@ public sealed record NeocognitronOptions
     /// <summary>The S/C stages, bottom up; the defaults suit 28 × 28 digits (28 → 14 → 7 → 4).</summary>
     public IReadOnlyList<NeocognitronStage> Stages { get; init; } =
     [
-        new() { MaxPlanes = 16, KernelSize = 5, LearningTheta = 0.75f, RecognitionTheta = 0.6f, CompetitionArea = 7 },
-        new() { MaxPlanes = 48, KernelSize = 5, LearningTheta = 0.7f, RecognitionTheta = 0.55f, CompetitionArea = 7 },
-        new() { MaxPlanes = 64, KernelSize = 5, LearningTheta = 0.65f, RecognitionTheta = 0.5f, CompetitionArea = 4, CKernelSize = 3 },
+        new() { MaxPlanes = 16, KernelSize = 5, LearningTheta = 0.75f, RecognitionTheta = 0.6f, CompetitionArea = 7, CGain = 8f },
+        new() { MaxPlanes = 64, KernelSize = 5, LearningTheta = 0.75f, RecognitionTheta = 0.55f, CompetitionArea = 7, CGain = 8f },
+        new() { MaxPlanes = 128, KernelSize = 5, LearningTheta = 0.7f, RecognitionTheta = 0.5f, CompetitionArea = 4, CKernelSize = 3, CGain = 8f },
     ];
 
     /// <summary>q, the learning rate of <see cref="CompetitiveLearning"/>: large, so that the S-cells compare directions.</summary>
