@@ -72,6 +72,28 @@ public sealed class NeocognitronTests
     }
 
     [Fact]
+    public void LinearReadoutIsJoinedToTheFrozenNetwork()
+    {
+        var digits = MnistDigits.Load(MnistDigits.FindDefault());
+        var images = Digits(150);
+        var labels = Enumerable.Range(0, 150).Select(digits.Label).ToArray();
+        using var network = NeocognitronModel.Learn(images, Sample, Small);
+        var before = network.Predict(images);
+        using var joined = LinearReadout.Train(network, images, labels, 10, LinearReadout.DefaultOptions with { Epochs = 40 });
+        Assert.Equal(before, network.Predict(images));             // the neocognitron below is not touched
+        Assert.Equal(["ug", "us1", "uc1", "us2", "uc2", "flatten", "readout"], ((global::MlNetConv.Graphs.Sequential)joined.Root).Layers.Select(l => l.Name));
+        Assert.Equal(network["us2.weight"].Value.ToArray(), joined["us2.weight"].Value.ToArray());
+        Assert.Equal(joined.Parameters.Where(p => p.Trainable).Sum(p => (long)p.Size), joined.ParameterCount);
+        Assert.Equal(10 * network.OutputShapes[0].Size + 10, joined.ParameterCount); // only the readout is trainable
+        // Fitted on these 150 digits, the readout classifies most of them.
+        var scores = joined.Predict(images);
+        int right = Enumerable.Range(0, 150).Count(i => scores.AsSpan(i * 10, 10).IndexOf(scores.AsSpan(i * 10, 10).ToArray().Max()) == labels[i]);
+        Assert.True(right > 120, $"{right} of 150 training digits");
+        var (loaded, _) = ModelFile.FromBytes(ModelFile.ToBytes(joined));
+        using (loaded) Assert.Equal(scores, loaded.Predict(images));
+    }
+
+    [Fact]
     public void BadInputIsRejectedWithTheReason()
     {
         Assert.Contains("(1, H, W)", Assert.Throws<ArgumentException>(() => NeocognitronModel.Learn(new float[784], new Shape(3, 28, 28), Small)).Message);
