@@ -23,7 +23,7 @@ public sealed class CLayer : Layer
     {
         if (kernelSize <= 0 || kernelSize % 2 == 0) throw new ArgumentException($"CLayer: kernel_size must be odd and positive, got {kernelSize}.");
         if (stride <= 0) throw new ArgumentException($"CLayer: stride must be positive, got {stride}.");
-        if (sigma < 0) throw new ArgumentException($"CLayer: sigma must be positive (or 0 for kernel_size / 4), got {sigma}.");
+        if (!(sigma >= 0)) throw new ArgumentException($"CLayer: sigma must be positive (or 0 for kernel_size / 4), got {sigma}.");
         if (!(gain > 0)) throw new ArgumentException($"CLayer: gain must be positive, got {gain}.");
         KernelSize = kernelSize;
         Stride = stride;
@@ -55,6 +55,7 @@ public sealed class CLayer : Layer
     {
         string layer = $"Layer '{Name}' (CLayer)";
         if (input.Rank != 4) throw new ArgumentException($"{layer}: expected input (N, C, H, W), got {input}.");
+        FixedConnections.CheckKernelFits(KernelSize, input, layer);
         _geometry = ConvGeometry.Create(input, input.C, [KernelSize, KernelSize], [Stride, Stride], [1, 1], KernelSize / 2, input.C, null, layer);
         return _geometry.OutputShape(input.N);
     }

@@ -51,6 +51,7 @@ public sealed class ContrastExtraction : Layer
     {
         if (input.Rank != 4 || input.C != 1)
             throw new ArgumentException($"Layer '{Name}' (ContrastExtraction): expected a grey image (N, 1, H, W), got {input}.");
+        FixedConnections.CheckKernelFits(KernelSize, input, $"Layer '{Name}' (ContrastExtraction)");
         _geometry = ConvGeometry.Create(input, 2, [KernelSize, KernelSize], [1, 1], [1, 1], KernelSize / 2, 1, null, $"Layer '{Name}' (ContrastExtraction)");
         return _geometry.OutputShape(input.N);
     }

@@ -32,4 +32,16 @@ public static class FixedConnections
         var surround = Gaussian(kernelSize, surroundSigma);
         return centre.Select((c, i) => c - surround[i]).ToArray();
     }
+
+    /// <summary>
+    /// A "same"-padded window wider than 2·max(H, W) − 1 only adds taps that always read padding: refused, so that a
+    /// model file cannot ask for a kernel out of proportion to its input.
+    /// </summary>
+    /// <param name="input">(N, C, H, W)</param>
+    internal static void CheckKernelFits(int kernelSize, Tensors.Shape input, string layer)
+    {
+        int limit = 2 * Math.Max(input[2], input[3]) - 1;
+        if (kernelSize > limit)
+            throw new ArgumentException($"{layer}: kernel_size {kernelSize} is wider than a {input[2]}x{input[3]} input can use (at most {limit}).");
+    }
 }

@@ -32,7 +32,7 @@ public sealed class SLayer : Layer
     {
         if (planes <= 0) throw new ArgumentException($"SLayer: planes must be positive, got {planes}.");
         if (kernelSize <= 0 || kernelSize % 2 == 0) throw new ArgumentException($"SLayer: kernel_size must be odd and positive, got {kernelSize}.");
-        if (vCellSigma < 0) throw new ArgumentException($"SLayer: v_cell_sigma must be positive (or 0 for kernel_size / 2), got {vCellSigma}.");
+        if (!(vCellSigma >= 0)) throw new ArgumentException($"SLayer: v_cell_sigma must be positive (or 0 for kernel_size / 2), got {vCellSigma}.");
         Planes = planes;
         KernelSize = kernelSize;
         Theta = theta;
@@ -81,6 +81,7 @@ public sealed class SLayer : Layer
     {
         string layer = $"Layer '{Name}' (SLayer)";
         if (input.Rank != 4) throw new ArgumentException($"{layer}: expected input (N, C, H, W), got {input}.");
+        FixedConnections.CheckKernelFits(KernelSize, input, layer);
         int[] k = [KernelSize, KernelSize], one = [1, 1];
         _geometry = ConvGeometry.Create(input, Planes, k, one, one, KernelSize / 2, 1, null, layer);
         _vGeometry = ConvGeometry.Create(input, 1, k, one, one, KernelSize / 2, 1, null, layer);

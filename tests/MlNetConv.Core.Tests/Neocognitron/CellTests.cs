@@ -1,6 +1,7 @@
 using MlNetConv.Backends.Cpu;
 using MlNetConv.Neocognitron;
 using MlNetConv.Tensors;
+using MlNetConv.Tests.Support;
 
 namespace MlNetConv.Tests.Neocognitron;
 
@@ -134,6 +135,26 @@ public sealed class CellTests
         Assert.Equal([corner, corner, 0, corner, corner, 0, 0, 0, 0], y.Select(v => (double)v).ToArray(), new Tolerance(1e-5));
         var negative = Run(new CLayer(3, 2), new Shape(1, 1, 5, 5), Enumerable.Repeat(-1f, 25).ToArray());
         Assert.All(negative, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void LayersRoundTripThroughTheRegistry()
+    {
+        LayerRoundTrip.AssertSameLayer(new ContrastExtraction(5, 1f, 2.5f), new Shape(1, 8, 8));
+        LayerRoundTrip.AssertSameLayer(new SLayer(3, 3, 0.6f, 1.2f), new Shape(2, 8, 8));
+        LayerRoundTrip.AssertSameLayer(new CLayer(3, 2, 0.8f, 3f), new Shape(2, 8, 8));
+    }
+
+    [Fact]
+    public void ConfigurationsFromAModelFileAreChecked()
+    {
+        // A kernel far wider than the input would only allocate padding taps.
+        var wide = new SLayer(2, 101, 0.5f, name: "us1");
+        Assert.Contains("us1", Assert.Throws<ArgumentException>(() => wide.Build(Backend, new Shape(1, 2, 8, 8))).Message);
+        Assert.Throws<ArgumentException>(() => new ContrastExtraction(99, 1f, 2f).Build(Backend, new Shape(1, 1, 8, 8)));
+        Assert.Throws<ArgumentException>(() => new CLayer(3, 2, float.NaN));
+        Assert.Throws<ArgumentException>(() => new SLayer(2, 3, float.NaN));
+        Assert.Throws<ArgumentException>(() => new SLayer(2, 3, 0.5f, float.NaN));
     }
 
     [Fact]
