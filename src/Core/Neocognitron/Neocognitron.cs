@@ -60,9 +60,11 @@ public static class Neocognitron
         NeocognitronStage stage, NeocognitronOptions options, IBackend backend)
     {
         int inChannels = below.C, height = below[2], width = below[3], cells = height * width, inputSize = inChannels * cells;
-        var learning = new CompetitiveLearning(inChannels, stage.KernelSize, stage.KernelSize / 2f, stage.MaxPlanes, options.LearningRate);
-        var single = backend.Allocate(new Shape(1, inChannels, height, width));
-        var batchInput = backend.Allocate(new Shape([batch, 1, .. layers[0].InputShape.Skip(2)]));
+        var learning = new CompetitiveLearning(inChannels, stage.KernelSize, SLayer.DefaultVCellSigma(stage.KernelSize), stage.MaxPlanes, options.LearningRate);
+        int[] imageSize = [.. layers[0].InputShape.Skip(2)];
+        using var single = backend.Allocate(new Shape(1, inChannels, height, width));
+        using var batchInput = backend.Allocate(new Shape([batch, 1, .. imageSize]));
+        Tensor? lastBatch = null;
         var host = new float[batch * pixels];
         var frozen = new float[batch * inputSize];
         var responses = new float[stage.MaxPlanes * cells];
@@ -73,7 +75,7 @@ public static class Neocognitron
         {
             int n = Math.Min(batch, order.Length - start);
             for (int i = 0; i < n; i++) images.AsSpan(order[start + i] * pixels, pixels).CopyTo(host.AsSpan(i * pixels));
-            var x = n == batch ? batchInput : backend.Allocate(new Shape([n, 1, .. layers[0].InputShape.Skip(2)]));
+            var x = n == batch ? batchInput : lastBatch = backend.Allocate(new Shape([n, 1, .. imageSize]));
             x.CopyFrom(host.AsSpan(0, n * pixels));
             foreach (var layer in layers) x = layer.Forward(x, training: false);
             backend.Download(x, frozen.AsSpan(0, n * inputSize));
@@ -100,6 +102,7 @@ public static class Neocognitron
                 learning.Present(input, responses.AsSpan(0, learning.Planes * cells), vCells, height, width, stage.CompetitionArea, options.SeedFloor);
             }
         }
+        lastBatch?.Dispose();
         return learning;
     }
 }

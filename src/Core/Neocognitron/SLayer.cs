@@ -32,12 +32,15 @@ public sealed class SLayer : Layer
     {
         if (planes <= 0) throw new ArgumentException($"SLayer: planes must be positive, got {planes}.");
         if (kernelSize <= 0 || kernelSize % 2 == 0) throw new ArgumentException($"SLayer: kernel_size must be odd and positive, got {kernelSize}.");
-        if (!(vCellSigma >= 0)) throw new ArgumentException($"SLayer: v_cell_sigma must be positive (or 0 for kernel_size / 2), got {vCellSigma}.");
+        if (!(vCellSigma >= 0)) throw new ArgumentException($"SLayer: v_cell_sigma must be positive (or 0 for the default), got {vCellSigma}.");
         Planes = planes;
         KernelSize = kernelSize;
         Theta = theta;
-        VCellSigma = vCellSigma > 0 ? vCellSigma : kernelSize / 2f;
+        VCellSigma = vCellSigma > 0 ? vCellSigma : DefaultVCellSigma(kernelSize);
     }
+
+    /// <summary>The spread of c(ν) when none is given: half the connection area's side, a gentle fall-off (at the edge of a 5 × 5 area c is 0.73 of its centre value).</summary>
+    public static float DefaultVCellSigma(int kernelSize) => kernelSize / 2f;
 
     public int Planes { get; }
     public int KernelSize { get; }
