@@ -27,6 +27,15 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     public int Rank { get; }
     public int Size { get; }
 
+    /// <summary>The communicator <see cref="Start"/> opened in this process, until it is disposed; null before.</summary>
+    public static MpiCommunicator? Current
+    {
+        get
+        {
+            lock (Gate) return _current is { _finalized: false } ? _current : null;
+        }
+    }
+
     /// <summary>Whether this process was started by an MPI launcher (mpirun, srun): the condition for <see cref="Start"/>.</summary>
     public static bool IsLaunched => LauncherVariables.Any(v => Environment.GetEnvironmentVariable(v) is not null);
 

@@ -64,9 +64,7 @@ internal sealed class DataParallel
     /// <summary>Whether any rank's token is cancelled: every rank then stops at the same step.</summary>
     public bool AnyCancelled(CancellationToken token)
     {
-        Span<double> flag = [token.IsCancellationRequested ? 1 : 0];
-        _comm.AllReduceSum(flag);
-        return flag[0] > 0;
+        return _comm.Sum(token.IsCancellationRequested ? 1 : 0) > 0;
     }
 
     /// <summary>
