@@ -66,4 +66,41 @@ public sealed class DistributedTests(TrainedModelFixture model) : IClassFixture<
         Assert.Empty(Directory.GetFiles(_folder, "*.tmp"));
         CliRun.Of("evaluate", zip, "--data", model.TestData).Expect(ExitCodes.Ok);
     }
+
+    [SkippableFact]
+    public async Task KillingARankEndsTheJobWithAClearErrorAndNoModel()
+    {
+        MpiJob.RequireLauncher();
+        model.Training.Expect(ExitCodes.Ok);
+        string zip = Path.Combine(_folder, "killed.zip");
+        using var job = MpiJob.Start(2, Cli, "train", "lenet5", "--data", model.TrainData, "--output", zip, "--epochs", "500", "--batch-size", "16",
+            "--distributed");
+        var output = job.StandardOutput.ReadToEndAsync();
+        var lines = new List<string>();
+        var firstEpoch = new TaskCompletionSource();
+        job.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (lines) lines.Add(e.Data);
+            if (e.Data.Contains("epoch 1/500", StringComparison.Ordinal)) firstEpoch.TrySetResult();
+        };
+        job.BeginErrorReadLine();
+        try
+        {
+            await firstEpoch.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            var rank1 = MpiJob.RankProcesses(1, zip);
+            Assert.Single(rank1);
+            System.Diagnostics.Process.GetProcessById(rank1[0]).Kill();
+            await job.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        }
+        finally
+        {
+            if (!job.HasExited) job.Kill(entireProcessTree: true);
+        }
+        string all = await output + string.Join('\n', lines);
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.Matches(@"rank 1 with PID \d+ on node \S+ exited on signal 9", all);
+        Assert.False(File.Exists(zip), all);
+        Assert.Empty(Directory.GetFiles(_folder, "*.tmp"));
+    }
 }

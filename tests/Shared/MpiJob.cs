@@ -22,8 +22,8 @@ internal static class MpiJob
         return found!;
     }
 
-    /// <summary>Runs <c>dotnet exec <paramref name="program"/> <paramref name="args"/></c> on <paramref name="ranks"/> ranks (0: alone, without mpirun).</summary>
-    public static async Task<(int ExitCode, string Output)> Run(int ranks, string program, params string[] args)
+    /// <summary>Starts <c>dotnet exec <paramref name="program"/> <paramref name="args"/></c> on <paramref name="ranks"/> ranks (0: alone, without mpirun), output redirected.</summary>
+    public static Process Start(int ranks, string program, params string[] args)
     {
         var start = ranks == 0
             ? new ProcessStartInfo("dotnet", ["exec", program, .. args])
@@ -31,7 +31,13 @@ internal static class MpiJob
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.Environment["DOTNET_PROCESSOR_COUNT"] = "1";
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Runs <c>dotnet exec <paramref name="program"/> <paramref name="args"/></c> on <paramref name="ranks"/> ranks (0: alone, without mpirun).</summary>
+    public static async Task<(int ExitCode, string Output)> Run(int ranks, string program, params string[] args)
+    {
+        using var process = Start(ranks, program, args);
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
@@ -42,9 +48,33 @@ internal static class MpiJob
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{start.FileName} {string.Join(' ', start.ArgumentList)} ran for 3 minutes.");
+            throw new TimeoutException($"{process.StartInfo.FileName} {string.Join(' ', process.StartInfo.ArgumentList)} ran for 3 minutes.");
         }
         return (process.ExitCode, await output + await errors);
+    }
+
+    /// <summary>The process ids of rank <paramref name="rank"/> of running jobs whose command line contains <paramref name="marker"/> (Linux: read from /proc).</summary>
+    public static int[] RankProcesses(int rank, string marker)
+    {
+        var found = new List<int>();
+        foreach (string dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            try
+            {
+                string commandLine = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (!commandLine.Contains(marker, StringComparison.Ordinal) || commandLine.Contains("mpirun", StringComparison.Ordinal)) continue;
+                if (File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains($"OMPI_COMM_WORLD_RANK={rank}")) found.Add(pid);
+            }
+            catch (IOException)
+            {
+                // The process ended while being read.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return [.. found];
     }
 
     /// <summary>As <see cref="Run"/>, failing the test with the job's output when it does not end with 0.</summary>
