@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# ResNet-20 training throughput: 1 process x 1 thread against 2 ranks x 1 thread (Open MPI, same global batch), alternated
+# three times; each line is one run's median step. Usage: bench/DistributedBench/run.sh [STEPS] [GLOBAL_BATCH]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dotnet build bench/DistributedBench -c Release -v q -nologo >/dev/null
+bench=bench/DistributedBench/bin/Release/net10.0/DistributedBench.dll
+for run in 1 2 3; do
+  echo "--- run $run: 1 x 1"
+  DOTNET_PROCESSOR_COUNT=1 dotnet exec "$bench" "$@"
+  echo "--- run $run: 2 x 1"
+  mpirun --oversubscribe --allow-run-as-root -np 2 -x DOTNET_PROCESSOR_COUNT=1 dotnet exec "$bench" "$@"
+done
