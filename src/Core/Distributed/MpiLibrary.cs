@@ -73,15 +73,16 @@ internal sealed unsafe class MpiLibrary
     /// <exception cref="DllNotFoundException">it is not installed (the message says what to install) or is not Open MPI</exception>
     public static MpiLibrary Load(string? path = null)
     {
+        string reason = "";
         foreach (string name in path is null ? Names : [path])
         {
             // Open MPI loads its components as plug-ins that resolve symbols of libmpi itself, so it must be global.
-            nint library = Posix.OpenGlobal(name);
+            nint library = Posix.OpenGlobal(name, out reason);
             if (library != 0) return new MpiLibrary(library, name);
         }
         throw new DllNotFoundException(path is null
-            ? $"Open MPI's library ({string.Join(" or ", Names)}) is not installed: on Debian or Ubuntu 'apt-get install openmpi-bin libopenmpi-dev', elsewhere Open MPI 4 or 5 from your distribution or cluster modules ('module load openmpi'). ({Posix.LastError()})"
-            : $"The MPI library '{path}' could not be loaded: {Posix.LastError()}");
+            ? $"Open MPI's library ({string.Join(" or ", Names)}) is not installed: on Debian or Ubuntu 'apt-get install openmpi-bin libopenmpi-dev', elsewhere Open MPI 4 or 5 from your distribution or cluster modules ('module load openmpi'). ({reason})"
+            : $"The MPI library '{path}' could not be loaded: {reason}");
     }
 
     public bool Initialized()
@@ -155,9 +156,19 @@ internal sealed unsafe class MpiLibrary
         [DllImport("libc.so.6", EntryPoint = "dlerror")]
         private static extern nint DlError();
 
-        public static nint OpenGlobal(string name) => !OperatingSystem.IsLinux() ? 0 : DlOpen(name, LazyBinding | Global);
-
-        public static string LastError() => !OperatingSystem.IsLinux() ? "MPI is bound on Linux only"
-            : Marshal.PtrToStringUTF8(DlError()) ?? "no loader message";
+        /// <param name="error">the loader's reason when it returns 0</param>
+        public static nint OpenGlobal(string name, out string error)
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                error = "MPI is bound on Linux only";
+                return 0;
+            }
+            // The first call binds dlerror itself (which would reset the message) and clears any earlier message.
+            DlError();
+            nint library = DlOpen(name, LazyBinding | Global);
+            error = library != 0 ? "" : Marshal.PtrToStringUTF8(DlError()) ?? "no message from the loader";
+            return library;
+        }
     }
 }
