@@ -11,7 +11,8 @@ namespace MlNetConv.Training;
 /// The training loop: seeded shuffling per epoch, mini-batches, optimizer and schedule, validation, early stopping,
 /// progress, cancellation and checkpoints. Every random draw depends only on (seed, epoch, step), so a run resumed
 /// from a checkpoint ends with the same weights as an uninterrupted one. The optimizer updates the network's
-/// <see cref="Network.UpdatedParameters"/> as they are when the trainer is created: freeze first.
+/// <see cref="Network.UpdatedParameters"/> as they are when the trainer is created: freeze first. With
+/// <see cref="TrainerOptions.Distributed"/> it is one rank of a data-parallel job (see <see cref="DistributedOptions"/>).
 /// </summary>
 public sealed class Trainer
 {

@@ -58,6 +58,17 @@ public sealed class DataParallelTrainingTests : IDisposable
         Assert.True(trainer.Evaluate(TrainerTests.Bars(90, 99)).Accuracy >= 0.9);
     }
 
+    [Fact]
+    public void ShardsThatAShortLastBatchLeavesEmptyAddNothing()
+    {
+        // 18 samples in batches of 16: the last batch's 2 samples go to shards 1 and 3 of 4; shards 0 and 2 are empty.
+        using var network = TinyNetwork();
+        var distributed = new DistributedOptions(SingleProcessCommunicator.Instance) { Deterministic = true, Shards = 4 };
+        var result = new Trainer(network, Options(distributed)).Fit(TrainerTests.Bars(18, 1));
+        Assert.All(result.History, e => Assert.True(double.IsFinite(e.Loss)));
+        Assert.All(Weights(network), w => Assert.True(float.IsFinite(w)));
+    }
+
     [Theory]
     [InlineData(false, 3, "Shards apply to the deterministic mode only")]
     [InlineData(true, 0, "Shards must be positive")]
