@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using MlNetConv.Cli.Commands;
+using MlNetConv.Distributed;
 using MlNetConv.Estimators;
 using MlNetConv.Training;
 
@@ -50,7 +51,22 @@ internal sealed class CliApp
     public static int RunOnConsole(IReadOnlyList<string> args) =>
         new CliApp(new CliConsole(Console.Out, Console.Error), new Interruption(handlesSignals: true)).Run(args);
 
+    /// <summary>
+    /// Runs a command line. A failing rank of a distributed run ends the whole MPI job with its exit code: the other ranks
+    /// would otherwise wait for it in their next collective forever. (An interrupted run stops every rank at the same step.)
+    /// </summary>
     public int Run(IReadOnlyList<string> args)
+    {
+        int code = RunCommand(args);
+        if (code is not (ExitCodes.Ok or ExitCodes.Interrupted or ExitCodes.Terminated) && MpiCommunicator.Current is { Size: > 1 } job)
+        {
+            _console.Error.Flush();
+            job.Abort(code);
+        }
+        return code;
+    }
+
+    private int RunCommand(IReadOnlyList<string> args)
     {
         var parse = Root.Parse(args);
         // Signals are the commands' own (Interruption): System.CommandLine's handler would end the process after a timeout.

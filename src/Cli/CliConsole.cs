@@ -17,6 +17,9 @@ internal sealed class CliConsole
         Interactive = Ansi.Profile.Capabilities.Interactive && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
     }
 
+    /// <summary>Writes nowhere: the console of an MPI job's ranks other than 0, whose rank 0 speaks for the job.</summary>
+    public static CliConsole Quiet { get; } = new(TextWriter.Null, TextWriter.Null);
+
     public TextWriter Out { get; }
     public TextWriter Error { get; }
 

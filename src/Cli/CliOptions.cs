@@ -34,6 +34,9 @@ internal static class CliOptions
         Validators = { r => Positive(r, r.GetValueOrDefault<int?>()) },
     };
 
+    /// <summary>The option that makes a command one rank of an MPI job started by mpirun or srun.</summary>
+    public static Option<bool> Distributed(string description) => new("--distributed") { Description = description };
+
     public static Option<DataSpec> Data(string description, bool required) => new("--data")
     {
         Description = description,

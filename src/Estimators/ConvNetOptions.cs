@@ -123,6 +123,15 @@ public abstract class ConvNetOptions
     /// </summary>
     public IBackend? Backend { get; set; }
 
+    /// <summary>
+    /// Data-parallel training over the ranks of an MPI job: start the same program with <c>mpirun -np N</c> (or Slurm's
+    /// <c>srun</c>; Open MPI's libmpi.so.40 must be installed); each rank reads the same data and trains on its shard of
+    /// every batch, the gradients are summed over the ranks, and every rank's Fit returns the same model. Only rank 0 logs
+    /// and writes checkpoints; save the model on rank 0 alone (<c>MpiCommunicator.Current!.Rank == 0</c>). Without a
+    /// launcher Fit throws, saying how to start one. The seed is rank 0's (see <see cref="Training.DistributedOptions"/>).
+    /// </summary>
+    public bool Distributed { get; set; }
+
     /// <summary>Every batch's progress (epoch, batch, loss, accuracy, samples/s); epoch summaries also go to MLContext.Log.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 

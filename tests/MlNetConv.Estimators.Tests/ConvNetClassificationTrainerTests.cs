@@ -55,6 +55,16 @@ public class ConvNetClassificationTrainerTests
     }
 
     [Fact]
+    public void DistributedTrainingOutsideAnMpiLauncherSaysHowToStartOne()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = Options();
+        options.Distributed = true;
+        var e = Assert.Throws<InvalidOperationException>(() => Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(Bars(30, 1))));
+        Assert.Contains("'mpirun -np 2", e.Message);
+    }
+
+    [Fact]
     public void PredictionEnginesGiveTheBatchedAnswersUnderParallelLoad()
     {
         var ml = new MLContext(seed: 1);

@@ -6,6 +6,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetConv.Backends;
 using MlNetConv.Cli.Data;
+using MlNetConv.Distributed;
 using MlNetConv.Estimators;
 using MlNetConv.Persistence;
 
@@ -16,11 +17,13 @@ namespace MlNetConv.Cli.Commands;
 /// (<c>LoadedModels.WithBatchedScoring</c>) into a CSV file (path, predicted label, one column per class). A bad image
 /// (corrupt, unreadable, vanished) is reported by path and skipped and counted, or stops the run, as
 /// <c>--on-bad-file</c> says. The CSV is written to a temporary file and renamed into place, so a failed run leaves none.
+/// With <c>--distributed</c>, under <c>mpirun -np N</c>, each rank scores its contiguous share of the sorted files into
+/// memory and rank 0 gathers the rows in rank order and writes the one file: the same bytes as one process writes.
 /// </summary>
 internal sealed class ScoreCommand
 {
     public sealed record Settings(string Model, string Folder, string Output, BadFilePolicy OnBadFile, int? BatchSize, Device Device,
-        long MaxPixels = Estimators.ImageFileCheck.DefaultMaxPixels);
+        long MaxPixels = Estimators.ImageFileCheck.DefaultMaxPixels, bool Distributed = false);
 
     /// <summary>How a run went.</summary>
     public sealed record Outcome(int Scored, IReadOnlyList<(string Path, string Problem)> BadFiles, TimeSpan Elapsed)
@@ -28,7 +31,8 @@ internal sealed class ScoreCommand
         public double ImagesPerSecond => Scored / Math.Max(Elapsed.TotalSeconds, 1e-9);
     }
 
-    private readonly CliConsole _console;
+    /// <summary>The console; <see cref="CliConsole.Quiet"/> on the ranks of a distributed run other than 0.</summary>
+    private CliConsole _console;
     private readonly Argument<string> _model = new("model") { Description = "A model zip saved by 'mlnetconv train'" };
     private readonly Argument<string> _folder = new("folder") { Description = "The folder of images to score (searched recursively: " + string.Join(", ", ImageFiles.Extensions) + ")" };
     private readonly Option<string> _output = new("--output", "-o") { Description = "The CSV file to write", HelpName = "scores.csv", Required = true };
@@ -36,6 +40,9 @@ internal sealed class ScoreCommand
     private readonly Option<int?> _batchSize = new("--batch-size") { Description = "Images per forward pass (default: the model's, 256)", HelpName = "N" };
     private readonly Option<Device> _device = CliOptions.Device();
     private readonly Option<double> _maxMegapixels = CliOptions.MaxMegapixels();
+    private readonly Option<bool> _distributed = CliOptions.Distributed(
+        "Score as one rank of an MPI job ('mpirun -np N mlnetconv score … --distributed', or srun): each rank scores its share of the images and rank 0 "
+        + "writes the one file, in the order one process writes it (Open MPI's libmpi.so.40)");
 
     public ScoreCommand(CliConsole console)
     {
@@ -43,7 +50,7 @@ internal sealed class ScoreCommand
         _batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError($"--batch-size must be positive, got {r.GetValueOrDefault<int?>()}."); });
         Command = new Command("score", "Batch-score every image in a folder into a CSV file of predicted labels and class scores")
         {
-            _model, _folder, _output, _onBadFile, _batchSize, _device, _maxMegapixels,
+            _model, _folder, _output, _onBadFile, _batchSize, _device, _maxMegapixels, _distributed,
         };
         Command.SetAction(p => Run(Bind(p)));
     }
@@ -52,7 +59,7 @@ internal sealed class ScoreCommand
 
     public Settings Bind(ParseResult p) => new(
         p.GetRequiredValue(_model), p.GetRequiredValue(_folder), p.GetRequiredValue(_output), p.GetValue(_onBadFile), p.GetValue(_batchSize), p.GetValue(_device),
-        CliOptions.Pixels(p.GetValue(_maxMegapixels)));
+        CliOptions.Pixels(p.GetValue(_maxMegapixels)), p.GetValue(_distributed));
 
     public int Run(Settings s)
     {
@@ -66,22 +73,62 @@ internal sealed class ScoreCommand
 
     public Outcome Score(Settings s)
     {
+        var job = s.Distributed ? MpiCommunicator.Start() : null;
+        if (job is { Rank: > 0 }) _console = CliConsole.Quiet;
         var ml = new MLContext(seed: 0);
         var model = CliModel.Load(ml, s.Model, s.Device, s.BatchSize);
         var files = ImageFiles.Find(s.Folder);
         if (files.Count == 0) throw new CliException($"no images ({string.Join(", ", ImageFiles.Extensions)}) in '{s.Folder}'.");
         var fullPaths = files.Select(Path.GetFullPath).ToArray();
+        if (job is not null) return ScoreShare(job, ml, model, files, fullPaths, s);
 
         using var file = AtomicFile.Create(s.Output);
         Outcome outcome;
-        using (var writer = new StreamWriter(file.Stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), leaveOpen: true))
+        using (var writer = new StreamWriter(file.Stream, Utf8, leaveOpen: true))
         {
-            writer.WriteLine(Csv.Line(["path", "predicted_label", .. model.Classifier.ClassNames]));
+            WriteHeader(writer, model);
             outcome = ProgressBars.Run(_console, bars => ScoreAll(ml, model, files, fullPaths, s.OnBadFile, s.MaxPixels, s.Folder, writer, bars));
         }
         file.Commit();
         return outcome;
     }
+
+    private static void WriteHeader(StreamWriter writer, LoadedModel model) => writer.WriteLine(Csv.Line(["path", "predicted_label", .. model.Classifier.ClassNames]));
+
+    /// <summary>
+    /// One rank's part of a distributed run: files [r·n/N, (r+1)·n/N) scored into memory, then every rank's rows gathered
+    /// on rank 0 in rank order, which is the files' order, and written there atomically. Rank 0 reports the other ranks'
+    /// bad files too and returns the job's outcome; the other ranks return their own.
+    /// </summary>
+    private Outcome ScoreShare(ICommunicator job, MLContext ml, LoadedModel model, List<string> files, string[] fullPaths, Settings s)
+    {
+        var clock = Stopwatch.StartNew();
+        int first = (int)((long)job.Rank * files.Count / job.Size), end = (int)((long)(job.Rank + 1) * files.Count / job.Size);
+        var rows = new MemoryStream();
+        Outcome mine;
+        using (var writer = new StreamWriter(rows, Utf8, leaveOpen: true))
+            mine = ProgressBars.Run(_console, bars => ScoreAll(ml, model, files.GetRange(first, end - first), fullPaths[first..end], s.OnBadFile, s.MaxPixels, s.Folder, writer, bars));
+        byte[]? all = job.Gather(rows.GetBuffer().AsSpan(0, (int)rows.Length), 0);
+        string othersBad = job.Rank == 0 ? "" : string.Concat(mine.BadFiles.Select(b => $"{b.Path}\t{b.Problem}\n"));
+        byte[]? bad = job.Gather(Utf8.GetBytes(othersBad), 0);
+        int scored = (int)job.Sum(mine.Scored);
+        if (all is null) return mine;
+
+        var badFiles = mine.BadFiles.Concat(Utf8.GetString(bad!).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t', 2)).Select(f => (f[0], f[1]))).ToList();
+        foreach (var (path, problem) in badFiles.Skip(mine.BadFiles.Count)) _console.Warn($"skipped bad image '{path}': {problem}.");
+        using var file = AtomicFile.Create(s.Output);
+        using (var writer = new StreamWriter(file.Stream, Utf8, leaveOpen: true))
+        {
+            WriteHeader(writer, model);
+            writer.Flush();
+            file.Stream.Write(all);
+        }
+        file.Commit();
+        return new Outcome(scored, badFiles, clock.Elapsed);
+    }
+
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>
     /// The row of <paramref name="slice"/> whose image stopped the cursor, and why: from the engine's error when it names

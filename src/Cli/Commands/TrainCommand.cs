@@ -7,6 +7,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using MlNetConv.Backends;
 using MlNetConv.Cli.Data;
+using MlNetConv.Distributed;
 using MlNetConv.Estimators;
 using MlNetConv.Layers;
 using MlNetConv.Optimizers;
@@ -32,7 +33,7 @@ internal sealed class TrainCommand
         string Architecture, DataSpec Data, string Output, int Epochs, int BatchSize, float LearningRate, float Momentum, int Seed,
         Shape? Input, ImageAugmentation? Augmentation, float ValidationFraction, DataSpec? Test, string? Results, BadFilePolicy OnBadFile, long MaxPixels, Device Device,
         string? Checkpoint = null, string? Resume = null, IReadOnlyList<string>? CommandLine = null, string? Pretrained = null, string? Freeze = null,
-        float BackboneLearningRateScale = 1f, bool FreezeBatchNorm = false, string? History = null)
+        float BackboneLearningRateScale = 1f, bool FreezeBatchNorm = false, string? History = null, bool Distributed = false)
     {
         /// <summary>Where the per-epoch history CSV goes: <c>--history</c>, else beside the output (<c>model.zip</c>: <c>model.history.csv</c>).</summary>
         public string HistoryPath => History ?? Path.ChangeExtension(Output, ".history.csv");
@@ -41,7 +42,8 @@ internal sealed class TrainCommand
         public string CheckpointPath => Checkpoint ?? Output + ".checkpoint";
     }
 
-    private readonly CliConsole _console;
+    /// <summary>The console; <see cref="CliConsole.Quiet"/> on the ranks of a distributed run other than 0.</summary>
+    private CliConsole _console;
     private readonly Interruption _interruption;
     private readonly Argument<string?> _architecture = new("architecture")
     {
@@ -137,6 +139,9 @@ internal sealed class TrainCommand
             + "(without it, an interrupted run writes OUTPUT.checkpoint, removed once the model is saved)",
         HelpName = "FILE",
     };
+    private readonly Option<bool> _distributed = CliOptions.Distributed(
+        "Train data-parallel as one rank of an MPI job ('mpirun -np N mlnetconv train … --distributed', or srun): each rank trains on its shard of every "
+        + "batch and the gradients are summed (Open MPI's libmpi.so.40); rank 0 alone prints, writes checkpoints and saves the model");
     private readonly Option<string?> _resume = new("--resume")
     {
         Description = "Continue the run a checkpoint was written by (same architecture, data, seed, batch size, learning rate and momentum; more --epochs "
@@ -157,6 +162,7 @@ internal sealed class TrainCommand
         {
             _architecture, _data, _output, _epochs, _batchSize, _learningRate, _momentum, _seed, _input, _augment, _validationFraction, _test, _results,
             _onBadFile, _maxMegapixels, _device, _checkpoint, _resume, _pretrained, _freeze, _backboneLearningRate, _freezeBatchNorm, _history,
+            _distributed,
         };
         Command.SetAction(p => Run(Bind(p)));
     }
@@ -171,7 +177,7 @@ internal sealed class TrainCommand
         p.GetValue(_learningRate), p.GetValue(_momentum), p.GetValue(_seed), p.GetValue(_input), p.GetValue(_augment), p.GetValue(_validationFraction),
         p.GetValue(_test), p.GetValue(_results), p.GetValue(_onBadFile), CliOptions.Pixels(p.GetValue(_maxMegapixels)), p.GetValue(_device),
         p.GetValue(_checkpoint), p.GetValue(_resume), WithoutResume(p), p.GetValue(_pretrained), p.GetValue(_freeze), p.GetValue(_backboneLearningRate),
-        p.GetValue(_freezeBatchNorm), p.GetValue(_history));
+        p.GetValue(_freezeBatchNorm), p.GetValue(_history), p.GetValue(_distributed));
 
     /// <summary>The words of the command line as given, less any <c>--resume FILE</c>.</summary>
     private IReadOnlyList<string> WithoutResume(ParseResult p)
@@ -189,6 +195,8 @@ internal sealed class TrainCommand
     public int Run(Settings s)
     {
         var clock = Stopwatch.StartNew();
+        bool leads = !s.Distributed || MpiCommunicator.Start().Rank == 0;
+        if (!leads) _console = CliConsole.Quiet;
         if (s.Checkpoint is { } checkpoint && Path.GetFullPath(checkpoint) == Path.GetFullPath(s.Output))
             throw new CliException("--checkpoint must name another file than --output.", ExitCodes.Usage);
         if (s.Resume is { } resume && !File.Exists(resume)) throw new CliException($"checkpoint '{resume}' (--resume) does not exist.");
@@ -227,6 +235,7 @@ internal sealed class TrainCommand
         {
             return Interrupted(s, e);
         }
+        if (!leads) return ExitCodes.Ok;
 
         long bytes = CliModel.Save(ml, model.Model, s.Output);
         _console.Out.WriteLine($"saved {s.Output} ({bytes / 1024.0:F0} KiB)");
@@ -280,6 +289,7 @@ internal sealed class TrainCommand
                 CheckpointEvery = s.Checkpoint is null ? null : 1,
                 ResumeFrom = s.Resume,
                 CancellationToken = _interruption.Token,
+                Distributed = s.Distributed,
             };
             IEstimator<ITransformer> pipeline = ml.Transforms.Conversion.MapValueToKey(CliModel.Label, keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
             if (!data.IsPixels) pipeline = pipeline.Append(CliModel.ImageSteps(ml, image));

@@ -11,7 +11,8 @@ namespace MlNetConv.Training;
 /// The training loop: seeded shuffling per epoch, mini-batches, optimizer and schedule, validation, early stopping,
 /// progress, cancellation and checkpoints. Every random draw depends only on (seed, epoch, step), so a run resumed
 /// from a checkpoint ends with the same weights as an uninterrupted one. The optimizer updates the network's
-/// <see cref="Network.UpdatedParameters"/> as they are when the trainer is created: freeze first.
+/// <see cref="Network.UpdatedParameters"/> as they are when the trainer is created: freeze first. With
+/// <see cref="TrainerOptions.Distributed"/> it is one rank of a data-parallel job (see <see cref="DistributedOptions"/>).
 /// </summary>
 public sealed class Trainer
 {
@@ -19,6 +20,7 @@ public sealed class Trainer
     private readonly TrainerOptions _options;
     private readonly WeightedSumLoss _loss;
     private readonly IOptimizer _optimizer;
+    private readonly DataParallel? _parallel;
 
     public Trainer(Network network, TrainerOptions options)
     {
@@ -28,8 +30,13 @@ public sealed class Trainer
         _loss = options.Loss ?? WeightedSumLoss.Single(new SoftmaxCrossEntropyLoss());
         if (_loss.Terms.Count != network.OutputCount)
             throw new ArgumentException($"The network has {network.OutputCount} outputs but the loss has {_loss.Terms.Count} terms.");
-        _optimizer = options.Optimizer.Create(network.UpdatedParameters, LearningRateScalesOf(network, options));
+        var updated = network.UpdatedParameters;
+        _optimizer = options.Optimizer.Create(updated, LearningRateScalesOf(network, options));
+        if (options.Distributed is not null) _parallel = new DataParallel(network, updated, options, _loss);
     }
+
+    /// <summary>Whether this process reports progress and writes checkpoints: always, but on rank 0 only in distributed training.</summary>
+    private bool Leads => _parallel is null || _parallel.Rank == 0;
 
     /// <summary>The options' scales of the parameters being updated; every name must be a trainable parameter's.</summary>
     private static Dictionary<string, float>? LearningRateScalesOf(Network network, TrainerOptions options)
@@ -58,8 +65,9 @@ public sealed class Trainer
         if (train.Count == 0) throw new ArgumentException("The training set is empty.");
 
         var run = new Checkpoint.Run(_options.Seed, _options.BatchSize, train.Count);
-        if (_options.CheckpointPath is { } target) AtomicFile.RemoveStaleTemporaries(target);
+        if (_options.CheckpointPath is { } target && Leads) AtomicFile.RemoveStaleTemporaries(target);
         var at = _options.ResumeFrom is { } from ? Checkpoint.Load(from, _network, _optimizer, run) : new Checkpoint();
+        _parallel?.BroadcastWeights();
         if (at.Epoch > _options.Epochs)
             throw new ArgumentException($"Checkpoint '{_options.ResumeFrom}' has {at.Epoch} epochs done, more than the {_options.Epochs} epochs of this run.");
 
@@ -78,21 +86,17 @@ public sealed class Trainer
             float lr = _optimizer.LearningRate;
             for (int b = at.Batch; b < batches; b++)
             {
-                if (cancellationToken.IsCancellationRequested) throw Interrupted(at, b, batches, metrics, run, cancellationToken);
+                if (_parallel?.AnyCancelled(cancellationToken) ?? cancellationToken.IsCancellationRequested)
+                    throw Interrupted(at, b, batches, metrics, run, cancellationToken);
                 int start = b * _options.BatchSize, n = Math.Min(_options.BatchSize, train.Count - start);
                 long step = (long)epoch * batches + b;
-                batch.Load(train, order.AsSpan(start, n), _options.Augmentation, _options.Normalization, RandomStream.Combine(_options.Seed, (ulong)step, 2));
                 lr = _options.Schedule?.LearningRate(_options.Optimizer.LearningRate, epoch + (double)b / batches) ?? _options.Optimizer.LearningRate;
                 _optimizer.LearningRate = lr;
-                _network.SetStepSeed(_options.Seed, step);
-                _network.ZeroGrad();
-                var outputs = _network.ForwardAll(batch.Input, training: true);
-                var (loss, grads) = _loss.Compute(outputs, batch.Targets);
+                var (loss, correct) = _parallel?.Step(train, order.AsSpan(start, n), step, batch) ?? LocalStep(train, order.AsSpan(start, n), step, batch);
                 if (!double.IsFinite(loss))
                     throw new TrainingDivergedException($"The training loss became {loss} at epoch {epoch + 1}, batch {b + 1}; lower the learning rate or check the inputs for NaN/Inf.");
-                _network.BackwardAll(grads);
                 _optimizer.Step();
-                metrics.Add(loss, n, batch.Correct(outputs[0]));
+                metrics.Add(loss, n, correct);
                 Report(epoch, b + 1, batches, resumedAt, metrics, epochClock, lr, false, null);
             }
             at.Epoch = epoch + 1;
@@ -114,7 +118,7 @@ public sealed class Trainer
                 }
                 else if (_options.EarlyStoppingPatience is { } patience && ++at.BadEpochs >= patience) stoppedEarly = true;
             }
-            if (_options.CheckpointPath is { } path && _options.CheckpointEvery is { } every && ((epoch + 1) % every == 0 || epoch + 1 == _options.Epochs || stoppedEarly))
+            if (_options.CheckpointPath is { } path && Leads && _options.CheckpointEvery is { } every && ((epoch + 1) % every == 0 || epoch + 1 == _options.Epochs || stoppedEarly))
                 at.Save(path, _network, _optimizer, run);
         }
         if (at.BestWeights is { } bestWeights && _options.RestoreBestWeights)
@@ -122,10 +126,25 @@ public sealed class Trainer
         return new TrainingResult(history, stoppedEarly, at.BestEpoch, clock.Elapsed);
     }
 
+    /// <summary>Forward and backward of a whole batch in this process; returns its mean loss and its labelled items predicted right.</summary>
+    private (double Loss, (int Hits, int Items) Correct) LocalStep(IDataset train, ReadOnlySpan<int> indices, long step, BatchBuffers batch)
+    {
+        batch.Load(train, indices, _options.Augmentation, _options.Normalization, RandomStream.Combine(_options.Seed, (ulong)step, 2));
+        _network.SetStepSeed(_options.Seed, step);
+        _network.ZeroGrad();
+        var outputs = _network.ForwardAll(batch.Input, training: true);
+        var (loss, grads) = _loss.Compute(outputs, batch.Targets);
+        if (!double.IsFinite(loss)) return (loss, default);
+        _network.BackwardAll(grads);
+        return (loss, batch.Correct(outputs[0]));
+    }
+
     /// <summary>Stops between two steps: saves where the run stands (when there is a checkpoint path) and says so.</summary>
     private TrainingInterruptedException Interrupted(Checkpoint at, int batch, int batches, RunningMetrics metrics, Checkpoint.Run run, CancellationToken token)
     {
         string where = $"Training was cancelled in epoch {at.Epoch + 1} of {_options.Epochs} after batch {batch} of {batches}";
+        if (_options.CheckpointPath is { } written && !Leads)
+            return new TrainingInterruptedException(where + $"; rank 0 writes the checkpoint to '{Path.GetFullPath(written)}'.", Path.GetFullPath(written), at.Epoch + 1, batch, token);
         if (_options.CheckpointPath is not { } path)
             return new TrainingInterruptedException(where + "; no checkpoint path was set, so its progress is lost.", null, at.Epoch + 1, batch, token);
         at.Batch = batch;
@@ -156,7 +175,7 @@ public sealed class Trainer
     /// <param name="resumedAt">the batch this epoch started at in this run and the samples done before it (of a resumed epoch)</param>
     private void Report(int epoch, int batch, int batches, (int Batch, int Samples) resumedAt, RunningMetrics metrics, Stopwatch clock, float lr, bool done, Evaluation? val)
     {
-        if (_options.Progress is null) return;
+        if (_options.Progress is null || !Leads) return;
         double rate = (metrics.Samples - resumedAt.Samples) / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
         double remainingBatches = (batches - batch) + (double)(_options.Epochs - epoch - 1) * batches;
         var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / Math.Max(1, batch - resumedAt.Batch) * remainingBatches);

@@ -58,6 +58,9 @@ public sealed record TrainerOptions
     /// <summary>Per-channel normalisation applied to every mini-batch after augmentation, in training and evaluation.</summary>
     public Preprocessing.ChannelNormalization? Normalization { get; init; }
 
+    /// <summary>Data-parallel training over the ranks of an MPI job (see <see cref="DistributedOptions"/>); null: this process alone.</summary>
+    public DistributedOptions? Distributed { get; init; }
+
     internal void Validate()
     {
         if (Epochs <= 0) throw new ArgumentException($"Epochs must be positive, got {Epochs}.");
@@ -65,6 +68,7 @@ public sealed record TrainerOptions
         if (ValidationFraction is < 0f or >= 1f) throw new ArgumentException($"Validation fraction must be in [0, 1), got {ValidationFraction}.");
         if (EarlyStoppingPatience is <= 0) throw new ArgumentException($"Early-stopping patience must be positive, got {EarlyStoppingPatience}.");
         if (CheckpointEvery is <= 0) throw new ArgumentException($"Checkpoint interval must be positive, got {CheckpointEvery}.");
+        Distributed?.Validate(BatchSize);
         foreach (var (name, scale) in LearningRateScales ?? new Dictionary<string, float>()) Optimizers.LearningRateScales.Check(name, scale);
     }
 }
