@@ -150,14 +150,7 @@ public sealed class ActivationService
         var node = _inspector.Nodes[_inspector.Output];
         // A vector, or maps of one position (a convolutional classifier's (classes, 1, 1)).
         if (node.OutputShape.Size != node.Channels || output.Length < 2) return null;
-        float[] probabilities = output;
-        if (node.Layer is not Softmax)
-        {
-            float max = output.Max();
-            var e = output.Select(v => MathF.Exp(v - max)).ToArray();
-            float sum = e.Sum();
-            probabilities = e.Select(v => v / sum).ToArray();
-        }
+        var probabilities = ClassProbabilities.Of(output, isSoftmax: node.Layer is Softmax);
         return probabilities.Select((p, i) => new PredictionMessage(i, _model.ClassNames?[i] ?? i.ToString(), p))
             .OrderByDescending(m => m.Probability).ThenBy(m => m.Index).Take(5).ToArray();
     }

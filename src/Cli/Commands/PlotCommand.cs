@@ -9,7 +9,7 @@ namespace MlNetConv.Cli.Commands;
 /// <summary>
 /// <c>plot curves|confusion|filters|activations|top5 ... -o FILE.png</c>: the figures of MlNetConv.Plots as PNG files,
 /// written to a temporary file renamed into place. MODEL is a model zip from <c>train</c>, an engine model file or an ONNX
-/// file (<see cref="PlotModel"/>); <c>confusion</c> takes a zip, as <c>evaluate</c> does.
+/// file (<see cref="InspectedModel"/>); <c>confusion</c> takes a zip, as <c>evaluate</c> does.
 /// </summary>
 internal sealed class PlotCommand
 {
@@ -98,7 +98,7 @@ internal sealed class PlotCommand
         var command = new Command("filters", "A convolution's learned filters as tiles: RGB for 3 input channels, else one tile per input channel") { model, layer, grey, output, title };
         command.SetAction(p =>
         {
-            using var loaded = PlotModel.Load(p.GetRequiredValue(model));
+            using var loaded = InspectedModel.Load(p.GetRequiredValue(model));
             var grid = FilterGrid.Of(loaded.Network, p.GetValue(layer));
             return Write(new FilterGrid(grid.Weights, grid.Shape, p.GetValue(title) ?? $"{Path.GetFileNameWithoutExtension(loaded.Path)}: {grid.Title}") { Grey = p.GetValue(grey) },
                 p.GetRequiredValue(output));
@@ -117,7 +117,7 @@ internal sealed class PlotCommand
         var command = new Command("activations", "What layers compute from an image, as heat maps beside the image") { model, image, layers, perMap, output, title };
         command.SetAction(p =>
         {
-            using var loaded = PlotModel.Load(p.GetRequiredValue(model));
+            using var loaded = InspectedModel.Load(p.GetRequiredValue(model));
             var (sample, seen) = loaded.Read(p.GetRequiredValue(image));
             string[] names = p.GetValue(layers) is { Length: > 0 } given
                 ? given
@@ -140,7 +140,7 @@ internal sealed class PlotCommand
         var command = new Command("top5", "The most probable classes of an image as bars, the image beside them") { model, image, k, output, title };
         command.SetAction(p =>
         {
-            using var loaded = PlotModel.Load(p.GetRequiredValue(model));
+            using var loaded = InspectedModel.Load(p.GetRequiredValue(model));
             var (sample, seen) = loaded.Read(p.GetRequiredValue(image));
             var probabilities = loaded.Probabilities(sample);
             if (probabilities.Length != loaded.ClassNames.Count)

@@ -1,12 +1,5 @@
 using System.CommandLine;
-using Microsoft.ML;
-using MlNetConv.Backends;
-using MlNetConv.Estimators;
-using MlNetConv.Onnx;
-using MlNetConv.Persistence;
-using MlNetConv.Preprocessing;
 using MlNetConv.Tensors;
-using MlNetConv.Transforms;
 using MlNetConv.View;
 
 namespace MlNetConv.Cli.Commands;
@@ -46,7 +39,8 @@ internal sealed class ViewCommand
 
     public async Task<int> RunAsync(Settings s, CancellationToken cancellation)
     {
-        var model = Load(s);
+        var (inspected, model) = Load(s);
+        using var owner = inspected;
         ViewServer server;
         try
         {
@@ -68,35 +62,11 @@ internal sealed class ViewCommand
         return ExitCodes.Ok;
     }
 
+    /// <summary>The model as <c>plot</c> reads it (<see cref="InspectedModel"/>), for the view.</summary>
     /// <exception cref="CliException">the file is missing, unreadable or not a model the view can show</exception>
-    public static ViewedModel Load(Settings s)
+    public static (InspectedModel Model, ViewedModel Viewed) Load(Settings s)
     {
-        if (!File.Exists(s.Model)) throw new CliException($"model file '{s.Model}' does not exist.");
-        string name = Path.GetFileName(s.Model);
-        try
-        {
-            if (s.Model.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
-            {
-                var ml = new MLContext(seed: 0);
-                var loaded = CliModel.Load(ml, s.Model, Device.Cpu, batchSize: null);
-                var pretrained = loaded.Classifier.ToPretrained(imagePreprocessing: ModelImageReading.Of(loaded), name: name);
-                return ViewedModel.From(pretrained, loaded.Classifier.ClassNames, name);
-            }
-            if (s.Model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-            {
-                var network = OnnxImport.Load(s.Model, new OnnxImportOptions { SampleShape = s.Input });
-                var sample = network.SampleShape;
-                var reading = sample.Rank == 3 && sample[0] == 3
-                    ? new ImagePreprocessing(sample[2], sample[1]) { Normalization = ChannelNormalization.ImageNet }
-                    : ImagePreprocessing.Default(sample);
-                return new ViewedModel(network, reading, null, name);
-            }
-            var (engine, _) = ModelFile.Load(s.Model);
-            return new ViewedModel(engine, ImagePreprocessing.Default(engine.SampleShape), null, name);
-        }
-        catch (Exception e) when (e is InvalidDataException or NotSupportedException or ArgumentException or IOException or UnauthorizedAccessException)
-        {
-            throw new CliException($"model file '{s.Model}': {char.ToLowerInvariant(e.Message[0]) + e.Message[1..]}", ExitCodes.BadInput, e);
-        }
+        var model = InspectedModel.Load(s.Model, s.Input);
+        return (model, new ViewedModel(model.Network, model.Image, model.ClassNames, Path.GetFileName(s.Model)));
     }
 }

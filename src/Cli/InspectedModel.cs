@@ -5,24 +5,26 @@ using MlNetConv.Backends;
 using MlNetConv.Cli.Data;
 using MlNetConv.Estimators;
 using MlNetConv.Graphs;
+using MlNetConv.Inspection;
 using MlNetConv.Layers;
 using MlNetConv.Onnx;
 using MlNetConv.Persistence;
 using MlNetConv.Plots;
 using MlNetConv.Preprocessing;
+using MlNetConv.Tensors;
 using MlNetConv.Transforms;
 
 namespace MlNetConv.Cli;
 
 /// <summary>
-/// The network a <c>plot</c> command draws, with how it reads images and its class names, from any model the command line
-/// reads: a model zip saved by <c>train</c> (its network, image reading and class names), an engine model file
+/// The network that <c>plot</c> draws and <c>view</c> serves, with how it reads images and its class names, from any model
+/// the command line reads: a model zip saved by <c>train</c> (its network, image reading and class names), an engine model file
 /// (<c>ModelFile</c>: images read as R, G, B or grey in [0, 1], classes numbered), or an ONNX file (an RGB network with ImageNet's
 /// reading, as <c>--pretrained</c> reads one, a grey one in [0, 1]; classes numbered).
 /// </summary>
-internal sealed class PlotModel : IDisposable
+internal sealed class InspectedModel : IDisposable
 {
-    private PlotModel(Network network, ImagePreprocessing image, IReadOnlyList<string> classNames, string path)
+    private InspectedModel(Network network, ImagePreprocessing image, IReadOnlyList<string> classNames, string path)
     {
         Network = network;
         Image = image;
@@ -38,21 +40,22 @@ internal sealed class PlotModel : IDisposable
     public void Dispose() => Network.Dispose();
 
     /// <exception cref="CliException">the file is missing, damaged or of no kind the command line reads</exception>
-    public static PlotModel Load(string path)
+    /// <param name="input">the sample shape of an ONNX file with symbolic sizes</param>
+    public static InspectedModel Load(string path, Shape? input = null)
     {
         if (!File.Exists(path)) throw new CliException($"model file '{path}' does not exist.");
-        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return LoadOnnx(path);
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return LoadOnnx(path, input);
         if (IsZip(path))
         {
             var ml = new MLContext(seed: 0);
             var loaded = CliModel.Load(ml, path, Device.Cpu, batchSize: null);
             var (network, _) = ModelFile.FromBytes(loaded.Classifier.Model.Bytes.Span);
-            return new PlotModel(network, ModelImageReading.Of(loaded), loaded.Classifier.ClassNames, path);
+            return new InspectedModel(network, ModelImageReading.Of(loaded), loaded.Classifier.ClassNames, path);
         }
         try
         {
             var (network, _) = ModelFile.Load(path);
-            return new PlotModel(network, ImagePreprocessing.Default(network.SampleShape), Numbered(network), path);
+            return new InspectedModel(network, ImagePreprocessing.Default(network.SampleShape), Numbered(network), path);
         }
         catch (InvalidDataException e)
         {
@@ -61,12 +64,12 @@ internal sealed class PlotModel : IDisposable
     }
 
     /// <summary>An ONNX file: RGB networks read images as torchvision's ImageNet networks do (as <c>--pretrained</c>), grey ones as values in [0, 1].</summary>
-    private static PlotModel LoadOnnx(string path)
+    private static InspectedModel LoadOnnx(string path, Shape? input)
     {
         Network network;
         try
         {
-            network = OnnxImport.Load(path);
+            network = OnnxImport.Load(path, new OnnxImportOptions { SampleShape = input });
         }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException)
         {
@@ -79,7 +82,7 @@ internal sealed class PlotModel : IDisposable
             throw new CliException($"ONNX file '{path}' takes {ZooModel.FormatShape(sample)} inputs, not images (1 or 3 channels, H, W).");
         }
         var image = sample[0] == 3 ? new ImagePreprocessing(sample[2], sample[1]) { Normalization = ChannelNormalization.ImageNet } : ImagePreprocessing.Default(sample);
-        return new PlotModel(network, image, Numbered(network), path);
+        return new InspectedModel(network, image, Numbered(network), path);
     }
 
     /// <summary>
@@ -113,11 +116,7 @@ internal sealed class PlotModel : IDisposable
     public float[] Probabilities(float[] sample)
     {
         var output = Network.Predict(sample, batchSize: 1);
-        if (NetworkNodes.All(Network)[^1].Layer is Softmax) return output;
-        float max = output.Max();
-        var exp = output.Select(v => MathF.Exp(v - max)).ToArray();
-        float sum = exp.Sum();
-        return [.. exp.Select(v => v / sum)];
+        return ClassProbabilities.Of(output, isSoftmax: NetworkNodes.All(Network)[^1].Layer is Softmax);
     }
 
     private static bool IsZip(string path)
