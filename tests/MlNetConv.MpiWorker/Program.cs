@@ -48,22 +48,4 @@ switch (args[0])
 static Network SmallNetwork() => new(new NetworkBuilder()
     .Conv2d(4, 3, padding: 1).BatchNorm2d().ReLU().MaxPool2d(2).Flatten().Dropout(0.2f).Dense(3).Build(), new Shape(1, 6, 6), seed: 3);
 
-/// <summary>6x6 images of a bright bar, horizontal (class 0), vertical (1) or diagonal (2), plus noise.</summary>
-static InMemoryDataset Bars(int count, ulong seed)
-{
-    var random = new RandomStream(seed);
-    var features = new float[count * 36];
-    var labels = new int[count];
-    for (int i = 0; i < count; i++)
-    {
-        int label = i % 3, at = 1 + random.NextInt(4);
-        labels[i] = label;
-        for (int y = 0; y < 6; y++)
-            for (int x = 0; x < 6; x++)
-            {
-                bool on = label switch { 0 => y == at, 1 => x == at, _ => x == y };
-                features[i * 36 + y * 6 + x] = (on ? 1f : 0f) + 0.2f * (float)random.NextGaussian();
-            }
-    }
-    return new InMemoryDataset(features, labels, new Shape(1, 6, 6));
-}
+static InMemoryDataset Bars(int count, ulong seed) => MlNetConv.Tests.Shared.BarDataset.Bars(count, seed);
